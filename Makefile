@@ -1,0 +1,59 @@
+# airlock build. `make` builds build/airlock; `make check` runs unit + integration tests.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+PKGS := yajl libseccomp libcap libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+CFLAGS ?= -O2 -g
+AL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -iquote runtime/lib \
+	-DAIRLOCK_VERSION='"$(VERSION)"' -DAIRLOCK_COMMIT='"$(GIT_COMMIT)"' $(PKG_CFLAGS)
+LDFLAGS ?=
+
+B := build
+LIB_SRCS := $(wildcard runtime/lib/*.c)
+CLI_SRCS := $(wildcard runtime/cli/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(B)/tests/%)
+
+all: $(B)/airlock
+
+$(B)/obj/%.o: %.c $(wildcard runtime/lib/*.h runtime/cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(AL_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libairlock.a: $(LIB_OBJS)
+	@mkdir -p $(B)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/airlock: $(CLI_OBJS) $(B)/libairlock.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libairlock.a $(PKG_LIBS)
+
+$(B)/tests/%: tests/%.c $(B)/libairlock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(AL_CFLAGS) -Itests $(CFLAGS) -o $@ $< $(B)/libairlock.a $(PKG_LIBS) -lcmocka
+
+# Unit tests (cmocka) and integration tests (bats), one TAP stream, closing
+# with "N passed, N failed".
+unit: $(TEST_BINS)
+	@bash tests/run.sh unit $(TEST_BINS)
+
+integration: $(B)/airlock
+	@bash tests/run.sh integration
+
+check: all $(TEST_BINS)
+	@bash tests/run.sh all $(TEST_BINS)
+
+install: $(B)/airlock
+	install -D -m 0755 $(B)/airlock $(DESTDIR)$(BINDIR)/airlock
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all unit integration check install clean

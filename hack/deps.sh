@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install every build and test dependency of airlock from Debian 12's apt
+# repositories. Idempotent: packages already present are left alone.
+set -euo pipefail
+pkgs=(
+  # build
+  build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev
+  # tests
+  libcmocka-dev bats jq python3 busybox-static iproute2 util-linux procps
+  # peers and benchmarks
+  crun runc hyperfine
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

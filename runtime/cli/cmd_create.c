@@ -1,0 +1,285 @@
+/* cmd_create.c: `create` and `run` (create + start + wait + delete). */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "container.h"
+#include "util.h"
+
+enum
+{
+  OPT_BUNDLE = 'b',
+  OPT_CONSOLE = 256,
+  OPT_PIDFILE,
+  OPT_NOPIVOT,
+  OPT_NOKEYRING,
+  OPT_PRESERVE,
+  OPT_DETACH,
+  OPT_KEEP,
+  OPT_CONFIG,
+};
+
+static const struct option create_opts[] = {
+  { "bundle", required_argument, NULL, OPT_BUNDLE },
+  { "console-socket", required_argument, NULL, OPT_CONSOLE },
+  { "pid-file", required_argument, NULL, OPT_PIDFILE },
+  { "no-pivot", no_argument, NULL, OPT_NOPIVOT },
+  { "no-new-keyring", no_argument, NULL, OPT_NOKEYRING },
+  { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
+  { "config", required_argument, NULL, OPT_CONFIG },
+  { "detach", no_argument, NULL, OPT_DETACH },
+  { "keep", no_argument, NULL, OPT_KEEP },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+#define CREATE_OPTIONS_HELP                                                                                          \
+  "  -b, --bundle DIR          the bundle (default: current directory)\n"                                           \
+  "      --console-socket PATH unix socket that receives the pty master (process.terminal)\n"                       \
+  "      --pid-file FILE       write the init's pid to FILE\n"                                                      \
+  "      --no-pivot            move the rootfs and chroot instead of pivot_root\n"                                  \
+  "      --no-new-keyring      keep the caller's session keyring\n"                                                 \
+  "      --preserve-fds N      pass N extra fds (3 .. 3+N-1) to the container\n"                                    \
+  "      --config FILE         read the config from FILE instead of BUNDLE/config.json\n"
+
+static int
+parse_create (struct al_cli *cli, const struct al_command *cmd, int argc, char **argv, struct al_create_opts *o,
+              bool *detach, bool *keep)
+{
+  int c;
+  while ((c = al_cli_getopt (cli, cmd, argc, argv, "b:dh", create_opts)) != -1)
+    {
+      switch (c)
+        {
+        case '?':
+          return -1;
+        case OPT_BUNDLE:
+          o->bundle = optarg;
+          break;
+        case OPT_CONSOLE:
+          o->console_socket = optarg;
+          break;
+        case OPT_PIDFILE:
+          o->pid_file = optarg;
+          break;
+        case OPT_NOPIVOT:
+          o->no_pivot = true;
+          break;
+        case OPT_NOKEYRING:
+          o->no_new_keyring = true;
+          break;
+        case OPT_CONFIG:
+          o->config_path = optarg;
+          break;
+        case OPT_PRESERVE:
+          {
+            char *end;
+            long v = strtol (optarg, &end, 10);
+            if (*end || v < 0 || v > 65536)
+              {
+                al_cli_usage (cli, cmd, "--preserve-fds: not a count: \"%s\"", optarg);
+                return -1;
+              }
+            o->preserve_fds = (int) v;
+            break;
+          }
+        case 'd':
+        case OPT_DETACH:
+          if (detach == NULL)
+            goto bad;
+          *detach = true;
+          break;
+        case OPT_KEEP:
+          if (keep == NULL)
+            goto bad;
+          *keep = true;
+          break;
+        default:
+        bad:
+          al_cli_usage (cli, cmd, "unknown option `%s`", argv[optind - 1]);
+          return -1;
+        }
+    }
+  if (al_cli_positional (cli, cmd, argc, argv, 1) < 0)
+    return -1;
+  o->id = argv[optind];
+  o->root = cli->root;
+  o->systemd_cgroup = cli->systemd_cgroup;
+  o->log = &cli->log;
+  return 0;
+}
+
+static int
+run_create (struct al_cli *cli, int argc, char **argv)
+{
+  struct al_create_opts o = { 0 };
+  if (parse_create (cli, &cmd_create, argc, argv, &o, NULL, NULL) < 0)
+    return 1;
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_created created;
+  if (al_container_create (&o, &created, &err) < 0)
+    return al_cli_fail (cli, &err);
+  return 0;
+}
+
+const struct al_command cmd_create = {
+  .name = "create",
+  .args = "[OPTIONS] ID",
+  .summary = "create a container: set it up and stop just before its program",
+  .options = CREATE_OPTIONS_HELP,
+  .run = run_create,
+};
+
+/* ---- run in the foreground ---- */
+
+static void
+copy_once (int from, int to, bool *open)
+{
+  char buf[16384];
+  ssize_t n = read (from, buf, sizeof buf);
+  if (n <= 0)
+    {
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+      *open = false;
+      return;
+    }
+  if (al_write_all (to, buf, (size_t) n) < 0)
+    *open = false;
+}
+
+/* Wait for the init, forwarding signals and, with a terminal, copying between
+ * our stdio and the pty. Returns the container's exit status (128+N on signal N). */
+static int
+wait_foreground (const struct al_created *c)
+{
+  sigset_t fwd;
+  sigfillset (&fwd);
+  sigdelset (&fwd, SIGCHLD);
+  sigdelset (&fwd, SIGKILL);
+  sigdelset (&fwd, SIGSTOP);
+  sigdelset (&fwd, SIGSEGV);
+  sigdelset (&fwd, SIGBUS);
+  sigdelset (&fwd, SIGFPE);
+  sigdelset (&fwd, SIGILL);
+  sigprocmask (SIG_BLOCK, &fwd, NULL);
+  _cleanup_close_ int sfd = signalfd (-1, &fwd, SFD_CLOEXEC);
+
+  struct termios saved;
+  bool raw = false;
+  if (c->pty_master >= 0 && isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
+    {
+      struct termios t = saved;
+      cfmakeraw (&t);
+      raw = tcsetattr (STDIN_FILENO, TCSANOW, &t) == 0;
+      struct winsize ws;
+      if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+        ioctl (c->pty_master, TIOCSWINSZ, &ws);
+    }
+
+  bool in_open = c->pty_master >= 0, out_open = c->pty_master >= 0;
+  int status = 0;
+  for (;;)
+    {
+      struct pollfd p[4] = {
+        { .fd = c->pidfd, .events = POLLIN },
+        { .fd = sfd, .events = POLLIN },
+        { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+        { .fd = out_open ? c->pty_master : -1, .events = POLLIN },
+      };
+      if (poll (p, 4, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (p[3].revents)
+        copy_once (c->pty_master, STDOUT_FILENO, &out_open);
+      if (p[2].revents)
+        copy_once (STDIN_FILENO, c->pty_master, &in_open);
+      if (p[1].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof si) == sizeof si)
+            {
+              if (si.ssi_signo == SIGWINCH && c->pty_master >= 0)
+                {
+                  struct winsize ws;
+                  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+                    ioctl (c->pty_master, TIOCSWINSZ, &ws);
+                }
+              else
+                syscall (SYS_pidfd_send_signal, c->pidfd, (int) si.ssi_signo, NULL, 0);
+            }
+        }
+      if (p[0].revents)
+        {
+          /* Drain what the program printed last. */
+          while (out_open)
+            {
+              struct pollfd q = { .fd = c->pty_master, .events = POLLIN };
+              if (poll (&q, 1, 0) <= 0)
+                break;
+              copy_once (c->pty_master, STDOUT_FILENO, &out_open);
+            }
+          while (waitpid (c->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+          break;
+        }
+    }
+  if (raw)
+    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+  sigprocmask (SIG_UNBLOCK, &fwd, NULL);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
+
+static int
+run_run (struct al_cli *cli, int argc, char **argv)
+{
+  struct al_create_opts o = { 0 };
+  bool detach = false, keep = false;
+  if (parse_create (cli, &cmd_run, argc, argv, &o, &detach, &keep) < 0)
+    return 1;
+  o.foreground = !detach;
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_created c;
+  if (al_container_create (&o, &c, &err) < 0)
+    return al_cli_fail (cli, &err);
+  if (al_container_start (cli->root, o.id, &cli->log, &err) < 0)
+    {
+      int ret = al_cli_fail (cli, &err);
+      al_container_delete (cli->root, o.id, true, &cli->log, NULL);
+      if (c.pid > 0 && !detach)
+        waitpid (c.pid, NULL, 0);
+      return ret;
+    }
+  if (detach)
+    return 0;
+  int status = wait_foreground (&c);
+  al_closep (&c.pidfd);
+  al_closep (&c.pty_master);
+  if (!keep && al_container_delete (cli->root, o.id, true, &cli->log, &err) < 0)
+    al_cli_fail (cli, &err);
+  return status;
+}
+
+const struct al_command cmd_run = {
+  .name = "run",
+  .args = "[OPTIONS] ID",
+  .summary = "create and start a container, wait for it and delete it",
+  .options = CREATE_OPTIONS_HELP "  -d, --detach              return once the program has started\n"
+                                 "      --keep                keep the stopped container (do not delete it)\n",
+  .run = run_run,
+};

@@ -1,0 +1,61 @@
+/* cgroup.h: the container's cgroup v2 (cgroupfs driver). On a pure v2 host the
+ * hierarchy is /sys/fs/cgroup; on a hybrid host it is the unified tree
+ * (/sys/fs/cgroup/unified), where membership, freeze and kill work without any
+ * controller. The v1 trees are never touched. */
+#ifndef AIRLOCK_CGROUP_H
+#define AIRLOCK_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct al_cgroup
+{
+  char *mount; /* cgroup2 mount point, e.g. "/sys/fs/cgroup/unified" */
+  char *path;  /* path inside the hierarchy, starting with '/', e.g. "/airlock/ID" */
+  int dirfd;   /* O_DIRECTORY fd of mount+path, -1 when not open */
+};
+
+/* Find the cgroup2 mount (pure v2 or hybrid). Error when there is none. */
+int al_cgroup_find_mount (char **mount, al_error_t *err);
+
+/* The path a container gets: linux.cgroupsPath when set (absolute, or relative
+ * to the runtime's own cgroup), else "/airlock/<id>" under the caller's cgroup.
+ * Does not create anything. */
+int al_cgroup_resolve (const char *cgroups_path, const char *id, struct al_cgroup **out, al_error_t *err);
+
+/* mkdir -p of the cgroup (an existing non-empty cgroup is an error naming it),
+ * then check `resources` against the controllers available on the hierarchy:
+ * a resource whose controller is missing is an error naming the resource and the
+ * controller ("linux.resources.memory: the memory controller is not available
+ * on /sys/fs/cgroup/unified"). Opens dirfd (usable as CLONE_INTO_CGROUP). */
+int al_cgroup_create (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);
+
+/* Apply resources (limits) to the cgroup. */
+int al_cgroup_apply (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);
+
+/* Move a pid into the cgroup (cgroup.procs). */
+int al_cgroup_enter (struct al_cgroup *cg, pid_t pid, al_error_t *err);
+
+/* cgroup.kill when the kernel has it, else SIGKILL every pid in cgroup.procs
+ * until it is empty. */
+int al_cgroup_kill (struct al_cgroup *cg, al_error_t *err);
+/* Send a signal to every process in the cgroup. */
+int al_cgroup_signal (struct al_cgroup *cg, int sig, al_error_t *err);
+
+/* cgroup.freeze 1/0, waiting for `frozen 1/0` in cgroup.events (inotify/poll). */
+int al_cgroup_freeze (struct al_cgroup *cg, bool frozen, al_error_t *err);
+int al_cgroup_is_frozen (struct al_cgroup *cg, bool *frozen, al_error_t *err);
+
+/* pids in cgroup.procs (recursive over children); *pids malloc'ed. */
+int al_cgroup_pids (struct al_cgroup *cg, pid_t **pids, size_t *n, al_error_t *err);
+
+/* Remove the cgroup (and any empty child cgroups). Missing is not an error.
+ * Busy: kills what is left first when `force` is true. */
+int al_cgroup_destroy (struct al_cgroup *cg, bool force, al_error_t *err);
+
+void al_cgroup_free (struct al_cgroup *cg);
+
+#endif

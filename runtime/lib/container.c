@@ -1,0 +1,1042 @@
+/* container.c: create, start, state, kill, delete and list.
+ *
+ * create clones the container's init with clone3() straight from this process
+ * (no re-exec): every new namespace at once, into its cgroup, with a pidfd.
+ * Parent and init talk over a SOCK_SEQPACKET socketpair:
+ *
+ *   parent                              init
+ *   write uid/gid maps   -- MAPS -->    become root of its user namespace
+ *                                       join namespaces, mounts (before pivot)
+ *   prestart,            <-- HOOKS --   (only when such hooks exist)
+ *   createRuntime hooks  -- CONTINUE -->
+ *                                       createContainer hooks, pivot_root,
+ *                                       masked/readonly paths, terminal,
+ *                                       rlimits, user, caps, seccomp
+ *   write state.json     <-- READY --
+ *                        -- COMMIT -->  block reading exec.fifo
+ *
+ * `start` writes a byte into exec.fifo (opened O_RDWR by the init so that no
+ * /proc is needed inside the container) and removes it: the init then runs the
+ * startContainer hooks (if any) and execs the program. */
+#include "container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "hooks.h"
+#include "namespaces.h"
+#include "process.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "spec.h"
+#include "terminal.h"
+#include "util.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+enum sync_type
+{
+  SYNC_MAPS = 1,
+  SYNC_HOOKS,
+  SYNC_CONTINUE,
+  SYNC_READY,
+  SYNC_COMMIT,
+  SYNC_ERROR,
+  SYNC_PTY,
+};
+
+struct sync_msg
+{
+  int type;
+  int errnum;
+  char msg[3072];
+};
+
+static int
+sync_send (int fd, int type, int errnum, const char *msg)
+{
+  struct sync_msg m = { .type = type, .errnum = errnum };
+  size_t len = offsetof (struct sync_msg, msg);
+  if (msg)
+    {
+      snprintf (m.msg, sizeof m.msg, "%s", msg);
+      len += strlen (m.msg) + 1;
+    }
+  ssize_t w;
+  do
+    w = send (fd, &m, len, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  return w < 0 ? -errno : 0;
+}
+
+/* Receive one message. Returns its type, 0 on EOF, -errno on error. */
+static int
+sync_recv (int fd, struct sync_msg *m)
+{
+  ssize_t r;
+  memset (m, 0, offsetof (struct sync_msg, msg) + 1);
+  do
+    r = recv (fd, m, sizeof *m, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -errno;
+  if (r == 0)
+    return 0;
+  if ((size_t) r < offsetof (struct sync_msg, msg))
+    return -EBADMSG;
+  m->msg[sizeof m->msg - 1] = '\0';
+  if ((size_t) r == offsetof (struct sync_msg, msg))
+    m->msg[0] = '\0';
+  return m->type;
+}
+
+/* ------------------------------------------------------------------ init -- */
+
+struct init_ctx
+{
+  const struct al_create_opts *o;
+  const struct oci_spec *spec;
+  struct al_ns_plan *plan;
+  struct al_seccomp *seccomp;
+  const char *rootfs;
+  const char *bundle;
+  int sync;
+  int fifo;
+  int console;
+  int runtime_fds[2]; /* the runtime's root and (locked) state dir: closed at once */
+  bool need_parent_hooks;
+  bool new_mount;
+  bool new_uts;
+};
+
+__attribute__ ((noreturn)) static void
+init_fail (struct init_ctx *c, al_error_t *err)
+{
+  sync_send (c->sync, SYNC_ERROR, *err ? (*err)->errnum : 0, *err ? (*err)->msg : "unknown error");
+  _exit (1);
+}
+
+static int
+init_wait_for (struct init_ctx *c, int want, al_error_t *err)
+{
+  struct sync_msg m;
+  int t = sync_recv (c->sync, &m);
+  if (t == want)
+    return 0;
+  if (t <= 0)
+    _exit (1); /* the runtime went away: nothing to report to */
+  return al_err (err, EPROTO, "init: unexpected message %d from the runtime (wanted %d)", t, want);
+}
+
+static int
+init_terminal (struct init_ctx *c, al_error_t *err)
+{
+  const struct oci_process *p = c->spec->process;
+  if (!p->terminal)
+    return 0;
+  _cleanup_close_ int master = -1, slave = -1;
+  int r = al_pty_open ("/dev/ptmx", &master, &slave, err);
+  if (r < 0)
+    return al_err_prefix (err, "process.terminal");
+  if (p->has_console_size)
+    {
+      r = al_pty_set_size (master, p->console_height, p->console_width, err);
+      if (r < 0)
+        return r;
+    }
+  if (c->console >= 0)
+    {
+      r = al_send_fd (c->console, master, "/dev/pts/0", err);
+      if (r < 0)
+        return al_err_prefix (err, "--console-socket: send the pty master");
+      al_closep (&c->console);
+    }
+  else if (c->o->foreground)
+    {
+      sync_send (c->sync, SYNC_PTY, 0, NULL);
+      r = al_send_fd (c->sync, master, "pty", err);
+      if (r < 0)
+        return r;
+    }
+  else
+    return al_err (err, 0, "process.terminal is true but no --console-socket was given");
+  return al_pty_make_controlling (slave, err);
+}
+
+/* user, capabilities, no_new_privs and seccomp, in the order that lets a
+ * filter be loaded with or without no_new_privs. */
+static int
+init_finalize_creds (struct init_ctx *c, al_error_t *err)
+{
+  const struct oci_process *p = c->spec->process;
+  int listener = -1;
+  int r;
+  if (c->seccomp && !p->no_new_privileges)
+    {
+      r = al_seccomp_install (c->seccomp, &listener, err);
+      if (r < 0)
+        return r;
+    }
+  r = al_caps_keep (err);
+  if (r < 0)
+    return r;
+  r = al_process_set_user (p, err);
+  if (r < 0)
+    return r;
+  r = al_caps_apply (&p->capabilities, err);
+  if (r < 0)
+    return r;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return al_err (err, errno, "process.noNewPrivileges: prctl");
+  if (c->seccomp && p->no_new_privileges)
+    {
+      r = al_seccomp_install (c->seccomp, &listener, err);
+      if (r < 0)
+        return r;
+    }
+  /* The notify listener belongs to the monitor (a later issue); never leak it. */
+  if (listener >= 0)
+    close (listener);
+  return 0;
+}
+
+__attribute__ ((noreturn)) static void
+init_exec (struct init_ctx *c, const char *path)
+{
+  const struct oci_process *p = c->spec->process;
+  int first = 3 + (c->o->preserve_fds > 0 ? c->o->preserve_fds : 0);
+  for (int fd = 3; fd < first; fd++)
+    {
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0)
+        fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+  syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
+  int e = errno;
+  dprintf (STDERR_FILENO, "airlock: container \"%s\": exec `%s`: %s\n", c->o->id, path, strerror (e));
+  _exit (e == ENOENT ? 127 : 126);
+}
+
+__attribute__ ((noreturn)) static void
+container_init (struct init_ctx *c)
+{
+  _cleanup_error_ al_error_t err = NULL;
+  const struct oci_spec *spec = c->spec;
+  const struct oci_process *p = spec->process;
+
+  /* The state dir lock is shared with this copy of the fd: drop it now, or
+     `start` would wait for a lock that the init holds until exec. */
+  for (int i = 0; i < 2; i++)
+    al_closep (&c->runtime_fds[i]);
+
+  /* Signals as a fresh process sees them. */
+  sigset_t all;
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+
+  if (c->plan->new_user)
+    {
+      if (init_wait_for (c, SYNC_MAPS, &err) < 0)
+        init_fail (c, &err);
+      /* Become root of the new user namespace when 0 is mapped. */
+      if (setresgid (0, 0, 0) < 0 && errno != EINVAL)
+        {
+          al_err (&err, errno, "linux.gidMappings: setresgid(0) in the new user namespace");
+          init_fail (c, &err);
+        }
+      if (setresuid (0, 0, 0) < 0 && errno != EINVAL)
+        {
+          al_err (&err, errno, "linux.uidMappings: setresuid(0) in the new user namespace");
+          init_fail (c, &err);
+        }
+    }
+  if (al_ns_join (c->plan, &err) < 0)
+    init_fail (c, &err);
+  if ((c->plan->clone_flags & CLONE_NEWNET) && al_ns_loopback_up (&err) < 0)
+    init_fail (c, &err);
+
+  if (spec->hostname && *spec->hostname)
+    {
+      if (!c->new_uts)
+        {
+          al_err (&err, 0, "hostname: cannot set \"%s\" without a new uts namespace", spec->hostname);
+          init_fail (c, &err);
+        }
+      if (sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+        {
+          al_err (&err, errno, "hostname: sethostname(\"%s\")", spec->hostname);
+          init_fail (c, &err);
+        }
+    }
+  if (spec->domainname && *spec->domainname)
+    {
+      if (!c->new_uts)
+        {
+          al_err (&err, 0, "domainname: cannot set \"%s\" without a new uts namespace", spec->domainname);
+          init_fail (c, &err);
+        }
+      if (setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+        {
+          al_err (&err, errno, "domainname: setdomainname(\"%s\")", spec->domainname);
+          init_fail (c, &err);
+        }
+    }
+  if (!c->o->no_new_keyring)
+    {
+      _cleanup_free_ char *name = al_xasprintf ("_ses.%s", c->o->id);
+      if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS && errno != EACCES
+          && errno != EPERM && errno != EDQUOT)
+        {
+          al_err (&err, errno, "join a new session keyring");
+          init_fail (c, &err);
+        }
+    }
+
+  struct al_rootfs_opts ro = {
+    .rootfs = c->rootfs,
+    .bundle = c->bundle,
+    .in_userns = c->plan->new_user || c->plan->join_fd[OCI_NS_USER] >= 0,
+    .no_pivot = c->o->no_pivot,
+  };
+  if (al_rootfs_setup (spec, &ro, &err) < 0)
+    init_fail (c, &err);
+
+  if (c->need_parent_hooks)
+    {
+      sync_send (c->sync, SYNC_HOOKS, 0, NULL);
+      if (init_wait_for (c, SYNC_CONTINUE, &err) < 0)
+        init_fail (c, &err);
+    }
+  if (spec->hooks.create_container.n)
+    {
+      struct al_state st = { .id = (char *) c->o->id, .pid = getpid (), .bundle = (char *) c->bundle,
+                             .rootfs = (char *) c->rootfs };
+      _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_CREATING, false);
+      if (al_hooks_run (&spec->hooks.create_container, "createContainer", json, &err) < 0)
+        init_fail (c, &err);
+    }
+
+  if (al_rootfs_pivot (&ro, &err) < 0)
+    init_fail (c, &err);
+  if (al_rootfs_finish (spec, &ro, &err) < 0)
+    init_fail (c, &err);
+  if (al_process_set_sysctl (spec->linux_, &err) < 0)
+    init_fail (c, &err);
+  if (init_terminal (c, &err) < 0)
+    init_fail (c, &err);
+  if (al_process_set_rlimits (p, &err) < 0)
+    init_fail (c, &err);
+  if (al_process_set_sched (p, spec->linux_, &err) < 0)
+    init_fail (c, &err);
+  if (chdir (p->cwd) < 0)
+    {
+      if (errno != ENOENT || al_mkdir_p (AT_FDCWD, p->cwd, 0755, &err) < 0 || chdir (p->cwd) < 0)
+        {
+          al_err (&err, errno, "process.cwd: chdir `%s`", p->cwd);
+          init_fail (c, &err);
+        }
+    }
+
+  _cleanup_free_ char *path = NULL;
+  bool late = spec->hooks.start_container.n > 0;
+  if (!late)
+    {
+      if (init_finalize_creds (c, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
+        init_fail (c, &err);
+    }
+  else if (al_process_find_exec (p, &path, &err) < 0)
+    init_fail (c, &err);
+
+  sync_send (c->sync, SYNC_READY, 0, NULL);
+  struct sync_msg m;
+  if (sync_recv (c->sync, &m) != SYNC_COMMIT)
+    _exit (1);
+  al_closep (&c->sync);
+
+  /* Wait for `start`. */
+  char b;
+  ssize_t n;
+  do
+    n = read (c->fifo, &b, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1)
+    _exit (1);
+  al_closep (&c->fifo);
+
+  if (late)
+    {
+      struct al_state st = { .id = (char *) c->o->id, .pid = getpid (), .bundle = (char *) c->bundle,
+                             .rootfs = (char *) c->rootfs };
+      _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_RUNNING, false);
+      if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0
+          || init_finalize_creds (c, &err) < 0)
+        {
+          dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
+          _exit (1);
+        }
+    }
+  init_exec (c, path);
+}
+
+/* ---------------------------------------------------------------- create -- */
+
+static pid_t
+clone3_init (uint64_t flags, int cgroup_fd, int *pidfd)
+{
+  struct clone_args args;
+  memset (&args, 0, sizeof args);
+  args.flags = flags | CLONE_PIDFD;
+  args.pidfd = (uint64_t) (uintptr_t) pidfd;
+  args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (uint64_t) cgroup_fd;
+    }
+  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+}
+
+static char *
+abs_path (const char *base, const char *p)
+{
+  if (p[0] == '/')
+    return al_xstrdup (p);
+  return al_xasprintf ("%s/%s", base, p);
+}
+
+static bool
+has_ns (const struct oci_spec *spec, enum oci_ns_type t)
+{
+  return oci_spec_namespace (spec, t) != NULL;
+}
+
+static int
+kill_and_reap (pid_t pid, int pidfd)
+{
+  if (pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  else if (pid > 0)
+    kill (pid, SIGKILL);
+  if (pid > 0)
+    while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  return 0;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, al_error_t *err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", pid);
+  int r = al_write_file_atomic_at (AT_FDCWD, path, buf, (size_t) n, 0644, err);
+  if (r < 0)
+    return al_err_prefix (err, "--pid-file");
+  return 0;
+}
+
+int
+al_container_create (const struct al_create_opts *o, struct al_created *out, al_error_t *err)
+{
+  int r;
+  out->pid = -1;
+  out->pidfd = -1;
+  out->pty_master = -1;
+
+  r = al_id_validate (o->id, err);
+  if (r < 0)
+    return r;
+
+  _cleanup_free_ char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
+  if (bundle == NULL)
+    return al_err (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
+  _cleanup_free_ char *config_path = o->config_path ? al_xstrdup (o->config_path)
+                                                    : al_xasprintf ("%s/config.json", bundle);
+  _cleanup_free_ char *text = NULL;
+  size_t text_len = 0;
+  r = al_read_file_at (AT_FDCWD, config_path, AL_CONFIG_MAX_SIZE, &text, &text_len, err);
+  if (r < 0)
+    return r;
+  _cleanup_spec_ struct oci_spec *spec = NULL;
+  r = oci_spec_parse (config_path, text, text_len, &spec, err);
+  if (r < 0)
+    return r;
+  if (spec->process == NULL)
+    return al_err (err, 0, "%s: process: required to create a container", config_path);
+  if (!has_ns (spec, OCI_NS_MOUNT))
+    return al_err (err, 0, "%s: linux.namespaces: a mount namespace is required", config_path);
+
+  _cleanup_free_ char *rootfs_cfg = abs_path (bundle, spec->root_path);
+  _cleanup_free_ char *rootfs = realpath (rootfs_cfg, NULL);
+  if (rootfs == NULL)
+    return al_err (err, errno, "%s: root.path: `%s`", config_path, rootfs_cfg);
+  struct stat stt;
+  if (stat (rootfs, &stt) < 0 || !S_ISDIR (stt.st_mode))
+    return al_err (err, ENOTDIR, "%s: root.path: `%s`", config_path, rootfs);
+  if (spec->process->terminal && o->console_socket == NULL && !o->foreground)
+    return al_err (err, 0, "%s: process.terminal is true: --console-socket is required", config_path);
+
+  struct al_seccomp *seccomp = NULL;
+  if (spec->linux_ && spec->linux_->seccomp)
+    {
+      r = al_seccomp_prepare (spec->linux_->seccomp, &seccomp, err);
+      if (r < 0)
+        return al_err_prefix (err, "%s", config_path);
+    }
+
+  _cleanup_close_ int rootfd = -1, dirfd = -1, fifo = -1, console = -1;
+  _cleanup_close_ int sv0 = -1, sv1 = -1, pidfd = -1;
+  struct al_cgroup *cg = NULL;
+  struct al_ns_plan plan;
+  bool plan_open = false, state_created = false;
+  pid_t pid = -1;
+  struct al_state st = { 0 };
+
+  rootfd = al_root_open (o->root, true, err);
+  if (rootfd < 0)
+    {
+      r = rootfd;
+      goto fail;
+    }
+  dirfd = al_state_dir_create (rootfd, o->id, err);
+  if (dirfd < 0)
+    {
+      r = dirfd;
+      goto fail;
+    }
+  state_created = true;
+  r = al_write_file_at (dirfd, "config.json", text, text_len, 0600, err);
+  if (r < 0)
+    goto fail;
+  if (mkfifoat (dirfd, "exec.fifo", 0600) < 0)
+    {
+      r = al_err (err, errno, "container \"%s\": mkfifo exec.fifo", o->id);
+      goto fail;
+    }
+  fifo = openat (dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+  if (fifo < 0)
+    {
+      r = al_err (err, errno, "container \"%s\": open exec.fifo", o->id);
+      goto fail;
+    }
+
+  r = al_cgroup_resolve (spec->linux_ ? spec->linux_->cgroups_path : NULL, o->id, &cg, err);
+  if (r < 0)
+    goto fail;
+  const struct oci_resources *res = spec->linux_ ? spec->linux_->resources : NULL;
+  r = al_cgroup_create (cg, res, err);
+  if (r < 0)
+    goto fail;
+  if (res)
+    {
+      r = al_cgroup_apply (cg, res, err);
+      if (r < 0)
+        goto fail;
+    }
+
+  if (o->console_socket && spec->process->terminal)
+    {
+      console = al_unix_connect (o->console_socket, err);
+      if (console < 0)
+        {
+          r = al_err_prefix (err, "--console-socket");
+          goto fail;
+        }
+    }
+
+  r = al_ns_plan_init (&plan, spec, err);
+  if (r < 0)
+    {
+      r = al_err_prefix (err, "%s", config_path);
+      goto fail;
+    }
+  plan_open = true;
+
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      r = al_err (err, errno, "socketpair");
+      goto fail;
+    }
+  sv0 = sv[0];
+  sv1 = sv[1];
+
+  const struct oci_hooks *h = &spec->hooks;
+  struct init_ctx ctx = {
+    .o = o,
+    .spec = spec,
+    .plan = &plan,
+    .seccomp = seccomp,
+    .rootfs = rootfs,
+    .bundle = bundle,
+    .sync = sv1,
+    .fifo = fifo,
+    .console = console,
+    .runtime_fds = { rootfd, dirfd },
+    .need_parent_hooks = h->prestart.n || h->create_runtime.n,
+    .new_mount = true,
+    .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
+  };
+
+  r = al_ns_parent_before_clone (&plan, spec, err);
+  if (r < 0)
+    {
+      al_ns_parent_after_clone (&plan, NULL);
+      goto fail;
+    }
+  uint64_t flags = plan.clone_flags | (plan.new_user ? CLONE_NEWUSER : 0);
+  pid = clone3_init (flags, cg->dirfd, &pidfd);
+  if (pid == 0)
+    {
+      al_closep (&sv0);
+      container_init (&ctx);
+    }
+  int clone_errno = errno;
+  al_ns_parent_after_clone (&plan, NULL);
+  if (pid < 0)
+    {
+      r = al_err (err, clone_errno, "container \"%s\": clone3 of the init", o->id);
+      goto fail;
+    }
+  al_closep (&sv1);
+  al_closep (&console);
+  al_closep (&fifo);
+
+  st.id = (char *) o->id;
+  st.pid = pid;
+  st.bundle = bundle;
+  st.rootfs = rootfs;
+  st.created = al_rfc3339_now ();
+  st.owner = "";
+  st.cgroup_mount = cg->mount;
+  st.cgroup_path = cg->path;
+  if (spec->n_annotations)
+    {
+      st.annotations = al_xmalloc0 ((2 * spec->n_annotations + 1) * sizeof (char *));
+      for (size_t i = 0; i < spec->n_annotations; i++)
+        {
+          st.annotations[2 * i] = spec->annotations[i].key;
+          st.annotations[2 * i + 1] = spec->annotations[i].value;
+        }
+    }
+
+  if (plan.new_user)
+    {
+      r = al_ns_write_id_maps (pid, spec, err);
+      if (r < 0)
+        goto fail;
+      sync_send (sv0, SYNC_MAPS, 0, NULL);
+    }
+  if (spec->process->has_oom_score_adj)
+    {
+      r = al_process_set_oom_score_adj (pid, spec->process->oom_score_adj, err);
+      if (r < 0)
+        goto fail;
+    }
+
+  for (;;)
+    {
+      struct sync_msg m;
+      int t = sync_recv (sv0, &m);
+      if (t == SYNC_READY)
+        break;
+      if (t == SYNC_ERROR)
+        {
+          r = al_err (err, 0, "container \"%s\": %s", o->id, m.msg);
+          (*err)->errnum = m.errnum;
+          goto fail;
+        }
+      if (t == SYNC_HOOKS)
+        {
+          _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_CREATING, false);
+          r = al_hooks_run (&h->prestart, "prestart", json, err);
+          if (r == 0)
+            r = al_hooks_run (&h->create_runtime, "createRuntime", json, err);
+          if (r < 0)
+            {
+              al_err_prefix (err, "container \"%s\"", o->id);
+              goto fail;
+            }
+          sync_send (sv0, SYNC_CONTINUE, 0, NULL);
+          continue;
+        }
+      if (t == SYNC_PTY)
+        {
+          char payload[64];
+          r = al_recv_fd (sv0, &out->pty_master, payload, sizeof payload, err);
+          if (r < 0)
+            goto fail;
+          continue;
+        }
+      /* EOF or garbage: the init died. */
+      int status = 0;
+      waitpid (pid, &status, 0);
+      pid = -1;
+      if (WIFSIGNALED (status))
+        r = al_err (err, 0, "container \"%s\": init was killed by signal %s during setup", o->id,
+                    al_signal_name (WTERMSIG (status)) ?: "?");
+      else
+        r = al_err (err, 0, "container \"%s\": init exited with status %d during setup", o->id,
+                    WEXITSTATUS (status));
+      goto fail;
+    }
+
+  st.pid_start = al_pid_start_time (pid);
+  r = al_state_write (dirfd, &st, err);
+  if (r < 0)
+    goto fail;
+  if (o->pid_file)
+    {
+      r = write_pid_file (o->pid_file, pid, err);
+      if (r < 0)
+        goto fail;
+    }
+  if (sync_send (sv0, SYNC_COMMIT, 0, NULL) < 0)
+    {
+      r = al_err (err, EPIPE, "container \"%s\": init died before it was committed", o->id);
+      goto fail;
+    }
+
+  out->pid = pid;
+  if (o->foreground)
+    out->pidfd = al_steal_fd (pidfd);
+  free (st.created);
+  free (st.annotations);
+  al_ns_plan_close (&plan);
+  al_seccomp_free (seccomp);
+  al_cgroup_free (cg);
+  return 0;
+
+fail:
+  if (pid > 0)
+    kill_and_reap (pid, pidfd);
+  if (out->pty_master >= 0)
+    al_closep (&out->pty_master);
+  if (cg)
+    {
+      al_cgroup_destroy (cg, true, NULL);
+      al_cgroup_free (cg);
+    }
+  if (plan_open)
+    al_ns_plan_close (&plan);
+  al_seccomp_free (seccomp);
+  if (state_created)
+    al_state_dir_remove (rootfd, o->id, NULL);
+  free (st.created);
+  free (st.annotations);
+  return r;
+}
+
+/* ------------------------------------------------------------ the others -- */
+
+struct opened
+{
+  int dirfd;
+  struct al_state *st;
+};
+
+static void
+opened_close (struct opened *c)
+{
+  al_closep (&c->dirfd);
+  al_state_free (c->st);
+  c->st = NULL;
+}
+
+static int
+open_container (const char *root, const char *id, bool exclusive, struct opened *c, al_error_t *err)
+{
+  c->dirfd = -1;
+  c->st = NULL;
+  int r = al_id_validate (id, err);
+  if (r < 0)
+    return r;
+  _cleanup_close_ int rootfd = al_root_open (root, false, NULL);
+  if (rootfd < 0)
+    return al_err (err, ENOENT, "container \"%s\" does not exist", id);
+  c->dirfd = al_state_dir_open (rootfd, id, exclusive, err);
+  if (c->dirfd < 0)
+    return c->dirfd;
+  r = al_state_read (c->dirfd, id, &c->st, err);
+  if (r < 0)
+    {
+      opened_close (c);
+      return r;
+    }
+  return 0;
+}
+
+static int
+load_saved_config (int dirfd, const char *id, struct oci_spec **spec, al_error_t *err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  int r = al_read_file_at (dirfd, "config.json", AL_CONFIG_MAX_SIZE, &text, &len, err);
+  if (r < 0)
+    return al_err_prefix (err, "container \"%s\"", id);
+  return oci_spec_parse ("config.json", text, len, spec, err);
+}
+
+int
+al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err)
+{
+  struct opened c;
+  int r = open_container (root, id, true, &c, err);
+  if (r < 0)
+    return r;
+  enum al_status s = al_state_status (c.dirfd, c.st);
+  if (s != AL_STATUS_CREATED)
+    {
+      r = al_err (err, 0, "container \"%s\" is %s, not created: it cannot be started", id, al_status_name (s));
+      opened_close (&c);
+      return r;
+    }
+  _cleanup_close_ int fd = openat (c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      r = al_err (err, errno == ENXIO ? ESRCH : errno, "container \"%s\": open exec.fifo", id);
+      opened_close (&c);
+      return r;
+    }
+  unlinkat (c.dirfd, "exec.fifo", 0);
+  if (write (fd, "0", 1) != 1)
+    {
+      r = al_err (err, errno, "container \"%s\": release the init", id);
+      opened_close (&c);
+      return r;
+    }
+  struct oci_spec *spec = NULL;
+  if (load_saved_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststart.n)
+    {
+      _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_RUNNING, false);
+      _cleanup_error_ al_error_t herr = NULL;
+      if (al_hooks_run (&spec->hooks.poststart, "poststart", json, &herr) < 0)
+        al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
+    }
+  oci_spec_free (spec);
+  opened_close (&c);
+  return 0;
+}
+
+int
+al_container_state (const char *root, const char *id, char **json, al_error_t *err)
+{
+  struct opened c;
+  int r = open_container (root, id, false, &c, err);
+  if (r < 0)
+    return r;
+  *json = al_state_oci_json (c.st, al_state_status (c.dirfd, c.st), true);
+  opened_close (&c);
+  return 0;
+}
+
+static struct al_cgroup *
+state_cgroup (const struct al_state *st)
+{
+  if (st->cgroup_mount == NULL || st->cgroup_path == NULL)
+    return NULL;
+  struct al_cgroup *cg = al_xmalloc0 (sizeof (*cg));
+  cg->mount = al_xstrdup (st->cgroup_mount);
+  cg->path = al_xstrdup (st->cgroup_path);
+  cg->dirfd = -1;
+  return cg;
+}
+
+static int
+signal_init (const struct al_state *st, int sig, al_error_t *err)
+{
+  _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  if (pidfd < 0 || !al_state_init_alive (st))
+    return al_err (err, ESRCH, "container \"%s\" is not running", st->id);
+  if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+    return al_err (err, errno, "container \"%s\": send %s to pid %d", st->id, al_signal_name (sig) ?: "signal",
+                   st->pid);
+  return 0;
+}
+
+int
+al_container_kill (const char *root, const char *id, int sig, bool all, al_error_t *err)
+{
+  struct opened c;
+  int r = open_container (root, id, false, &c, err);
+  if (r < 0)
+    return r;
+  enum al_status s = al_state_status (c.dirfd, c.st);
+  struct al_cgroup *cg = state_cgroup (c.st);
+  if (all && cg)
+    {
+      pid_t *pids = NULL;
+      size_t np = 0;
+      if (s == AL_STATUS_STOPPED && (al_cgroup_pids (cg, &pids, &np, NULL) < 0 || np == 0))
+        r = al_err (err, ESRCH, "container \"%s\" is not running", id);
+      else if (sig == SIGKILL)
+        r = al_cgroup_kill (cg, err);
+      else
+        r = al_cgroup_signal (cg, sig, err);
+      free (pids);
+    }
+  else if (s == AL_STATUS_STOPPED)
+    r = al_err (err, ESRCH, "container \"%s\" is not running", id);
+  else
+    r = signal_init (c.st, sig, err);
+  al_cgroup_free (cg);
+  opened_close (&c);
+  return r;
+}
+
+static void
+wait_init_gone (const struct al_state *st)
+{
+  _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  if (pidfd < 0 || !al_state_init_alive (st))
+    return;
+  struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+  /* A pidfd polls readable when the process exits (even before it is reaped). */
+  while (poll (&pfd, 1, 10000) < 0 && errno == EINTR)
+    ;
+}
+
+int
+al_container_delete (const char *root, const char *id, bool force, const struct al_log *log, al_error_t *err)
+{
+  struct opened c;
+  int r = open_container (root, id, true, &c, err);
+  if (r < 0)
+    {
+      if (force && r == -ENOENT)
+        {
+          al_error_free (err);
+          return 0;
+        }
+      return r;
+    }
+  enum al_status s = al_state_status (c.dirfd, c.st);
+  struct al_cgroup *cg = state_cgroup (c.st);
+  if (s == AL_STATUS_RUNNING || s == AL_STATUS_PAUSED)
+    {
+      if (!force)
+        {
+          r = al_err (err, EBUSY, "container \"%s\" is %s: stop it first or use --force", id, al_status_name (s));
+          goto out;
+        }
+    }
+  if (s != AL_STATUS_STOPPED)
+    {
+      if (cg)
+        {
+          _cleanup_error_ al_error_t kerr = NULL;
+          if (al_cgroup_kill (cg, &kerr) < 0)
+            signal_init (c.st, SIGKILL, NULL);
+        }
+      else
+        signal_init (c.st, SIGKILL, NULL);
+      wait_init_gone (c.st);
+    }
+  if (cg)
+    {
+      r = al_cgroup_destroy (cg, true, err);
+      if (r < 0)
+        goto out;
+    }
+  struct oci_spec *spec = NULL;
+  if (load_saved_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststop.n)
+    {
+      _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_STOPPED, false);
+      _cleanup_error_ al_error_t herr = NULL;
+      if (al_hooks_run (&spec->hooks.poststop, "poststop", json, &herr) < 0)
+        al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
+    }
+  oci_spec_free (spec);
+  _cleanup_close_ int rootfd = al_root_open (root, false, err);
+  if (rootfd < 0)
+    {
+      r = rootfd;
+      goto out;
+    }
+  r = al_state_dir_remove (rootfd, id, err);
+out:
+  al_cgroup_free (cg);
+  opened_close (&c);
+  return r;
+}
+
+static int
+cmp_entry (const void *a, const void *b)
+{
+  const struct al_list_entry *x = a, *y = b;
+  return strcmp (x->st->id, y->st->id);
+}
+
+int
+al_container_list (const char *root, struct al_list_entry **out, size_t *n, al_error_t *err)
+{
+  *out = NULL;
+  *n = 0;
+  int rootfd = al_root_open (root, false, NULL);
+  if (rootfd < 0)
+    return 0; /* no root yet: no containers */
+  DIR *d = fdopendir (rootfd);
+  if (d == NULL)
+    {
+      close (rootfd);
+      return al_err (err, errno, "list `%s`", root);
+    }
+  size_t cap = 0;
+  struct dirent *de;
+  while ((de = readdir (d)))
+    {
+      if (de->d_name[0] == '.' || al_id_validate (de->d_name, NULL) < 0)
+        continue;
+      _cleanup_close_ int dfd = openat (dirfd (d), de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (dfd < 0)
+        continue;
+      struct al_state *st = NULL;
+      if (al_state_read (dfd, de->d_name, &st, NULL) < 0)
+        continue; /* being created or removed right now */
+      if (*n == cap)
+        {
+          cap = cap ? cap * 2 : 16;
+          *out = realloc (*out, cap * sizeof (**out));
+          if (*out == NULL)
+            abort ();
+        }
+      (*out)[*n].st = st;
+      (*out)[*n].status = al_state_status (dfd, st);
+      (*n)++;
+    }
+  closedir (d);
+  if (*n)
+    qsort (*out, *n, sizeof (**out), cmp_entry);
+  return 0;
+}
+
+void
+al_container_list_free (struct al_list_entry *l, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    al_state_free (l[i].st);
+  free (l);
+}

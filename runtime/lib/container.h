@@ -1,0 +1,53 @@
+/* container.h: the container lifecycle: create, start, state, kill, delete,
+ * and the foreground `run`. The CLI and (later) the shim are thin layers on top. */
+#ifndef AIRLOCK_CONTAINER_H
+#define AIRLOCK_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "log.h"
+#include "state.h"
+
+struct al_create_opts
+{
+  const char *root;            /* --root */
+  const char *id;
+  const char *bundle;          /* NULL: current directory */
+  const char *config_path;     /* NULL: <bundle>/config.json */
+  const char *console_socket;  /* --console-socket */
+  const char *pid_file;        /* --pid-file */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+  bool systemd_cgroup;
+  bool foreground;             /* `run`: the init stays our child; a terminal
+                                  without console socket comes back to us */
+  const struct al_log *log;
+};
+
+struct al_created
+{
+  pid_t pid;
+  int pidfd;       /* foreground only, else -1 */
+  int pty_master;  /* foreground with process.terminal and no console socket, else -1 */
+};
+
+int al_container_create (const struct al_create_opts *o, struct al_created *out, al_error_t *err);
+int al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err);
+/* Prints the state JSON into *json. */
+int al_container_state (const char *root, const char *id, char **json, al_error_t *err);
+int al_container_kill (const char *root, const char *id, int sig, bool all, al_error_t *err);
+int al_container_delete (const char *root, const char *id, bool force, const struct al_log *log, al_error_t *err);
+
+/* For `list`: every container under root (ids sorted), with its status. */
+struct al_list_entry
+{
+  struct al_state *st;
+  enum al_status status;
+};
+int al_container_list (const char *root, struct al_list_entry **out, size_t *n, al_error_t *err);
+void al_container_list_free (struct al_list_entry *l, size_t n);
+
+#endif

@@ -1,0 +1,213 @@
+/* namespaces.c: namespace plan, joins, id maps and time offsets. */
+#include "namespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/nsfs.h>
+
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const int ns_clone_flag[OCI_NS_COUNT] = {
+  [OCI_NS_PID] = CLONE_NEWPID,   [OCI_NS_NETWORK] = CLONE_NEWNET, [OCI_NS_MOUNT] = CLONE_NEWNS,
+  [OCI_NS_IPC] = CLONE_NEWIPC,   [OCI_NS_UTS] = CLONE_NEWUTS,     [OCI_NS_USER] = CLONE_NEWUSER,
+  [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
+};
+
+int
+al_ns_plan_init (struct al_ns_plan *plan, const struct oci_spec *spec, al_error_t *err)
+{
+  memset (plan, 0, sizeof (*plan));
+  for (int i = 0; i < OCI_NS_COUNT; i++)
+    plan->join_fd[i] = -1;
+  plan->saved_pid_fd = plan->saved_time_fd = -1;
+  if (spec->linux_ == NULL)
+    return 0;
+  for (size_t i = 0; i < spec->linux_->n_namespaces; i++)
+    {
+      const struct oci_namespace *ns = &spec->linux_->namespaces[i];
+      if (ns->path == NULL)
+        {
+          if (ns->type == OCI_NS_USER)
+            plan->new_user = true;
+          if (ns->type == OCI_NS_TIME)
+            plan->new_time = true;
+          else
+            plan->clone_flags |= ns_clone_flag[ns->type];
+          continue;
+        }
+      int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          int e = errno;
+          al_ns_plan_close (plan);
+          return al_err (err, e, "linux.namespaces[%zu].path: open `%s`", i, ns->path);
+        }
+      int kind = ioctl (fd, NS_GET_NSTYPE);
+      if (kind < 0 || kind != ns_clone_flag[ns->type])
+        {
+          close (fd);
+          al_ns_plan_close (plan);
+          return al_err (err, 0, "linux.namespaces[%zu].path: `%s` is not a %s namespace", i, ns->path,
+                         oci_ns_type_name (ns->type));
+        }
+      plan->join_fd[ns->type] = fd;
+    }
+  if (plan->join_fd[OCI_NS_USER] >= 0 && plan->clone_flags)
+    {
+      al_ns_plan_close (plan);
+      return al_err (err, ENOTSUP,
+                     "linux.namespaces: joining a user namespace by path while creating other namespaces");
+    }
+  return 0;
+}
+
+void
+al_ns_plan_close (struct al_ns_plan *plan)
+{
+  for (int i = 0; i < OCI_NS_COUNT; i++)
+    al_closep (&plan->join_fd[i]);
+  al_closep (&plan->saved_pid_fd);
+  al_closep (&plan->saved_time_fd);
+}
+
+static int
+write_time_offsets (const struct oci_spec *spec, al_error_t *err)
+{
+  char buf[128];
+  int n = 0;
+  const struct oci_time_offset *m = &spec->linux_->time_monotonic, *b = &spec->linux_->time_boottime;
+  if (m->present)
+    n += snprintf (buf + n, sizeof buf - n, "monotonic %lld %u\n", (long long) m->secs, m->nanosecs);
+  if (b->present)
+    n += snprintf (buf + n, sizeof buf - n, "boottime %lld %u\n", (long long) b->secs, b->nanosecs);
+  if (n == 0)
+    return 0;
+  _cleanup_close_ int fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return al_err (err, errno, "linux.timeOffsets: open /proc/self/timens_offsets");
+  /* One write per clock: the kernel takes one line at a time reliably. */
+  for (char *line = buf; *line;)
+    {
+      char *nl = strchr (line, '\n');
+      size_t len = (size_t) (nl - line) + 1;
+      if (write (fd, line, len) < 0)
+        return al_err (err, errno, "linux.timeOffsets: write \"%.*s\"", (int) len - 1, line);
+      line += len;
+    }
+  return 0;
+}
+
+int
+al_ns_parent_before_clone (struct al_ns_plan *plan, const struct oci_spec *spec, al_error_t *err)
+{
+  if (plan->join_fd[OCI_NS_PID] >= 0 || plan->join_fd[OCI_NS_TIME] >= 0 || plan->new_time)
+    {
+      plan->saved_pid_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      plan->saved_time_fd = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+      if (plan->saved_pid_fd < 0 || plan->saved_time_fd < 0)
+        return al_err (err, errno, "open the runtime's own pid and time namespaces");
+    }
+  if (plan->join_fd[OCI_NS_PID] >= 0 && setns (plan->join_fd[OCI_NS_PID], CLONE_NEWPID) < 0)
+    return al_err (err, errno, "join the pid namespace given in linux.namespaces");
+  if (plan->join_fd[OCI_NS_TIME] >= 0 && setns (plan->join_fd[OCI_NS_TIME], CLONE_NEWTIME) < 0)
+    return al_err (err, errno, "join the time namespace given in linux.namespaces");
+  if (plan->new_time)
+    {
+      if (unshare (CLONE_NEWTIME) < 0)
+        return al_err (err, errno, "create a time namespace");
+      int r = write_time_offsets (spec, err);
+      if (r < 0)
+        return r;
+    }
+  return 0;
+}
+
+int
+al_ns_parent_after_clone (struct al_ns_plan *plan, al_error_t *err)
+{
+  if (plan->saved_pid_fd >= 0 && setns (plan->saved_pid_fd, CLONE_NEWPID) < 0)
+    return al_err (err, errno, "return to the runtime's pid namespace");
+  if (plan->saved_time_fd >= 0 && setns (plan->saved_time_fd, CLONE_NEWTIME) < 0)
+    return al_err (err, errno, "return to the runtime's time namespace");
+  return 0;
+}
+
+static int
+write_map (pid_t pid, const char *file, const char *field, const struct oci_id_mapping *m, size_t n,
+           al_error_t *err)
+{
+  if (n == 0)
+    return 0;
+  char buf[4096];
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      int w = snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+      if (w < 0 || (size_t) w >= sizeof buf - len)
+        return al_err (err, E2BIG, "linux.%s: too many mappings", field);
+      len += (size_t) w;
+    }
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return al_err (err, errno, "linux.%s: open %s", field, path);
+  if (write (fd, buf, len) != (ssize_t) len)
+    return al_err (err, errno, "linux.%s: write %s", field, path);
+  return 0;
+}
+
+int
+al_ns_write_id_maps (pid_t pid, const struct oci_spec *spec, al_error_t *err)
+{
+  int r = write_map (pid, "uid_map", "uidMappings", spec->linux_->uid_mappings, spec->linux_->n_uid_mappings, err);
+  if (r < 0)
+    return r;
+  return write_map (pid, "gid_map", "gidMappings", spec->linux_->gid_mappings, spec->linux_->n_gid_mappings, err);
+}
+
+int
+al_ns_join (struct al_ns_plan *plan, al_error_t *err)
+{
+  /* The user namespace first, so the rest are joined with its credentials. */
+  static const enum oci_ns_type order[] = { OCI_NS_USER, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK,
+                                            OCI_NS_CGROUP, OCI_NS_MOUNT };
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    {
+      enum oci_ns_type t = order[i];
+      if (plan->join_fd[t] < 0)
+        continue;
+      if (setns (plan->join_fd[t], ns_clone_flag[t]) < 0)
+        return al_err (err, errno, "join the %s namespace given in linux.namespaces", oci_ns_type_name (t));
+      al_closep (&plan->join_fd[t]);
+    }
+  return 0;
+}
+
+int
+al_ns_loopback_up (al_error_t *err)
+{
+  _cleanup_close_ int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return al_err (err, errno, "loopback: socket");
+  struct ifreq ifr;
+  memset (&ifr, 0, sizeof ifr);
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    return al_err (err, errno, "loopback: get flags of lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    return al_err (err, errno, "loopback: bring lo up");
+  return 0;
+}

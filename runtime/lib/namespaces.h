@@ -1,0 +1,43 @@
+/* namespaces.h: which namespaces a container gets (new or joined by path),
+ * user-namespace id maps and time-namespace offsets. */
+#ifndef AIRLOCK_NAMESPACES_H
+#define AIRLOCK_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct al_ns_plan
+{
+  unsigned long clone_flags; /* new namespaces created by clone3() of the init */
+  int join_fd[OCI_NS_COUNT]; /* namespaces joined by path: an fd each, else -1 */
+  bool new_user;
+  bool new_time;
+  int saved_pid_fd;  /* the parent's own pid/time namespaces while it clones */
+  int saved_time_fd;
+};
+
+/* Read linux.namespaces: open every `path` (errors name linux.namespaces[i].path
+ * and check the file really is a namespace of that type). */
+int al_ns_plan_init (struct al_ns_plan *plan, const struct oci_spec *spec, al_error_t *err);
+void al_ns_plan_close (struct al_ns_plan *plan);
+
+/* In the parent, just before clone3(): enter a joined pid/time namespace for the
+ * children, or create the new time namespace and write its offsets. */
+int al_ns_parent_before_clone (struct al_ns_plan *plan, const struct oci_spec *spec, al_error_t *err);
+/* In the parent, just after clone3(): return to its own pid/time namespaces. */
+int al_ns_parent_after_clone (struct al_ns_plan *plan, al_error_t *err);
+
+/* In the parent: write uid_map/gid_map of the init (new user namespace). */
+int al_ns_write_id_maps (pid_t pid, const struct oci_spec *spec, al_error_t *err);
+
+/* In the init: join the namespaces given by path (all but pid and time, which
+ * the parent handled). */
+int al_ns_join (struct al_ns_plan *plan, al_error_t *err);
+
+/* In the init: bring up the loopback interface of a new network namespace. */
+int al_ns_loopback_up (al_error_t *err);
+
+#endif

@@ -1,0 +1,180 @@
+/* process.c: the container process's attributes. */
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+al_process_set_rlimits (const struct oci_process *p, al_error_t *err)
+{
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        return al_err (err, errno, "process.rlimits[%zu]: set %s to soft %llu hard %llu", i, p->rlimits[i].type,
+                       (unsigned long long) rl.rlim_cur, (unsigned long long) rl.rlim_max);
+    }
+  return 0;
+}
+
+int
+al_process_set_user (const struct oci_process *p, al_error_t *err)
+{
+  const struct oci_user *u = &p->user;
+  if (setgroups (u->n_additional_gids, (const gid_t *) u->additional_gids) < 0 && errno != EPERM)
+    return al_err (err, errno, "process.user.additionalGids: setgroups");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return al_err (err, errno, "process.user.gid: setresgid(%u)", u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return al_err (err, errno, "process.user.uid: setresuid(%u)", u->uid);
+  if (u->has_umask)
+    umask ((mode_t) u->umask);
+  return 0;
+}
+
+struct sched_attr_k
+{
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+};
+
+int
+al_process_set_sched (const struct oci_process *p, const struct oci_linux *l, al_error_t *err)
+{
+  if (l && l->has_personality && l->personality_domain)
+    {
+      unsigned long persona = strcmp (l->personality_domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
+      if (personality (persona) < 0)
+        return al_err (err, errno, "linux.personality.domain: personality(%s)", l->personality_domain);
+    }
+  if (p == NULL)
+    return 0;
+  if (p->scheduler.present)
+    {
+      struct sched_attr_k attr = {
+        .size = sizeof attr,
+        .sched_policy = (uint32_t) p->scheduler.policy,
+        .sched_flags = (uint64_t) p->scheduler.flags,
+        .sched_nice = p->scheduler.nice,
+        .sched_priority = (uint32_t) p->scheduler.priority,
+        .sched_runtime = p->scheduler.runtime,
+        .sched_deadline = p->scheduler.deadline,
+        .sched_period = p->scheduler.period,
+      };
+      if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
+        return al_err (err, errno, "process.scheduler: sched_setattr");
+    }
+  if (p->io_priority.present)
+    {
+      int prio = (p->io_priority.klass << 13) | p->io_priority.priority;
+      if (syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, prio) < 0)
+        return al_err (err, errno, "process.ioPriority: ioprio_set");
+    }
+  return 0;
+}
+
+int
+al_process_set_oom_score_adj (pid_t pid, int adj, al_error_t *err)
+{
+  char path[64], val[32];
+  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", pid);
+  int n = snprintf (val, sizeof val, "%d", adj);
+  int r = al_write_file_at (AT_FDCWD, path, val, (size_t) n, 0, err);
+  if (r < 0)
+    return al_err_prefix (err, "process.oomScoreAdj: set %d", adj);
+  return 0;
+}
+
+int
+al_process_set_sysctl (const struct oci_linux *l, al_error_t *err)
+{
+  for (size_t i = 0; l && i < l->n_sysctl; i++)
+    {
+      const char *key = l->sysctl[i].key;
+      if (strstr (key, "..") || key[0] == '/' || key[0] == '.')
+        return al_err (err, 0, "linux.sysctl: invalid key \"%s\"", key);
+      _cleanup_free_ char *path = al_xasprintf ("/proc/sys/%s", key);
+      for (char *c = path + strlen ("/proc/sys/"); *c; c++)
+        if (*c == '.')
+          *c = '/';
+      const char *v = l->sysctl[i].value;
+      _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0)
+        return al_err (err, errno, "linux.sysctl: \"%s\": open %s", key, path);
+      if (write (fd, v, strlen (v)) < 0)
+        return al_err (err, errno, "linux.sysctl: \"%s\": write \"%s\" to %s", key, v, path);
+    }
+  return 0;
+}
+
+static const char *
+env_path (const struct oci_process *p)
+{
+  for (char **e = p->env; e && *e; e++)
+    if (al_has_prefix (*e, "PATH="))
+      return *e + 5;
+  return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+static int
+check_exec (const char *path)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    return -errno;
+  if (S_ISDIR (st.st_mode))
+    return -EISDIR;
+  if (!S_ISREG (st.st_mode))
+    return -EACCES;
+  if (access (path, X_OK) < 0)
+    return -errno;
+  return 0;
+}
+
+int
+al_process_find_exec (const struct oci_process *p, char **out, al_error_t *err)
+{
+  const char *prog = p->args[0];
+  if (strchr (prog, '/'))
+    {
+      int r = check_exec (prog);
+      if (r < 0)
+        return al_err (err, -r, "process.args[0]: cannot execute `%s`", prog);
+      *out = al_xstrdup (prog);
+      return 0;
+    }
+  _cleanup_free_ char *dirs = al_xstrdup (env_path (p));
+  int last = ENOENT;
+  char *save = NULL;
+  for (char *d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
+    {
+      _cleanup_free_ char *cand = al_xasprintf ("%s/%s", *d ? d : ".", prog);
+      int r = check_exec (cand);
+      if (r == 0)
+        {
+          *out = al_steal_ptr (cand);
+          return 0;
+        }
+      if (r != -ENOENT && r != -ENOTDIR)
+        last = -r;
+    }
+  return al_err (err, last, "process.args[0]: `%s` not found in PATH \"%s\"", prog, env_path (p));
+}

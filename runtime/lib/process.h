@@ -1,0 +1,23 @@
+/* process.h: the container process's attributes: user, rlimits, scheduling,
+ * personality, sysctl, and finding the program to exec. */
+#ifndef AIRLOCK_PROCESS_H
+#define AIRLOCK_PROCESS_H
+
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+int al_process_set_rlimits (const struct oci_process *p, al_error_t *err);
+/* setgroups(additionalGids), setresgid, setresuid; umask. */
+int al_process_set_user (const struct oci_process *p, al_error_t *err);
+/* process.scheduler, process.ioPriority (+ linux.personality when given). */
+int al_process_set_sched (const struct oci_process *p, const struct oci_linux *l, al_error_t *err);
+int al_process_set_oom_score_adj (pid_t pid, int adj, al_error_t *err);
+/* linux.sysctl written through /proc/sys of the current mount namespace. */
+int al_process_set_sysctl (const struct oci_linux *l, al_error_t *err);
+/* Resolve args[0] with the PATH of process.env (like execvp), checking it is an
+ * executable regular file. Returns a heap path or an error naming the program. */
+int al_process_find_exec (const struct oci_process *p, char **path, al_error_t *err);
+
+#endif

@@ -1,0 +1,575 @@
+/* rootfs.c: the container's mount namespace: mounts, pivot_root, masked and
+ * read-only paths.
+ *
+ * Every path inside the rootfs is opened with openat2(RESOLVE_IN_ROOT)
+ * relative to an O_PATH fd of the rootfs. A symlink in the rootfs pointing
+ * outside it (absolute or through "..") is therefore resolved as if the
+ * rootfs were "/": it is kept inside, never followed out, and we do not treat
+ * it as an error (the same thing the container would see after pivot_root).
+ * Mounts are attached to those fds: bind mounts with open_tree +
+ * mount_setattr + move_mount, other filesystems with mount(2) on
+ * /proc/self/fd/N, so no path string is looked up again after resolution. */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "util.h"
+
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+static int
+openat2_path (int dirfd, const char *path)
+{
+  struct open_how how = { .flags = O_PATH | O_CLOEXEC, .mode = 0, .resolve = IN_ROOT };
+  if (*path == '\0')
+    path = "/";
+  for (int i = 0; i < 32; i++)
+    {
+      int fd = (int) syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
+      if (fd >= 0 || errno != EAGAIN)
+        return fd;
+    }
+  return -1;
+}
+
+/* Create the missing components of *cur below rootfd. Returns 0 once
+ * everything exists, or after rewriting *cur when a dangling symlink was met
+ * (the caller resolves again). */
+static int
+create_missing (int rootfd, char **cur, mode_t create, const char *what, al_error_t *err)
+{
+  _cleanup_free_ char *buf = al_xstrdup (*cur);
+  _cleanup_close_ int parent = openat2_path (rootfd, "/");
+  if (parent < 0)
+    return al_err (err, errno, "%s: open the rootfs", what);
+
+  char *p = buf;
+  for (;;)
+    {
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        return 0;
+      char *end = strchrnul (p, '/');
+      char saved = *end;
+      *end = '\0';
+      const char *q = end + (saved ? 1 : 0);
+      while (saved && *q == '/')
+        q++;
+      bool last = saved == '\0' || *q == '\0';
+
+      int fd = openat2_path (rootfd, buf);
+      if (fd < 0 && errno != ENOENT)
+        return al_err (err, errno, "%s: open %s inside the rootfs", what, buf);
+      if (fd < 0)
+        {
+          if (strcmp (p, ".") == 0 || strcmp (p, "..") == 0)
+            return al_err (err, ENOENT, "%s: %s", what, buf);
+          int r;
+          if (last && create == S_IFREG)
+            {
+              r = openat (parent, p, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+              if (r >= 0)
+                close (r);
+            }
+          else
+            r = mkdirat (parent, p, 0755);
+          if (r < 0 && errno != EEXIST)
+            return al_err (err, errno, "%s: create %s inside the rootfs", what, buf);
+          if (r < 0)
+            {
+              struct stat st;
+              if (fstatat (parent, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+                {
+                  /* A dangling symlink: continue with its target, which
+                   * RESOLVE_IN_ROOT keeps inside the rootfs. */
+                  char target[PATH_MAX];
+                  ssize_t n = readlinkat (parent, p, target, sizeof (target) - 1);
+                  if (n < 0)
+                    return al_err (err, errno, "%s: readlink %s", what, buf);
+                  target[n] = '\0';
+                  *end = saved;
+                  char *np;
+                  if (target[0] == '/')
+                    np = al_xasprintf ("%s%s", target, end);
+                  else
+                    np = al_xasprintf ("%.*s%s%s", (int) (p - buf), buf, target, end);
+                  free (*cur);
+                  *cur = np;
+                  return 0;
+                }
+              /* Created by someone else meanwhile: just open it. */
+            }
+          fd = openat2_path (rootfd, buf);
+          if (fd < 0)
+            return al_err (err, errno, "%s: open %s inside the rootfs", what, buf);
+        }
+      close (parent);
+      parent = fd;
+      *end = saved;
+      p = end;
+    }
+}
+
+int
+al_rootfs_open_in (int rootfd, const char *path, mode_t create, const char *what, int *out, al_error_t *err)
+{
+  _cleanup_free_ char *cur = al_xstrdup (path);
+  for (int round = 0; round < 40; round++)
+    {
+      int fd = openat2_path (rootfd, cur);
+      if (fd >= 0)
+        {
+          *out = fd;
+          return 0;
+        }
+      if (errno != ENOENT || create == 0)
+        return al_err (err, errno, "%s: open inside the rootfs", what);
+      int r = create_missing (rootfd, &cur, create, what, err);
+      if (r < 0)
+        return r;
+    }
+  return al_err (err, ELOOP, "%s: open inside the rootfs", what);
+}
+
+/* MS_* per-mount flags to mount_setattr attributes. */
+static void
+ms_to_attr (unsigned long set, unsigned long clr, struct mount_attr *a)
+{
+  static const struct
+  {
+    unsigned long ms;
+    uint64_t attr;
+  } map[] = {
+    { MS_RDONLY, MOUNT_ATTR_RDONLY },         { MS_NOSUID, MOUNT_ATTR_NOSUID },
+    { MS_NODEV, MOUNT_ATTR_NODEV },           { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+    { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+  };
+  memset (a, 0, sizeof (*a));
+  for (size_t i = 0; i < sizeof (map) / sizeof (map[0]); i++)
+    {
+      if (set & map[i].ms)
+        a->attr_set |= map[i].attr;
+      if (clr & map[i].ms)
+        a->attr_clr |= map[i].attr;
+    }
+  /* atime is one of three values: only touched when an option asks. */
+  uint64_t atime = UINT64_MAX;
+  if (set & MS_NOATIME)
+    atime = MOUNT_ATTR_NOATIME;
+  else if (set & MS_STRICTATIME)
+    atime = MOUNT_ATTR_STRICTATIME;
+  else if (set & MS_RELATIME)
+    atime = MOUNT_ATTR_RELATIME;
+  else if (clr & (MS_NOATIME | MS_STRICTATIME))
+    atime = MOUNT_ATTR_RELATIME;
+  else if (clr & MS_RELATIME)
+    atime = MOUNT_ATTR_STRICTATIME;
+  if (atime != UINT64_MAX)
+    {
+      a->attr_clr |= MOUNT_ATTR__ATIME;
+      a->attr_set |= atime;
+    }
+}
+
+static int
+set_attrs (int fd, unsigned long set, unsigned long clr, bool recursive, const char *what, al_error_t *err)
+{
+  struct mount_attr a;
+  ms_to_attr (set, clr, &a);
+  if (a.attr_set == 0 && a.attr_clr == 0)
+    return 0;
+  if (mount_setattr (fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof (a)) < 0)
+    return al_err (err, errno, "%s: set mount flags", what);
+  return 0;
+}
+
+/* Clone the host tree at `source`, apply the flags of f (may be NULL) and
+ * attach it on the target fd. */
+static int
+bind_tree (const char *source, int target, bool recursive, const struct al_mount_flags *f, const char *what,
+           al_error_t *err)
+{
+  _cleanup_close_ int tree
+      = open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return al_err (err, errno, "%s: bind %s", what, source);
+  if (f)
+    {
+      int r = set_attrs (tree, f->flags, f->clear, false, what, err);
+      if (r < 0)
+        return r;
+      r = set_attrs (tree, f->rec_flags, f->rec_clear, true, what, err);
+      if (r < 0)
+        return r;
+    }
+  if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return al_err (err, errno, "%s: attach the bind mount of %s", what, source);
+  return 0;
+}
+
+int
+al_rootfs_bind_fd (const char *source, int target, bool recursive, const char *what, al_error_t *err)
+{
+  return bind_tree (source, target, recursive, NULL, what, err);
+}
+
+static bool
+str_eq (const char *a, const char *b)
+{
+  return a && b && strcmp (a, b) == 0;
+}
+
+/* Host tree bound instead when a filesystem cannot be mounted in a user
+ * namespace that does not own the matching namespace. */
+static const char *
+userns_fallback (const char *fstype)
+{
+  if (str_eq (fstype, "sysfs"))
+    return "/sys";
+  if (str_eq (fstype, "cgroup2"))
+    return "/sys/fs/cgroup";
+  if (str_eq (fstype, "mqueue"))
+    return "/dev/mqueue";
+  return NULL;
+}
+
+static int
+mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_rootfs_opts *o, al_error_t *err)
+{
+  const struct oci_mount *m = &spec->mounts[i];
+  if (m->destination == NULL || *m->destination == '\0')
+    return al_err (err, 0, "mounts[%zu].destination: missing", i);
+
+  struct al_mount_flags f;
+  int r = al_mount_flags_parse (m->options, &f, err);
+  if (r < 0)
+    return al_err_prefix (err, "mounts[%zu].options", i);
+  _cleanup_free_ char *data = f.data;
+
+  const char *type = m->type;
+  bool is_bind = f.bind || str_eq (type, "bind") || str_eq (type, "rbind");
+  bool rec = f.recursive_bind || str_eq (type, "rbind");
+  _cleanup_free_ char *where
+      = al_xasprintf ("%s%s%s", o->rootfs, m->destination[0] == '/' ? "" : "/", m->destination);
+  _cleanup_free_ char *label
+      = al_xasprintf ("mounts[%zu] (%s -> %s)", i, m->source ? m->source : type ? type : "none", where);
+  _cleanup_free_ char *dwhat = al_xasprintf ("mounts[%zu].destination \"%s\"", i, m->destination);
+
+  if (f.tmpcopyup)
+    return al_err (err, EOPNOTSUPP, "%s: option tmpcopyup", label);
+  if (f.idmap || m->n_uid_mappings || m->n_gid_mappings)
+    return al_err (err, EOPNOTSUPP, "%s: idmapped mounts", label);
+  if (!is_bind && (type == NULL || *type == '\0' || str_eq (type, "none")))
+    return al_err (err, 0, "%s: no type and no bind option", label);
+
+  _cleanup_close_ int target = -1;
+  if (is_bind)
+    {
+      if (m->source == NULL || *m->source == '\0')
+        return al_err (err, 0, "mounts[%zu].source: a bind mount needs a source", i);
+      _cleanup_free_ char *src = m->source[0] == '/' ? al_xstrdup (m->source)
+                                                     : al_xasprintf ("%s/%s", o->bundle, m->source);
+      struct stat st;
+      if (stat (src, &st) < 0)
+        return al_err (err, errno, "mounts[%zu].source \"%s\"", i, src);
+      r = al_rootfs_open_in (rootfd, m->destination, S_ISDIR (st.st_mode) ? S_IFDIR : S_IFREG, dwhat, &target,
+                             err);
+      if (r < 0)
+        return r;
+      r = bind_tree (src, target, rec, &f, label, err);
+      if (r < 0)
+        return r;
+    }
+  else
+    {
+      /* cgroup v1 hierarchies are never mounted: "cgroup" means cgroup2. */
+      const char *fstype = str_eq (type, "cgroup") ? "cgroup2" : type;
+      r = al_rootfs_open_in (rootfd, m->destination, S_IFDIR, dwhat, &target, err);
+      if (r < 0)
+        return r;
+      char proc_path[64];
+      snprintf (proc_path, sizeof (proc_path), "/proc/self/fd/%d", target);
+      unsigned long flags = f.flags & ~(MS_BIND | MS_REC | MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE);
+      if (mount (m->source ? m->source : fstype, proc_path, fstype, flags, data) < 0)
+        {
+          int e = errno;
+          const char *host = userns_fallback (fstype);
+          if (!(e == EPERM && o->in_userns && host))
+            return al_err (err, e, "%s: mount %s", label, fstype);
+          r = bind_tree (host, target, true, &f, label, err);
+          if (r < 0)
+            return r;
+        }
+    }
+
+  if (f.propagation)
+    {
+      /* Reopen: the fd above is the mount point, not the new mount. */
+      _cleanup_close_ int mnt = -1;
+      r = al_rootfs_open_in (rootfd, m->destination, 0, dwhat, &mnt, err);
+      if (r < 0)
+        return r;
+      struct mount_attr a = { .propagation = f.propagation & ~MS_REC };
+      if (mount_setattr (mnt, "", AT_EMPTY_PATH | ((f.propagation & MS_REC) ? AT_RECURSIVE : 0), &a, sizeof (a))
+          < 0)
+        return al_err (err, errno, "%s: set propagation", label);
+    }
+  return 0;
+}
+
+/* linux.rootfsPropagation to MS_* (0 when absent). */
+static int
+parse_root_propagation (const struct oci_spec *spec, unsigned long *out, al_error_t *err)
+{
+  const char *p = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
+  *out = 0;
+  if (p == NULL || *p == '\0')
+    return 0;
+  struct al_mount_flags f;
+  char *opts[] = { (char *) p, NULL };
+  int r = al_mount_flags_parse (opts, &f, err);
+  if (r < 0)
+    return r;
+  bool bad = f.data != NULL || f.propagation == 0;
+  al_mount_flags_free (&f);
+  if (bad)
+    return al_err (err, 0, "linux.rootfsPropagation: unknown propagation `%s`", p);
+  *out = f.propagation;
+  return 0;
+}
+
+/* The root of the mount holding `path` (walking up with ".."). */
+static int
+open_mount_root (const char *path, int *out, al_error_t *err)
+{
+  _cleanup_close_ int fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return al_err (err, errno, "rootfs %s", path);
+  for (int depth = 0; depth < 4096; depth++)
+    {
+      struct statx stx;
+      if (statx (fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0)
+        return al_err (err, errno, "rootfs %s: statx", path);
+      if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+        return al_err (err, EOPNOTSUPP, "rootfs %s: find its mount", path);
+      if (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)
+        {
+          *out = al_steal_fd (fd);
+          return 0;
+        }
+      int up = openat (fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (up < 0)
+        return al_err (err, errno, "rootfs %s: find its mount", path);
+      close (fd);
+      fd = up;
+    }
+  return al_err (err, ELOOP, "rootfs %s: find its mount", path);
+}
+
+int
+al_rootfs_setup (const struct oci_spec *spec, const struct al_rootfs_opts *o, al_error_t *err)
+{
+  unsigned long prop;
+  int r = parse_root_propagation (spec, &prop, err);
+  if (r < 0)
+    return r;
+
+  /* Nothing we do may reach the host: "/" becomes private (or slave/shared
+   * when asked) recursively. */
+  unsigned long root_prop = MS_PRIVATE;
+  if (prop & (MS_SLAVE | MS_SHARED))
+    root_prop = prop & (MS_SLAVE | MS_SHARED);
+  if (mount (NULL, "/", NULL, MS_REC | root_prop, NULL) < 0)
+    return al_err (err, errno, "make / %s", root_prop == MS_PRIVATE ? "rprivate"
+                                            : root_prop == MS_SLAVE ? "rslave" : "rshared");
+
+  if (root_prop == MS_SHARED)
+    {
+      /* pivot_root and MS_MOVE refuse a shared parent: make the mount that
+       * holds the rootfs private (only that one). */
+      _cleanup_close_ int parent = -1;
+      r = open_mount_root (o->rootfs, &parent, err);
+      if (r < 0)
+        return r;
+      struct mount_attr a = { .propagation = MS_PRIVATE };
+      if (mount_setattr (parent, "", AT_EMPTY_PATH, &a, sizeof (a)) < 0)
+        return al_err (err, errno, "rootfs %s: make its parent mount private", o->rootfs);
+    }
+
+  if (mount (o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return al_err (err, errno, "rootfs %s: bind mount on itself", o->rootfs);
+
+  _cleanup_close_ int rootfd = open (o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return al_err (err, errno, "rootfs %s", o->rootfs);
+
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      r = mount_one (spec, i, rootfd, o, err);
+      if (r < 0)
+        return r;
+    }
+
+  return al_devices_setup (spec, rootfd, o, err);
+}
+
+static int
+make_private_here (void)
+{
+  if (mount (NULL, "/", NULL, MS_PRIVATE, NULL) < 0)
+    return -1;
+  return mount (NULL, ".", NULL, MS_PRIVATE, NULL);
+}
+
+int
+al_rootfs_pivot (const struct al_rootfs_opts *o, al_error_t *err)
+{
+  if (chdir (o->rootfs) < 0)
+    return al_err (err, errno, "rootfs %s: chdir", o->rootfs);
+
+  if (o->no_pivot)
+    {
+      if (mount (o->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return al_err (err, errno, "rootfs %s: move to /", o->rootfs);
+      if (chroot (".") < 0)
+        return al_err (err, errno, "rootfs %s: chroot", o->rootfs);
+      if (chdir ("/") < 0)
+        return al_err (err, errno, "chdir /");
+      return 0;
+    }
+
+  _cleanup_close_ int oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0)
+    return al_err (err, errno, "open /");
+
+  /* pivot_root(".", "."): the old root ends up stacked on top of the new
+   * one, at "/", where it is detached right away. */
+  if (syscall (SYS_pivot_root, ".", ".") < 0)
+    {
+      if (errno != EINVAL || make_private_here () < 0 || syscall (SYS_pivot_root, ".", ".") < 0)
+        return al_err (err, errno, "rootfs %s: pivot_root", o->rootfs);
+    }
+  if (fchdir (oldroot) < 0)
+    return al_err (err, errno, "fchdir to the old root");
+  /* Detaching must not propagate back to the host or to peers. */
+  if (mount (NULL, ".", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return al_err (err, errno, "make the old root rslave");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return al_err (err, errno, "detach the old root");
+  if (chdir ("/") < 0)
+    return al_err (err, errno, "chdir /");
+  return 0;
+}
+
+/* Open a path of the new root; *fd = -1 when it does not exist. */
+static int
+open_existing (int rootfd, const char *path, const char *what, int *fd, al_error_t *err)
+{
+  *fd = openat2_path (rootfd, path);
+  if (*fd >= 0 || errno == ENOENT || errno == ENOTDIR)
+    return 0;
+  return al_err (err, errno, "%s \"%s\"", what, path);
+}
+
+static int
+mask_path (int rootfd, size_t i, const char *path, al_error_t *err)
+{
+  _cleanup_free_ char *what = al_xasprintf ("linux.maskedPaths[%zu] \"%s\"", i, path);
+  _cleanup_close_ int fd = -1;
+  int r = open_existing (rootfd, path, what, &fd, err);
+  if (r < 0 || fd < 0)
+    return r;
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return al_err (err, errno, "%s: stat", what);
+
+  if (!S_ISDIR (st.st_mode))
+    return bind_tree ("/dev/null", fd, false, NULL, what, err);
+
+  _cleanup_close_ int fs = fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return al_err (err, errno, "%s: fsopen tmpfs", what);
+  if (fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return al_err (err, errno, "%s: create tmpfs", what);
+  _cleanup_close_ int mnt = fsmount (fs, FSMOUNT_CLOEXEC,
+                                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0)
+    return al_err (err, errno, "%s: fsmount tmpfs", what);
+  if (move_mount (mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return al_err (err, errno, "%s: mount tmpfs", what);
+  return 0;
+}
+
+static int
+readonly_path (int rootfd, size_t i, const char *path, al_error_t *err)
+{
+  _cleanup_free_ char *what = al_xasprintf ("linux.readonlyPaths[%zu] \"%s\"", i, path);
+  _cleanup_close_ int fd = -1;
+  int r = open_existing (rootfd, path, what, &fd, err);
+  if (r < 0 || fd < 0)
+    return r;
+  /* A recursive clone of the path, made read-only (mount_setattr only adds
+   * flags, so flags locked by a more privileged namespace are kept). */
+  _cleanup_close_ int tree
+      = open_tree (fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+  if (tree < 0)
+    return al_err (err, errno, "%s: bind", what);
+  r = set_attrs (tree, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, true, what, err);
+  if (r < 0)
+    return r;
+  if (move_mount (tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return al_err (err, errno, "%s: attach the read-only bind mount", what);
+  return 0;
+}
+
+int
+al_rootfs_finish (const struct oci_spec *spec, const struct al_rootfs_opts *o, al_error_t *err)
+{
+  (void) o;
+  unsigned long prop;
+  int r = parse_root_propagation (spec, &prop, err);
+  if (r < 0)
+    return r;
+
+  _cleanup_close_ int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return al_err (err, errno, "open /");
+
+  const struct oci_linux *l = spec->linux_;
+  for (size_t i = 0; l && l->masked_paths && l->masked_paths[i]; i++)
+    {
+      r = mask_path (rootfd, i, l->masked_paths[i], err);
+      if (r < 0)
+        return r;
+    }
+  for (size_t i = 0; l && l->readonly_paths && l->readonly_paths[i]; i++)
+    {
+      r = readonly_path (rootfd, i, l->readonly_paths[i], err);
+      if (r < 0)
+        return r;
+    }
+
+  if (spec->root_readonly)
+    {
+      r = set_attrs (rootfd, MS_RDONLY, 0, false, "root.readonly: remount / read-only", err);
+      if (r < 0)
+        return r;
+    }
+
+  if (prop && mount (NULL, "/", NULL, prop, NULL) < 0)
+    return al_err (err, errno, "linux.rootfsPropagation: set the propagation of /");
+  return 0;
+}

@@ -1,0 +1,71 @@
+/* rootfs.h: the container's mount namespace: rootfs, mounts, /dev, pivot_root,
+ * masked and read-only paths. Called in the container's init after it has
+ * entered its mount (and user) namespace. Every path inside the rootfs is
+ * resolved with openat2(RESOLVE_IN_ROOT) relative to the rootfs fd, so a
+ * symlink in the rootfs never leads a mount, mkdir or mknod outside it. */
+#ifndef AIRLOCK_ROOTFS_H
+#define AIRLOCK_ROOTFS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct al_rootfs_opts
+{
+  const char *rootfs;  /* absolute host path of the rootfs */
+  const char *bundle;  /* absolute bundle dir: relative mount sources resolve here */
+  bool in_userns;      /* a new user namespace: bind devices instead of mknod */
+  bool no_pivot;       /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+};
+
+/* Everything before pivot_root: make the mount tree private (or
+ * rootfsPropagation), bind the rootfs on itself, mount every `mounts` entry
+ * (creating targets inside the rootfs), populate /dev (default devices,
+ * linux.devices, /dev/pts/ptmx, /dev/shm, the standard symlinks). */
+int al_rootfs_setup (const struct oci_spec *spec, const struct al_rootfs_opts *o, al_error_t *err);
+
+/* pivot_root into the rootfs and detach the old root (or MS_MOVE + chroot). */
+int al_rootfs_pivot (const struct al_rootfs_opts *o, al_error_t *err);
+
+/* After pivot: maskedPaths, readonlyPaths, root.readonly, rootfsPropagation
+ * of the new root. */
+int al_rootfs_finish (const struct oci_spec *spec, const struct al_rootfs_opts *o, al_error_t *err);
+
+/* Parse mount options into flags, propagation flags and data string (used by
+ * the parser's validation too). Unknown options are kept in data. */
+struct al_mount_flags
+{
+  unsigned long flags;      /* MS_* for mount() */
+  unsigned long clear;      /* flags explicitly cleared ("rw", "suid", ...) */
+  unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE|MS_REC */
+  bool recursive_bind;       /* rbind */
+  bool bind;
+  bool idmap;               /* idmap / ridmap (rejected by al_rootfs_setup for now) */
+  bool tmpcopyup;           /* tmpcopyup (rejected by al_rootfs_setup: not supported) */
+  unsigned long rec_flags;  /* "rro", "rnosuid", ...: MS_* applied to the whole bind tree */
+  unsigned long rec_clear;  /* "rrw", "rsuid", ...: MS_* cleared on the whole bind tree */
+  char *data;               /* comma separated fs-specific options, heap */
+};
+int al_mount_flags_parse (char *const *options, struct al_mount_flags *out, al_error_t *err);
+void al_mount_flags_free (struct al_mount_flags *f);
+
+/* Mount option names known to this build, for `features`. */
+extern const char *const al_mount_options[];
+
+/* Shared with devices.c. Open `path` (absolute or relative, always taken
+ * relative to rootfd and resolved with RESOLVE_IN_ROOT, so no symlink or
+ * ".." leaves it) as an O_PATH fd in *out. When it is missing and `create`
+ * is S_IFDIR or S_IFREG, the missing components are created one by one
+ * (mkdirat/openat relative to the already resolved parent) and the last one as
+ * a directory or an empty file. A dangling symlink met on the way is
+ * followed inside the root (its target is created inside the rootfs).
+ * `what` names the object in error messages. */
+int al_rootfs_open_in (int rootfd, const char *path, mode_t create, const char *what, int *out, al_error_t *err);
+
+/* Bind (open_tree clone, recursive when `recursive`) the host path `source`
+ * onto the O_PATH fd `target` with move_mount. */
+int al_rootfs_bind_fd (const char *source, int target, bool recursive, const char *what, al_error_t *err);
+
+#endif

@@ -1,0 +1,73 @@
+/* state.h: a container's state directory --root/<id>/ under a lock:
+ *   state.json   what airlock records (pid and its start time, bundle, cgroup...)
+ *   config.json  a copy of the bundle's config at create time (for delete's hooks)
+ *   exec.fifo    present while the container is "created" (start consumes it)
+ */
+#ifndef AIRLOCK_STATE_H
+#define AIRLOCK_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define AL_ID_MAX 1024
+
+enum al_status
+{
+  AL_STATUS_CREATING,
+  AL_STATUS_CREATED,
+  AL_STATUS_RUNNING,
+  AL_STATUS_PAUSED,
+  AL_STATUS_STOPPED,
+};
+
+struct al_state
+{
+  char *id;
+  pid_t pid;
+  uint64_t pid_start; /* field 22 of /proc/PID/stat: guards against pid reuse */
+  char *bundle;
+  char *rootfs;
+  char *created;      /* RFC 3339 */
+  char *owner;
+  char *cgroup_mount; /* may be NULL when the container has no cgroup */
+  char *cgroup_path;
+  bool systemd;
+  char **annotations; /* key, value, key, value, ..., NULL */
+};
+
+/* Validate a container id: non-empty, at most AL_ID_MAX bytes, characters
+ * [A-Za-z0-9_+.-], not "." or "..". */
+int al_id_validate (const char *id, al_error_t *err);
+
+/* Open (creating with mode 0700) the root directory. */
+int al_root_open (const char *root, bool create, al_error_t *err);
+
+/* Create the state dir of a new container and lock it. Returns the dir fd
+ * (locked, LOCK_EX) or an error ("container \"x\" already exists"). */
+int al_state_dir_create (int rootfd, const char *id, al_error_t *err);
+/* Open and lock (exclusive or shared) an existing state dir. Error when the
+ * container does not exist ("container \"x\" does not exist"). */
+int al_state_dir_open (int rootfd, const char *id, bool exclusive, al_error_t *err);
+/* Remove a state dir and everything in it (the dir fd stays valid). */
+int al_state_dir_remove (int rootfd, const char *id, al_error_t *err);
+
+int al_state_write (int dirfd, const struct al_state *st, al_error_t *err);
+int al_state_read (int dirfd, const char *id, struct al_state **out, al_error_t *err);
+void al_state_free (struct al_state *st);
+
+/* Start time of a pid from /proc/PID/stat; 0 when it does not exist. */
+uint64_t al_pid_start_time (pid_t pid);
+/* Is the recorded init still the same live (non-zombie) process? */
+bool al_state_init_alive (const struct al_state *st);
+/* created / running / paused / stopped, from the live system. */
+enum al_status al_state_status (int dirfd, const struct al_state *st);
+const char *al_status_name (enum al_status s);
+
+/* The runtime-spec state JSON of a container (ociVersion, id, status, pid,
+ * bundle, annotations, plus runc's rootfs, created, owner). */
+char *al_state_oci_json (const struct al_state *st, enum al_status status, bool pretty);
+
+#endif

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# tests/run.sh unit|integration|all [UNIT_TEST_BINARIES...]
+# Runs the cmocka unit tests and the bats integration suite as one TAP stream
+# and closes with the line "N passed, N failed" (and ", N skipped").
+set -u
+what=$1; shift
+cd "$(dirname "$0")/.."
+passed=0 failed=0 skipped=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+tally() { # reads TAP on stdin, echoes it, counts results
+  while IFS= read -r line; do
+    printf '%s\n' "$line"
+    case "$line" in
+      "not ok "*) failed=$((failed + 1)) ;;
+      "ok "*"# skip"*|"ok "*"# SKIP"*) skipped=$((skipped + 1)) ;;
+      "ok "*) passed=$((passed + 1)) ;;
+    esac
+  done
+}
+
+if [ "$what" = unit ] || [ "$what" = all ]; then
+  for t in "$@"; do
+    echo "# unit: $t"
+    CMOCKA_MESSAGE_OUTPUT=TAP "$t" > "$log" 2>&1
+    rc=$?
+    tally < "$log"
+    if [ $rc -ne 0 ] && ! grep -q '^not ok' "$log"; then
+      echo "not ok - $t exited with status $rc"
+      failed=$((failed + 1))
+    fi
+  done
+fi
+
+if [ "$what" = integration ] || [ "$what" = all ]; then
+  echo "# integration: bats integration/"
+  bats --tap integration > "$log" 2>&1
+  rc=$?
+  tally < "$log"
+  if [ $rc -ne 0 ] && ! grep -q '^not ok' "$log"; then
+    echo "not ok - bats exited with status $rc"
+    failed=$((failed + 1))
+  fi
+fi
+
+if [ $skipped -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ $failed -eq 0 ]

@@ -1,0 +1,588 @@
+/* test_config.c: config.c (config.json parser), config_default.c and names.c.
+ * Run from the repository root: the examples and invalid configs are read
+ * from specs/examples and tests/configs/invalid. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+#include "spec.h"
+#include "util.h"
+
+#define EXAMPLES_DIR "specs/examples"
+#define INVALID_DIR "tests/configs/invalid"
+
+static struct oci_spec *
+parse_ok (const char *text)
+{
+  struct oci_spec *spec = NULL;
+  al_error_t err = NULL;
+  int r = oci_spec_parse ("config.json", text, strlen (text), &spec, &err);
+  if (r < 0)
+    fail_msg ("unexpected error: %s", err ? err->msg : "(none)");
+  assert_null (err);
+  assert_non_null (spec);
+  return spec;
+}
+
+static void
+expect_error (const char *text, size_t len, const char *msg)
+{
+  struct oci_spec *spec = NULL;
+  _cleanup_error_ al_error_t err = NULL;
+  int r = oci_spec_parse ("config.json", text, len, &spec, &err);
+  assert_int_equal (r, -EINVAL);
+  assert_null (spec);
+  assert_non_null (err);
+  assert_string_equal (err->msg, msg);
+}
+
+static struct oci_spec *
+load_ok (const char *path)
+{
+  struct oci_spec *spec = NULL;
+  _cleanup_error_ al_error_t err = NULL;
+  if (oci_spec_load (path, &spec, &err) < 0)
+    fail_msg ("%s: %s", path, err ? err->msg : "(none)");
+  assert_non_null (spec);
+  return spec;
+}
+
+static bool
+has_suffix (const char *s, const char *suffix)
+{
+  size_t a = strlen (s), b = strlen (suffix);
+  return a >= b && strcmp (s + a - b, suffix) == 0;
+}
+
+static void
+test_examples_parse (void **state)
+{
+  (void) state;
+  DIR *d = opendir (EXAMPLES_DIR);
+  assert_non_null (d);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (!has_suffix (de->d_name, ".json"))
+        continue;
+      _cleanup_free_ char *path = al_xasprintf ("%s/%s", EXAMPLES_DIR, de->d_name);
+      struct oci_spec *spec = load_ok (path);
+      oci_spec_free (spec);
+      n++;
+    }
+  closedir (d);
+  assert_true (n >= 3);
+}
+
+static void
+test_minimal (void **state)
+{
+  (void) state;
+  _cleanup_spec_ struct oci_spec *s = load_ok (EXAMPLES_DIR "/minimal.json");
+  assert_string_equal (s->oci_version, "1.0.2");
+  assert_string_equal (s->root_path, "rootfs");
+  assert_false (s->root_readonly);
+  assert_null (s->process);
+  assert_null (s->linux_);
+  assert_int_equal (s->n_mounts, 0);
+  assert_null (oci_spec_namespace (s, OCI_NS_PID));
+  assert_null (oci_spec_annotation (s, "x"));
+}
+
+static void
+test_runc_default (void **state)
+{
+  (void) state;
+  _cleanup_spec_ struct oci_spec *s = load_ok (EXAMPLES_DIR "/runc-default.json");
+  assert_non_null (s->process);
+  assert_true (s->process->terminal);
+  assert_string_equal (s->process->args[0], "sh");
+  assert_null (s->process->args[1]);
+  assert_true (s->process->capabilities.bounding.present);
+  assert_false (s->process->capabilities.ambient.present);
+  assert_int_equal (s->process->capabilities.bounding.n, 3);
+  assert_int_equal (s->process->capabilities.bounding.caps[0], 29);
+  assert_int_equal (s->n_mounts, 7);
+  assert_string_equal (s->mounts[2].options[5], "gid=5");
+  assert_non_null (s->linux_->resources);
+  assert_int_equal (s->linux_->resources->n_devices, 1);
+  assert_false (s->linux_->resources->devices[0].allow);
+  assert_int_equal (s->linux_->resources->devices[0].type, 'a');
+  assert_int_equal (s->linux_->resources->devices[0].major, -1);
+  assert_int_equal (s->linux_->n_namespaces, 6);
+  assert_non_null (oci_spec_namespace (s, OCI_NS_CGROUP));
+  assert_null (oci_spec_namespace (s, OCI_NS_USER));
+  assert_int_equal (al_strv_len (s->linux_->masked_paths), 10);
+  assert_int_equal (al_strv_len (s->linux_->readonly_paths), 5);
+}
+
+static void
+test_full (void **state)
+{
+  (void) state;
+  _cleanup_spec_ struct oci_spec *s = load_ok (EXAMPLES_DIR "/full.json");
+  struct oci_process *p = s->process;
+  assert_non_null (p);
+  assert_true (p->has_console_size);
+  assert_int_equal (p->console_height, 25);
+  assert_int_equal (p->console_width, 80);
+  assert_int_equal (p->user.uid, 1000);
+  assert_true (p->user.has_umask);
+  assert_int_equal (p->user.umask, 18);
+  assert_int_equal (p->user.n_additional_gids, 3);
+  assert_int_equal (p->user.additional_gids[2], UINT32_MAX);
+  assert_string_equal (p->args[2], "echo hi");
+  assert_string_equal (p->cwd, "/work");
+  assert_int_equal (p->capabilities.bounding.caps[2], 40);
+  assert_true (p->capabilities.inheritable.present);
+  assert_int_equal (p->capabilities.inheritable.n, 0);
+  assert_int_equal (p->capabilities.ambient.caps[0], 13);
+  assert_int_equal (p->n_rlimits, 3);
+  assert_int_equal (p->rlimits[1].resource, RLIMIT_CORE);
+  assert_true (p->rlimits[1].hard == UINT64_MAX);
+  assert_int_equal (p->rlimits[2].resource, RLIMIT_RTTIME);
+  assert_true (p->no_new_privileges);
+  assert_true (p->has_oom_score_adj);
+  assert_int_equal (p->oom_score_adj, -500);
+  assert_true (p->io_priority.present);
+  assert_int_equal (p->io_priority.klass, 2);
+  assert_int_equal (p->io_priority.priority, 4);
+  assert_true (p->scheduler.present);
+  assert_int_equal (p->scheduler.policy, 6);
+  assert_int_equal (p->scheduler.flags, 0x3);
+  assert_true (p->scheduler.has_nice);
+  assert_int_equal (p->scheduler.nice, -5);
+  assert_int_equal (p->scheduler.period, 30000000);
+  assert_string_equal (p->exec_cpu_affinity_final, "1");
+
+  assert_string_equal (s->domainname, "example.org");
+  assert_int_equal (s->n_mounts, 3);
+  assert_null (s->mounts[1].type);
+  assert_int_equal (s->mounts[1].n_uid_mappings, 1);
+  assert_int_equal (s->mounts[1].uid_mappings[0].host_id, 100000);
+  assert_null (s->mounts[2].source);
+
+  assert_int_equal (s->hooks.prestart.n, 1);
+  assert_string_equal (s->hooks.prestart.hooks[0].args[1], "arg1");
+  assert_true (s->hooks.create_runtime.hooks[0].has_timeout);
+  assert_int_equal (s->hooks.create_runtime.hooks[0].timeout, 5);
+  assert_int_equal (s->hooks.create_container.n, 1);
+  assert_int_equal (s->hooks.start_container.n, 1);
+  assert_int_equal (s->hooks.poststart.n, 1);
+  assert_int_equal (s->hooks.poststop.n, 1);
+
+  assert_string_equal (oci_spec_annotation (s, "com.example.key2"), "value2");
+
+  struct oci_linux *l = s->linux_;
+  assert_int_equal (l->n_namespaces, 8);
+  const struct oci_namespace *net = oci_spec_namespace (s, OCI_NS_NETWORK);
+  assert_non_null (net);
+  assert_string_equal (net->path, "/var/run/netns/neta");
+  assert_non_null (oci_spec_namespace (s, OCI_NS_TIME));
+  assert_null (oci_spec_namespace (s, OCI_NS_PID)->path);
+  assert_int_equal (l->n_uid_mappings, 1);
+  assert_int_equal (l->gid_mappings[0].size, 65536);
+  assert_true (l->time_monotonic.present);
+  assert_int_equal (l->time_monotonic.secs, -86400);
+  assert_int_equal (l->time_monotonic.nanosecs, 500);
+  assert_true (l->time_boottime.present);
+  assert_int_equal (l->n_devices, 3);
+  assert_int_equal (l->devices[0].type, 'c');
+  assert_int_equal (l->devices[0].minor, 229);
+  assert_true (l->devices[0].has_file_mode);
+  assert_int_equal (l->devices[0].file_mode, 438);
+  assert_false (l->devices[1].has_uid);
+  assert_int_equal (l->devices[2].type, 'p');
+  assert_string_equal (l->cgroups_path, "/airlock/full");
+
+  struct oci_resources *res = l->resources;
+  assert_non_null (res);
+  assert_int_equal (res->n_devices, 3);
+  assert_string_equal (res->devices[0].access, "rwm");
+  assert_int_equal (res->devices[2].type, 'b');
+  assert_int_equal (res->devices[2].minor, -1);
+  assert_string_equal (res->devices[1].access, "rw");
+  assert_true (res->memory.present);
+  assert_int_equal (res->memory.limit, 536870912);
+  assert_int_equal (res->memory.swap, -1);
+  assert_true (res->memory.has_swappiness);
+  assert_int_equal (res->memory.swappiness, 0);
+  assert_true (res->memory.has_check_before_update);
+  assert_true (res->cpu.present);
+  assert_int_equal (res->cpu.quota, 1000000);
+  assert_string_equal (res->cpu.cpus, "0-3");
+  assert_true (res->cpu.has_idle);
+  assert_true (res->pids.present);
+  assert_int_equal (res->pids.limit, 32771);
+  assert_true (res->block_io.present);
+  assert_int_equal (res->block_io.n_weight_device, 2);
+  assert_false (res->block_io.weight_device[1].has_leaf_weight);
+  assert_int_equal (res->block_io.throttle_write_iops[0].minor, 16);
+  assert_int_equal (res->n_hugepage_limits, 2);
+  assert_string_equal (res->hugepage_limits[1].page_size, "1GB");
+  assert_true (res->network.has_class_id);
+  assert_int_equal (res->network.n_priorities, 2);
+  assert_int_equal (res->n_rdma, 2);
+  assert_string_equal (res->rdma[1].device, "mlx4_0");
+  assert_false (res->rdma[1].has_hca_handles);
+  assert_int_equal (res->n_unified, 2);
+
+  assert_string_equal (l->rootfs_propagation, "rslave");
+  struct oci_seccomp *sc = l->seccomp;
+  assert_non_null (sc);
+  assert_string_equal (sc->default_action, "SCMP_ACT_ERRNO");
+  assert_true (sc->has_default_errno_ret);
+  assert_int_equal (al_strv_len (sc->architectures), 4);
+  assert_int_equal (al_strv_len (sc->flags), 2);
+  assert_int_equal (sc->n_syscalls, 5);
+  assert_int_equal (sc->syscalls[1].n_args, 2);
+  assert_int_equal (sc->syscalls[1].args[1].value, 8);
+  assert_true (sc->syscalls[2].args[0].has_value_two);
+  assert_string_equal (sc->syscalls[2].args[0].op, "SCMP_CMP_MASKED_EQ");
+  assert_int_equal (sc->syscalls[3].errno_ret, 13);
+  assert_int_equal (l->n_sysctl, 2);
+  assert_string_equal (l->sysctl[0].key, "net.ipv4.ip_forward");
+  assert_int_equal (al_strv_len (l->masked_paths), 2);
+  assert_true (l->has_personality);
+  assert_string_equal (l->personality_domain, "LINUX32");
+  assert_true (l->has_intel_rdt);
+}
+
+static void
+test_default_json (void **state)
+{
+  (void) state;
+  for (int rootless = 0; rootless <= 1; rootless++)
+    {
+      _cleanup_free_ char *json = oci_spec_default_json (rootless);
+      assert_non_null (json);
+      _cleanup_spec_ struct oci_spec *s = parse_ok (json);
+      assert_string_equal (s->oci_version, AL_OCI_VERSION);
+      assert_string_equal (s->root_path, "rootfs");
+      assert_true (s->root_readonly);
+      assert_string_equal (s->hostname, "airlock");
+      assert_true (s->process->terminal);
+      assert_true (s->process->no_new_privileges);
+      assert_string_equal (s->process->cwd, "/");
+      assert_string_equal (s->process->env[1], "TERM=xterm");
+      assert_int_equal (s->process->capabilities.permitted.n, 3);
+      assert_int_equal (s->process->rlimits[0].resource, RLIMIT_NOFILE);
+      assert_int_equal (al_strv_len (s->linux_->masked_paths), 10);
+      assert_int_equal (al_strv_len (s->linux_->readonly_paths), 5);
+      assert_non_null (oci_spec_namespace (s, OCI_NS_PID));
+      assert_non_null (oci_spec_namespace (s, OCI_NS_MOUNT));
+      if (rootless)
+        {
+          assert_non_null (oci_spec_namespace (s, OCI_NS_USER));
+          assert_null (oci_spec_namespace (s, OCI_NS_NETWORK));
+          assert_null (oci_spec_namespace (s, OCI_NS_CGROUP));
+          assert_null (s->linux_->resources);
+          assert_int_equal (s->linux_->n_uid_mappings, 1);
+          assert_int_equal (s->linux_->uid_mappings[0].host_id, getuid ());
+          assert_int_equal (s->linux_->gid_mappings[0].host_id, getgid ());
+          assert_int_equal (s->linux_->uid_mappings[0].container_id, 0);
+          assert_int_equal (s->linux_->uid_mappings[0].size, 1);
+          for (size_t i = 0; i < s->n_mounts; i++)
+            {
+              if (strcmp (s->mounts[i].destination, "/sys") == 0)
+                assert_string_equal (s->mounts[i].options[0], "rbind");
+              for (char **o = s->mounts[i].options; o && *o; o++)
+                assert_false (al_has_prefix (*o, "gid="));
+            }
+        }
+      else
+        {
+          assert_null (oci_spec_namespace (s, OCI_NS_USER));
+          assert_non_null (oci_spec_namespace (s, OCI_NS_NETWORK));
+          assert_non_null (oci_spec_namespace (s, OCI_NS_CGROUP));
+          assert_non_null (s->linux_->resources);
+          assert_int_equal (s->linux_->resources->n_devices, 1);
+          assert_string_equal (s->linux_->resources->devices[0].access, "rwm");
+          assert_int_equal (s->n_mounts, 7);
+          assert_string_equal (s->mounts[6].destination, "/sys/fs/cgroup");
+          assert_string_equal (s->mounts[6].type, "cgroup2");
+        }
+    }
+}
+
+/* Every tests/configs/invalid/NAME.json fails with the one line in NAME.err. */
+static void
+test_invalid_configs (void **state)
+{
+  (void) state;
+  DIR *d = opendir (INVALID_DIR);
+  assert_non_null (d);
+  int n = 0, failed = 0;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (!has_suffix (de->d_name, ".json"))
+        continue;
+      _cleanup_free_ char *path = al_xasprintf ("%s/%s", INVALID_DIR, de->d_name);
+      _cleanup_free_ char *errpath = al_xasprintf ("%.*s.err", (int) (strlen (path) - 5), path);
+      _cleanup_free_ char *text = NULL, *want = NULL;
+      size_t len = 0, wlen = 0;
+      _cleanup_error_ al_error_t rerr = NULL;
+      if (al_read_file_at (AT_FDCWD, path, 1 << 20, &text, &len, &rerr) < 0
+          || al_read_file_at (AT_FDCWD, errpath, 4096, &want, &wlen, &rerr) < 0)
+        fail_msg ("%s", rerr->msg);
+      while (wlen > 0 && want[wlen - 1] == '\n')
+        want[--wlen] = '\0';
+
+      struct oci_spec *spec = NULL;
+      _cleanup_error_ al_error_t err = NULL;
+      int r = oci_spec_parse ("config.json", text, len, &spec, &err);
+      n++;
+      if (r != -EINVAL || spec != NULL || err == NULL || strcmp (err->msg, want) != 0)
+        {
+          print_error ("%s:\n  want: %s\n  got:  %s (r=%d)\n", de->d_name, want, err ? err->msg : "(no error)", r);
+          failed++;
+        }
+      oci_spec_free (spec);
+    }
+  closedir (d);
+  print_message ("%d invalid configs checked\n", n);
+  assert_int_equal (failed, 0);
+  assert_true (n >= 35);
+}
+
+static void
+test_deep_nesting (void **state)
+{
+  (void) state;
+  size_t depth = 100000;
+  char *text = al_xmalloc0 (2 * depth + 1);
+  memset (text, '[', depth);
+  memset (text + depth, ']', depth);
+  expect_error (text, 2 * depth, "config.json: invalid JSON: nesting deeper than 64 levels");
+
+  /* Objects too, and unterminated. */
+  size_t n = 0;
+  for (size_t i = 0; i < depth / 8; i++)
+    n += (size_t) sprintf (text + n, "{\"a\":");
+  expect_error (text, n, "config.json: invalid JSON: nesting deeper than 64 levels");
+  free (text);
+}
+
+static void
+test_nul_bytes (void **state)
+{
+  (void) state;
+  static const char raw[] = "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\0b\"}}";
+  expect_error (raw, sizeof (raw) - 1, "config.json: invalid JSON: lexical error: invalid character inside string");
+  static const char outside[] = "{\"ociVersion\":\"1.2.0\",\0\"root\":{\"path\":\"ab\"}}";
+  expect_error (outside, sizeof (outside) - 1, "config.json: invalid JSON: lexical error: invalid char in json text");
+  static const char esc[] = "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\\u0000b\"}}";
+  expect_error (esc, sizeof (esc) - 1, "config.json: invalid JSON: string contains a NUL character");
+  static const char key[] = "{\"ociVersion\":\"1.2.0\",\"ro\\u0000ot\":{\"path\":\"ab\"}}";
+  expect_error (key, sizeof (key) - 1, "config.json: invalid JSON: object key contains a NUL character");
+  expect_error ("", 0, "config.json: invalid JSON: parse error: premature EOF");
+}
+
+static void
+test_oversized (void **state)
+{
+  (void) state;
+  size_t size = AL_CONFIG_MAX_SIZE + 100;
+  char *text = al_xmalloc0 (size + 1);
+  /* A valid config padded with an annotation to above the limit. */
+  const char *head = "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"annotations\":{\"pad\":\"";
+  size_t hl = strlen (head);
+  memcpy (text, head, hl);
+  memset (text + hl, 'x', size - hl - 3);
+  memcpy (text + size - 3, "\"}}", 3);
+
+  _cleanup_free_ char *msg = al_xasprintf ("config.json: %zu bytes is more than the %u allowed", size,
+                                           AL_CONFIG_MAX_SIZE);
+  expect_error (text, size, msg);
+
+  char path[] = "/tmp/airlock-test-config-XXXXXX";
+  int fd = mkstemp (path);
+  assert_true (fd >= 0);
+  assert_int_equal (al_write_all (fd, text, size), (ssize_t) size);
+  close (fd);
+  struct oci_spec *spec = NULL;
+  _cleanup_error_ al_error_t err = NULL;
+  assert_true (oci_spec_load (path, &spec, &err) < 0);
+  assert_null (spec);
+  assert_non_null (err);
+  assert_non_null (strstr (err->msg, path));
+
+  /* Just at the limit it parses. */
+  size = AL_CONFIG_MAX_SIZE;
+  memset (text + hl, 'x', size - hl - 3);
+  memcpy (text + size - 3, "\"}}", 3);
+  fd = open (path, O_WRONLY | O_TRUNC);
+  assert_true (fd >= 0);
+  assert_int_equal (al_write_all (fd, text, size), (ssize_t) size);
+  close (fd);
+  spec = load_ok (path);
+  assert_int_equal (strlen (oci_spec_annotation (spec, "pad")), size - hl - 3);
+  oci_spec_free (spec);
+  unlink (path);
+  free (text);
+}
+
+static void
+test_versions (void **state)
+{
+  (void) state;
+  static const char *const good[] = { "1.0.0", "1.0.2", "1.0.2-dev", "1.1.0", "1.1.0-rc.1", "1.2.0", "1.2.1", "1.2.10", "1.0.0-rc5" };
+  static const char *const bad[] = { "2.0.0", "1.3.0", "0.9.9", "1.2", "1.2.0-", "v1.2.0", "1.2.x", "", "1.02.0", "1.2.0 " };
+  for (size_t i = 0; i < sizeof (good) / sizeof (good[0]); i++)
+    {
+      _cleanup_free_ char *t = al_xasprintf ("{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}", good[i]);
+      oci_spec_free (parse_ok (t));
+    }
+  for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+    {
+      _cleanup_free_ char *t = al_xasprintf ("{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}", bad[i]);
+      _cleanup_free_ char *m = al_xasprintf (
+          "config.json: ociVersion: unsupported version \"%s\" (airlock supports 1.0.0 to 1.2.x)", bad[i]);
+      expect_error (t, strlen (t), m);
+    }
+}
+
+static void
+test_process_parse (void **state)
+{
+  (void) state;
+  const char *good = "{\"args\":[\"ls\",\"-l\"],\"cwd\":\"/tmp\",\"env\":[\"A=1\"],\"terminal\":true,"
+                     "\"user\":{\"uid\":5,\"gid\":6},\"capabilities\":{\"bounding\":[\"CAP_KILL\"]}}";
+  struct oci_process *p = NULL;
+  _cleanup_error_ al_error_t err = NULL;
+  assert_int_equal (oci_process_parse ("process.json", good, strlen (good), &p, &err), 0);
+  assert_non_null (p);
+  assert_string_equal (p->args[1], "-l");
+  assert_string_equal (p->cwd, "/tmp");
+  assert_int_equal (p->user.gid, 6);
+  assert_int_equal (p->capabilities.bounding.caps[0], 5);
+  oci_process_free (p);
+
+  const char *bad = "{\"args\":[\"ls\"],\"cwd\":\"tmp\"}";
+  p = NULL;
+  assert_int_equal (oci_process_parse ("process.json", bad, strlen (bad), &p, &err), -EINVAL);
+  assert_null (p);
+  assert_string_equal (err->msg, "process.json: cwd: must be an absolute path, got \"tmp\"");
+  al_error_free (&err);
+
+  const char *noargs = "{\"cwd\":\"/\"}";
+  assert_int_equal (oci_process_parse ("process.json", noargs, strlen (noargs), &p, &err), -EINVAL);
+  assert_string_equal (err->msg, "process.json: args: missing required field");
+  al_error_free (&err);
+
+  assert_int_equal (oci_process_parse ("process.json", "[1]", 3, &p, &err), -EINVAL);
+  assert_string_equal (err->msg, "process.json: expected an object, got array");
+  al_error_free (&err);
+
+  assert_int_equal (oci_process_parse ("process.json", "{", 1, &p, &err), -EINVAL);
+  assert_string_equal (err->msg, "process.json: invalid JSON: parse error: premature EOF");
+}
+
+static void
+test_top_level_type (void **state)
+{
+  (void) state;
+  expect_error ("[]", 2, "config.json: expected an object, got array");
+  expect_error ("\"x\"", 3, "config.json: expected an object, got string");
+  expect_error ("{} {}", 5, "config.json: invalid JSON: parse error: trailing garbage");
+}
+
+static void
+test_null_is_absent (void **state)
+{
+  (void) state;
+  _cleanup_spec_ struct oci_spec *s
+      = parse_ok ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\",\"readonly\":null},\"process\":null,"
+                  "\"linux\":{\"seccomp\":null,\"namespaces\":null},\"hostname\":null,\"future\":[{}]}");
+  assert_null (s->process);
+  assert_non_null (s->linux_);
+  assert_null (s->linux_->seccomp);
+  assert_null (s->hostname);
+  /* Later keys win. */
+  _cleanup_spec_ struct oci_spec *d
+      = parse_ok ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\"},\"root\":{\"path\":\"b\"}}");
+  assert_string_equal (d->root_path, "b");
+}
+
+static void
+test_names (void **state)
+{
+  (void) state;
+  assert_int_equal (al_cap_from_name ("CAP_CHOWN"), 0);
+  assert_int_equal (al_cap_from_name ("CAP_SYS_ADMIN"), 21);
+  assert_int_equal (al_cap_from_name ("CAP_CHECKPOINT_RESTORE"), 40);
+  assert_int_equal (al_cap_from_name ("CAP_FOO"), -1);
+  assert_int_equal (al_cap_from_name ("SYS_ADMIN"), -1);
+  assert_int_equal (al_cap_from_name (NULL), -1);
+  for (int i = 0; i <= 40; i++)
+    {
+      assert_non_null (al_cap_name (i));
+      assert_int_equal (al_cap_from_name (al_cap_name (i)), i);
+    }
+  assert_null (al_cap_name (41));
+  assert_null (al_cap_name (-1));
+  assert_string_equal (al_cap_name (29), "CAP_AUDIT_WRITE");
+
+  static const struct
+  {
+    const char *n;
+    int v;
+  } rl[] = {
+    { "RLIMIT_CPU", RLIMIT_CPU },       { "RLIMIT_FSIZE", RLIMIT_FSIZE },       { "RLIMIT_DATA", RLIMIT_DATA },
+    { "RLIMIT_STACK", RLIMIT_STACK },   { "RLIMIT_CORE", RLIMIT_CORE },         { "RLIMIT_RSS", RLIMIT_RSS },
+    { "RLIMIT_NPROC", RLIMIT_NPROC },   { "RLIMIT_NOFILE", RLIMIT_NOFILE },     { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+    { "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_LOCKS", RLIMIT_LOCKS },       { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+    { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE }, { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+    { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  };
+  for (size_t i = 0; i < sizeof (rl) / sizeof (rl[0]); i++)
+    assert_int_equal (al_rlimit_from_name (rl[i].n), rl[i].v);
+  assert_int_equal (al_rlimit_from_name ("RLIMIT_FOO"), -1);
+  assert_int_equal (al_rlimit_from_name ("NOFILE"), -1);
+
+  assert_string_equal (oci_ns_type_name (OCI_NS_PID), "pid");
+  assert_string_equal (oci_ns_type_name (OCI_NS_NETWORK), "network");
+  assert_string_equal (oci_ns_type_name (OCI_NS_TIME), "time");
+  assert_string_equal (oci_ns_type_name (OCI_NS_CGROUP), "cgroup");
+}
+
+static void
+test_load_missing (void **state)
+{
+  (void) state;
+  struct oci_spec *s = NULL;
+  _cleanup_error_ al_error_t err = NULL;
+  assert_int_equal (oci_spec_load ("/nonexistent/config.json", &s, &err), -ENOENT);
+  assert_null (s);
+  assert_non_null (strstr (err->msg, "/nonexistent/config.json"));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_examples_parse), cmocka_unit_test (test_minimal),
+    cmocka_unit_test (test_runc_default),   cmocka_unit_test (test_full),
+    cmocka_unit_test (test_default_json),   cmocka_unit_test (test_invalid_configs),
+    cmocka_unit_test (test_deep_nesting),   cmocka_unit_test (test_nul_bytes),
+    cmocka_unit_test (test_oversized),      cmocka_unit_test (test_versions),
+    cmocka_unit_test (test_process_parse),  cmocka_unit_test (test_top_level_type),
+    cmocka_unit_test (test_null_is_absent), cmocka_unit_test (test_names),
+    cmocka_unit_test (test_load_missing),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
