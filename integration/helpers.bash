@@ -34,6 +34,8 @@ al_setup() {
 	BUNDLE=$TESTDIR/bundle
 	WORK=$TESTDIR/work
 	mkdir -p "$ROOT" "$WORK"
+	# Traversable by a container's mapped root (user namespace tests).
+	chmod 0755 "$TESTDIR"
 	# Unique per run, so parallel runs and leftover cgroups never collide.
 	ID=al${TESTDIR##*.}$BATS_TEST_NUMBER
 	ID=$(echo "$ID" | tr 'A-Z' 'a-z')
@@ -65,13 +67,13 @@ al() {
 	"$AIRLOCK" --root "$ROOT" "$@"
 }
 
-# Apply a jq filter to the bundle's config.json, e.g.
+# Apply a jq filter to the bundle's config.json; jq options may come first:
 #   update_config '.process.args = ["true"]'
-# Extra arguments go to jq (e.g. --arg name value).
+#   update_config --arg p /x '.root.path = $p'
 update_config() {
-	local filter=$1
-	shift
-	jq "$@" "$filter" "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+	local filter=${!#}
+	local opts=("${@:1:$#-1}")
+	jq "${opts[@]}" "$filter" "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
 	mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 
@@ -175,7 +177,7 @@ create_container() {
 make_fifos() {
 	local f
 	for f in "$@"; do
-		mkfifo "$BUNDLE/rootfs/$f"
+		mkfifo -m 0666 "$BUNDLE/rootfs/$f"
 	done
 }
 

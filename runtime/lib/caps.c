@@ -127,10 +127,11 @@ al_caps_apply (const struct oci_capabilities *caps, al_error_t *err)
   uint64_t inh = set_mask (&caps->inheritable, last);
   uint64_t amb = set_mask (&caps->ambient, last);
 
-  for (int c = 0; c <= last; c++)
-    if ((amb & (UINT64_C (1) << c)) && (!(prm & (UINT64_C (1) << c)) || !(inh & (UINT64_C (1) << c))))
-      return al_err (err, 0, "process.capabilities.ambient: %s is not in the permitted and inheritable sets",
-                     cap_label (c, name, sizeof (name)));
+  /* The kernel only raises an ambient capability that is both permitted and
+     inheritable. runc's and crun's default configs list ambient capabilities
+     without an inheritable set, and both runtimes run them: the ambient
+     capabilities that cannot be raised are left out, as they do. */
+  amb &= prm & inh;
   for (int c = 0; c <= last; c++)
     if ((eff & (UINT64_C (1) << c)) && !(prm & (UINT64_C (1) << c)))
       return al_err (err, 0, "process.capabilities.effective: %s is not in the permitted set",
