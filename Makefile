@@ -15,6 +15,12 @@ AL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -iquote runtime/lib 
 LDFLAGS ?=
 
 B := build
+# `make SAN=1 ...`: the same targets built with ASan + UBSan into build-san/.
+ifeq ($(SAN),1)
+B := build-san
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
 LIB_SRCS := $(wildcard runtime/lib/*.c)
 CLI_SRCS := $(wildcard runtime/cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
@@ -37,7 +43,7 @@ $(B)/airlock: $(CLI_OBJS) $(B)/libairlock.a
 
 $(B)/tests/%: tests/%.c $(B)/libairlock.a
 	@mkdir -p $(dir $@)
-	$(CC) $(AL_CFLAGS) -Itests $(CFLAGS) -o $@ $< $(B)/libairlock.a $(PKG_LIBS) -lcmocka
+	$(CC) $(AL_CFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libairlock.a $(PKG_LIBS) -lcmocka
 
 # Unit tests (cmocka) and integration tests (bats), one TAP stream, closing
 # with "N passed, N failed".
@@ -54,6 +60,6 @@ install: $(B)/airlock
 	install -D -m 0755 $(B)/airlock $(DESTDIR)$(BINDIR)/airlock
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-san
 
 .PHONY: all unit integration check install clean

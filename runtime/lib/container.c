@@ -41,6 +41,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "hooks.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
 #include "rootfs.h"
@@ -128,6 +129,8 @@ struct init_ctx
   int console;
   int runtime_fds[2]; /* the runtime's root and (locked) state dir: closed at once */
   bool need_parent_hooks;
+  bool legacy_clone;  /* clone(): the parent moves us into the cgroup first */
+  bool late_cgroupns; /* ... and then we create our cgroup namespace */
   bool new_mount;
   bool new_uts;
 };
@@ -200,6 +203,9 @@ init_finalize_creds (struct init_ctx *c, al_error_t *err)
       if (r < 0)
         return r;
     }
+  r = al_lsm_apply_exec (p, err);
+  if (r < 0)
+    return r;
   r = al_caps_keep (err);
   if (r < 0)
     return r;
@@ -258,10 +264,18 @@ container_init (struct init_ctx *c)
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
 
-  if (c->plan->new_user)
+  if (c->plan->new_user || c->legacy_clone)
     {
       if (init_wait_for (c, SYNC_MAPS, &err) < 0)
         init_fail (c, &err);
+    }
+  if (c->late_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      al_err (&err, errno, "create a cgroup namespace");
+      init_fail (c, &err);
+    }
+  if (c->plan->new_user)
+    {
       /* Become root of the new user namespace when 0 is mapped. */
       if (setresgid (0, 0, 0) < 0 && errno != EINVAL)
         {
@@ -486,6 +500,9 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     return r;
   if (spec->process == NULL)
     return al_err (err, 0, "%s: process: required to create a container", config_path);
+  r = al_lsm_check (spec, config_path, err);
+  if (r < 0)
+    return r;
   if (!has_ns (spec, OCI_NS_MOUNT))
     return al_err (err, 0, "%s: linux.namespaces: a mount namespace is required", config_path);
 
@@ -609,6 +626,17 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     }
   uint64_t flags = plan.clone_flags | (plan.new_user ? CLONE_NEWUSER : 0);
   pid = clone3_init (flags, cg->dirfd, &pidfd);
+  if (pid < 0 && errno == ENOSYS)
+    {
+      /* No clone3 (an old kernel, a seccomp profile, valgrind): clone(), then
+         the parent places the init in its cgroup before it may go on. */
+      ctx.legacy_clone = true;
+      ctx.late_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
+      pid = (pid_t) syscall (SYS_clone, (unsigned long) ((flags & ~(uint64_t) CLONE_NEWCGROUP) | SIGCHLD), NULL,
+                             NULL, NULL, NULL);
+      if (pid > 0)
+        pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+    }
   if (pid == 0)
     {
       al_closep (&sv0);
@@ -643,13 +671,20 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         }
     }
 
+  if (ctx.legacy_clone)
+    {
+      r = al_cgroup_enter (cg, pid, err);
+      if (r < 0)
+        goto fail;
+    }
   if (plan.new_user)
     {
       r = al_ns_write_id_maps (pid, spec, err);
       if (r < 0)
         goto fail;
-      sync_send (sv0, SYNC_MAPS, 0, NULL);
     }
+  if (plan.new_user || ctx.legacy_clone)
+    sync_send (sv0, SYNC_MAPS, 0, NULL);
   if (spec->process->has_oom_score_adj)
     {
       r = al_process_set_oom_score_adj (pid, spec->process->oom_score_adj, err);

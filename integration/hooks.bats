@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# OCI hooks: each kind runs at its moment with the state on stdin.
+
+load helpers
+
+HOOK_BODY='#!/bin/sh
+cat > "$LOGDIR/$1.state"
+echo "$1" >> "$LOGDIR/order"
+'
+
+setup() {
+	al_setup
+	LOG=$WORK/log
+	mkdir -p "$LOG"
+	chmod 0777 "$LOG"
+	# Host-side hook, and a copy inside the rootfs for startContainer (which
+	# runs in the container's namespaces, after the root change).
+	printf '%s' "$HOOK_BODY" >"$WORK/hook.sh"
+	printf '%s' "$HOOK_BODY" >"$BUNDLE/rootfs/hook.sh"
+	chmod 0755 "$WORK/hook.sh" "$BUNDLE/rootfs/hook.sh"
+	update_config --arg log "$LOG" '.mounts += [{destination: "/log", type: "bind", source: $log, options: ["rbind", "rw"]}]'
+}
+
+# Configure hook kind $1 to log itself (host script unless $2 = inside).
+add_hook() {
+	local path=$WORK/hook.sh logdir=$LOG
+	if [ "${2:-}" = inside ]; then
+		path=/hook.sh
+		logdir=/log
+	fi
+	update_config --arg k "$1" --arg p "$path" --arg l "LOGDIR=$logdir" \
+		'.hooks[$k] += [{path: $p, args: ["hook.sh", $k], env: [$l, "PATH=/bin:/usr/bin"]}]'
+}
+
+order() {
+	tr '\n' ' ' <"$LOG/order" | sed 's/ $//'
+}
+
+@test "all six hook kinds run at their moments with the state on stdin" {
+	add_hook prestart
+	add_hook createRuntime
+	add_hook createContainer
+	add_hook startContainer inside
+	add_hook poststart
+	add_hook poststop
+	make_fifos ready go
+	set_args sh -c 'echo process >> /log/order; echo ready > /ready; read x < /go'
+
+	create_container
+	# runc 1.1 runs poststart hooks already at create; the spec (and airlock)
+	# run them after start.
+	if is_airlock; then
+		[ "$(order)" = "prestart createRuntime createContainer" ] || fail "after create: $(order)"
+	else
+		[[ "$(order)" == "prestart createRuntime createContainer"* ]] || fail "after create: $(order)"
+	fi
+
+	al start "$ID"
+	wait_fifo "$BUNDLE/rootfs/ready"
+	# startContainer runs before the user process; poststart before start returns.
+	grep -q poststart "$LOG/order" || fail "no poststart: $(order)"
+	local sc p
+	sc=$(grep -n '^startContainer$' "$LOG/order" | cut -d: -f1)
+	p=$(grep -n '^process$' "$LOG/order" | cut -d: -f1)
+	[ -n "$sc" ] && [ -n "$p" ] && [ "$sc" -lt "$p" ] || fail "order: $(order)"
+
+	echo go >"$BUNDLE/rootfs/go"
+	wait_status "$ID" stopped
+	! grep -q poststop "$LOG/order" || fail "poststop before delete"
+	al delete "$ID"
+	[ "$(tail -n1 "$LOG/order")" = poststop ] || fail "after delete: $(order)"
+
+	local k
+	for k in prestart createRuntime createContainer startContainer poststart poststop; do
+		[ "$(jq -r .id "$LOG/$k.state")" = "$ID" ] || fail "$k state: $(cat "$LOG/$k.state")"
+		[ "$(jq -r .bundle "$LOG/$k.state")" = "$BUNDLE" ] || fail "$k state: $(cat "$LOG/$k.state")"
+	done
+	[ "$(jq -r .pid "$LOG/createRuntime.state")" -gt 0 ]
+	[ "$(jq -r .status "$LOG/poststart.state")" = running ] || fail "poststart: $(cat "$LOG/poststart.state")"
+	[ "$(jq -r .status "$LOG/poststop.state")" = stopped ] || fail "poststop: $(cat "$LOG/poststop.state")"
+}
+
+@test "hooks get exactly their args and env" {
+	local out=$WORK/argv
+	local script="tr '\\0' '|' < /proc/\$\$/cmdline > $out; echo >> $out; env >> $out"
+	update_config --arg s "$script" '.hooks.createRuntime = [{path: "/bin/sh", args: ["custom0", "-c", $s, "one"], env: ["ONLY=this"]}]'
+	set_args true
+	create_container
+	run cat "$out"
+	assert_output_contains "custom0|-c|"
+	assert_output_contains "|one|"
+	assert_output_contains "ONLY=this"
+	refute_output_contains "BATS"
+}
+
+@test "a failing prestart hook fails create and leaves nothing behind" {
+	cat >"$WORK/fail.sh" <<-'EOF'
+		#!/bin/sh
+		exit 7
+	EOF
+	chmod 0755 "$WORK/fail.sh"
+	update_config --arg p "$WORK/fail.sh" '.hooks.prestart = [{path: $p}]'
+	set_args sleep 100
+	run al create --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_airlock_output_contains "prestart"
+	assert_airlock_output_contains "fail.sh"
+	[ -z "$(al list -q)" ] || fail "container left: $(al list)"
+	[ -z "$(find "$ROOT" -mindepth 1 -maxdepth 1)" ] || fail "state left: $(ls "$ROOT")"
+	! grep -qF "$BUNDLE" /proc/self/mountinfo
+}
+
+@test "a missing hook binary fails create" {
+	update_config '.hooks.createRuntime = [{path: "/nonexistent/hook"}]'
+	set_args sleep 100
+	run al create --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_airlock_output_contains "/nonexistent/hook"
+	[ -z "$(al list -q)" ] || fail "container left"
+}
+
+@test "a hook over its timeout is killed and fails create" {
+	update_config '.hooks.prestart = [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]'
+	set_args sleep 100
+	local t0=$SECONDS
+	run al create --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	[ $((SECONDS - t0)) -lt 10 ] || fail "took $((SECONDS - t0)) s"
+	assert_airlock_output_contains "timed out"
+	[ -z "$(al list -q)" ] || fail "container left"
+}
+
+@test "poststop runs on delete --force of a running container" {
+	add_hook poststop
+	make_fifos ready
+	set_args sh -c 'echo ready > /ready; sleep 100'
+	al run --detach --bundle "$BUNDLE" "$ID" </dev/null >"$WORK/out" 2>&1
+	wait_fifo "$BUNDLE/rootfs/ready"
+	[ ! -e "$LOG/order" ]
+	al delete --force "$ID"
+	[ "$(order)" = poststop ]
+	[ "$(jq -r .id "$LOG/poststop.state")" = "$ID" ]
+}
