@@ -356,9 +356,10 @@ container_init (struct init_ctx *c)
 
   if (al_rootfs_pivot (&ro, &err) < 0)
     init_fail (c, &err);
-  if (al_rootfs_finish (spec, &ro, &err) < 0)
-    init_fail (c, &err);
+  /* sysctl before readonlyPaths makes /proc/sys read-only. */
   if (al_process_set_sysctl (spec->linux_, &err) < 0)
+    init_fail (c, &err);
+  if (al_rootfs_finish (spec, &ro, &err) < 0)
     init_fail (c, &err);
   if (init_terminal (c, &err) < 0)
     init_fail (c, &err);
