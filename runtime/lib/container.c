@@ -788,22 +788,16 @@ fail:
 
 /* ------------------------------------------------------------ the others -- */
 
-struct opened
-{
-  int dirfd;
-  struct al_state *st;
-};
-
-static void
-opened_close (struct opened *c)
+void
+al_container_close (struct al_opened *c)
 {
   al_closep (&c->dirfd);
   al_state_free (c->st);
   c->st = NULL;
 }
 
-static int
-open_container (const char *root, const char *id, bool exclusive, struct opened *c, al_error_t *err)
+int
+al_container_open (const char *root, const char *id, bool exclusive, struct al_opened *c, al_error_t *err)
 {
   c->dirfd = -1;
   c->st = NULL;
@@ -819,14 +813,14 @@ open_container (const char *root, const char *id, bool exclusive, struct opened 
   r = al_state_read (c->dirfd, id, &c->st, err);
   if (r < 0)
     {
-      opened_close (c);
+      al_container_close (c);
       return r;
     }
   return 0;
 }
 
-static int
-load_saved_config (int dirfd, const char *id, struct oci_spec **spec, al_error_t *err)
+int
+al_container_load_config (int dirfd, const char *id, struct oci_spec **spec, al_error_t *err)
 {
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
@@ -839,33 +833,33 @@ load_saved_config (int dirfd, const char *id, struct oci_spec **spec, al_error_t
 int
 al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err)
 {
-  struct opened c;
-  int r = open_container (root, id, true, &c, err);
+  struct al_opened c;
+  int r = al_container_open (root, id, true, &c, err);
   if (r < 0)
     return r;
   enum al_status s = al_state_status (c.dirfd, c.st);
   if (s != AL_STATUS_CREATED)
     {
       r = al_err (err, 0, "container \"%s\" is %s, not created: it cannot be started", id, al_status_name (s));
-      opened_close (&c);
+      al_container_close (&c);
       return r;
     }
   _cleanup_close_ int fd = openat (c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     {
       r = al_err (err, errno == ENXIO ? ESRCH : errno, "container \"%s\": open exec.fifo", id);
-      opened_close (&c);
+      al_container_close (&c);
       return r;
     }
   unlinkat (c.dirfd, "exec.fifo", 0);
   if (write (fd, "0", 1) != 1)
     {
       r = al_err (err, errno, "container \"%s\": release the init", id);
-      opened_close (&c);
+      al_container_close (&c);
       return r;
     }
   struct oci_spec *spec = NULL;
-  if (load_saved_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststart.n)
+  if (al_container_load_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststart.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_RUNNING, false);
       _cleanup_error_ al_error_t herr = NULL;
@@ -873,24 +867,24 @@ al_container_start (const char *root, const char *id, const struct al_log *log, 
         al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
     }
   oci_spec_free (spec);
-  opened_close (&c);
+  al_container_close (&c);
   return 0;
 }
 
 int
 al_container_state (const char *root, const char *id, char **json, al_error_t *err)
 {
-  struct opened c;
-  int r = open_container (root, id, false, &c, err);
+  struct al_opened c;
+  int r = al_container_open (root, id, false, &c, err);
   if (r < 0)
     return r;
   *json = al_state_oci_json (c.st, al_state_status (c.dirfd, c.st), true);
-  opened_close (&c);
+  al_container_close (&c);
   return 0;
 }
 
-static struct al_cgroup *
-state_cgroup (const struct al_state *st)
+struct al_cgroup *
+al_state_cgroup (const struct al_state *st)
 {
   if (st->cgroup_mount == NULL || st->cgroup_path == NULL)
     return NULL;
@@ -916,12 +910,12 @@ signal_init (const struct al_state *st, int sig, al_error_t *err)
 int
 al_container_kill (const char *root, const char *id, int sig, bool all, al_error_t *err)
 {
-  struct opened c;
-  int r = open_container (root, id, false, &c, err);
+  struct al_opened c;
+  int r = al_container_open (root, id, false, &c, err);
   if (r < 0)
     return r;
   enum al_status s = al_state_status (c.dirfd, c.st);
-  struct al_cgroup *cg = state_cgroup (c.st);
+  struct al_cgroup *cg = al_state_cgroup (c.st);
   if (all && cg)
     {
       pid_t *pids = NULL;
@@ -939,7 +933,7 @@ al_container_kill (const char *root, const char *id, int sig, bool all, al_error
   else
     r = signal_init (c.st, sig, err);
   al_cgroup_free (cg);
-  opened_close (&c);
+  al_container_close (&c);
   return r;
 }
 
@@ -958,8 +952,8 @@ wait_init_gone (const struct al_state *st)
 int
 al_container_delete (const char *root, const char *id, bool force, const struct al_log *log, al_error_t *err)
 {
-  struct opened c;
-  int r = open_container (root, id, true, &c, err);
+  struct al_opened c;
+  int r = al_container_open (root, id, true, &c, err);
   if (r < 0)
     {
       if (force && r == -ENOENT)
@@ -970,7 +964,7 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
       return r;
     }
   enum al_status s = al_state_status (c.dirfd, c.st);
-  struct al_cgroup *cg = state_cgroup (c.st);
+  struct al_cgroup *cg = al_state_cgroup (c.st);
   if (s == AL_STATUS_RUNNING || s == AL_STATUS_PAUSED)
     {
       if (!force)
@@ -998,7 +992,7 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
         goto out;
     }
   struct oci_spec *spec = NULL;
-  if (load_saved_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststop.n)
+  if (al_container_load_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststop.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_STOPPED, false);
       _cleanup_error_ al_error_t herr = NULL;
@@ -1015,7 +1009,7 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
   r = al_state_dir_remove (rootfd, id, err);
 out:
   al_cgroup_free (cg);
-  opened_close (&c);
+  al_container_close (&c);
   return r;
 }
 

@@ -41,6 +41,21 @@ int al_container_state (const char *root, const char *id, char **json, al_error_
 int al_container_kill (const char *root, const char *id, int sig, bool all, al_error_t *err);
 int al_container_delete (const char *root, const char *id, bool force, const struct al_log *log, al_error_t *err);
 
+/* An existing container, its state dir locked (shared or exclusive). */
+struct al_opened
+{
+  int dirfd;
+  struct al_state *st;
+};
+int al_container_open (const char *root, const char *id, bool exclusive, struct al_opened *c, al_error_t *err);
+void al_container_close (struct al_opened *c);
+/* The copy of config.json taken at create time. */
+struct oci_spec;
+int al_container_load_config (int dirfd, const char *id, struct oci_spec **spec, al_error_t *err);
+/* The container's cgroup from its state (NULL when it has none); al_cgroup_free it. */
+struct al_cgroup;
+struct al_cgroup *al_state_cgroup (const struct al_state *st);
+
 /* For `list`: every container under root (ids sorted), with its status. */
 struct al_list_entry
 {
