@@ -44,9 +44,11 @@
 #include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
+#include "procsetup.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "spec.h"
+#include "sync.h"
 #include "terminal.h"
 #include "util.h"
 
@@ -57,62 +59,6 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
-
-enum sync_type
-{
-  SYNC_MAPS = 1,
-  SYNC_HOOKS,
-  SYNC_CONTINUE,
-  SYNC_READY,
-  SYNC_COMMIT,
-  SYNC_ERROR,
-  SYNC_PTY,
-};
-
-struct sync_msg
-{
-  int type;
-  int errnum;
-  char msg[3072];
-};
-
-static int
-sync_send (int fd, int type, int errnum, const char *msg)
-{
-  struct sync_msg m = { .type = type, .errnum = errnum };
-  size_t len = offsetof (struct sync_msg, msg);
-  if (msg)
-    {
-      snprintf (m.msg, sizeof m.msg, "%s", msg);
-      len += strlen (m.msg) + 1;
-    }
-  ssize_t w;
-  do
-    w = send (fd, &m, len, MSG_NOSIGNAL);
-  while (w < 0 && errno == EINTR);
-  return w < 0 ? -errno : 0;
-}
-
-/* Receive one message. Returns its type, 0 on EOF, -errno on error. */
-static int
-sync_recv (int fd, struct sync_msg *m)
-{
-  ssize_t r;
-  memset (m, 0, offsetof (struct sync_msg, msg) + 1);
-  do
-    r = recv (fd, m, sizeof *m, 0);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return -errno;
-  if (r == 0)
-    return 0;
-  if ((size_t) r < offsetof (struct sync_msg, msg))
-    return -EBADMSG;
-  m->msg[sizeof m->msg - 1] = '\0';
-  if ((size_t) r == offsetof (struct sync_msg, msg))
-    m->msg[0] = '\0';
-  return m->type;
-}
 
 /* ------------------------------------------------------------------ init -- */
 
@@ -138,113 +84,20 @@ struct init_ctx
 __attribute__ ((noreturn)) static void
 init_fail (struct init_ctx *c, al_error_t *err)
 {
-  sync_send (c->sync, SYNC_ERROR, *err ? (*err)->errnum : 0, *err ? (*err)->msg : "unknown error");
+  al_sync_send_error (c->sync, *err);
   _exit (1);
 }
 
 static int
 init_wait_for (struct init_ctx *c, int want, al_error_t *err)
 {
-  struct sync_msg m;
-  int t = sync_recv (c->sync, &m);
+  struct al_sync_msg m;
+  int t = al_sync_recv (c->sync, &m);
   if (t == want)
     return 0;
   if (t <= 0)
     _exit (1); /* the runtime went away: nothing to report to */
   return al_err (err, EPROTO, "init: unexpected message %d from the runtime (wanted %d)", t, want);
-}
-
-static int
-init_terminal (struct init_ctx *c, al_error_t *err)
-{
-  const struct oci_process *p = c->spec->process;
-  if (!p->terminal)
-    return 0;
-  _cleanup_close_ int master = -1, slave = -1;
-  int r = al_pty_open ("/dev/ptmx", &master, &slave, err);
-  if (r < 0)
-    return al_err_prefix (err, "process.terminal");
-  if (p->has_console_size)
-    {
-      r = al_pty_set_size (master, p->console_height, p->console_width, err);
-      if (r < 0)
-        return r;
-    }
-  if (c->console >= 0)
-    {
-      r = al_send_fd (c->console, master, "/dev/pts/0", err);
-      if (r < 0)
-        return al_err_prefix (err, "--console-socket: send the pty master");
-      al_closep (&c->console);
-    }
-  else if (c->o->foreground)
-    {
-      sync_send (c->sync, SYNC_PTY, 0, NULL);
-      r = al_send_fd (c->sync, master, "pty", err);
-      if (r < 0)
-        return r;
-    }
-  else
-    return al_err (err, 0, "process.terminal is true but no --console-socket was given");
-  return al_pty_make_controlling (slave, err);
-}
-
-/* user, capabilities, no_new_privs and seccomp, in the order that lets a
- * filter be loaded with or without no_new_privs. */
-static int
-init_finalize_creds (struct init_ctx *c, al_error_t *err)
-{
-  const struct oci_process *p = c->spec->process;
-  int listener = -1;
-  int r;
-  if (c->seccomp && !p->no_new_privileges)
-    {
-      r = al_seccomp_install (c->seccomp, &listener, err);
-      if (r < 0)
-        return r;
-    }
-  r = al_lsm_apply_exec (p, err);
-  if (r < 0)
-    return r;
-  r = al_caps_keep (err);
-  if (r < 0)
-    return r;
-  r = al_process_set_user (p, err);
-  if (r < 0)
-    return r;
-  r = al_caps_apply (&p->capabilities, err);
-  if (r < 0)
-    return r;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return al_err (err, errno, "process.noNewPrivileges: prctl");
-  if (c->seccomp && p->no_new_privileges)
-    {
-      r = al_seccomp_install (c->seccomp, &listener, err);
-      if (r < 0)
-        return r;
-    }
-  /* The notify listener belongs to the monitor (a later issue); never leak it. */
-  if (listener >= 0)
-    close (listener);
-  return 0;
-}
-
-__attribute__ ((noreturn)) static void
-init_exec (struct init_ctx *c, const char *path)
-{
-  const struct oci_process *p = c->spec->process;
-  int first = 3 + (c->o->preserve_fds > 0 ? c->o->preserve_fds : 0);
-  for (int fd = 3; fd < first; fd++)
-    {
-      int fl = fcntl (fd, F_GETFD);
-      if (fl >= 0)
-        fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
-    }
-  syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
-  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
-  int e = errno;
-  dprintf (STDERR_FILENO, "airlock: container \"%s\": exec `%s`: %s\n", c->o->id, path, strerror (e));
-  _exit (e == ENOENT ? 127 : 126);
 }
 
 __attribute__ ((noreturn)) static void
@@ -266,7 +119,7 @@ container_init (struct init_ctx *c)
 
   if (c->plan->new_user || c->legacy_clone)
     {
-      if (init_wait_for (c, SYNC_MAPS, &err) < 0)
+      if (init_wait_for (c, AL_SYNC_MAPS, &err) < 0)
         init_fail (c, &err);
     }
   if (c->late_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
@@ -341,8 +194,8 @@ container_init (struct init_ctx *c)
 
   if (c->need_parent_hooks)
     {
-      sync_send (c->sync, SYNC_HOOKS, 0, NULL);
-      if (init_wait_for (c, SYNC_CONTINUE, &err) < 0)
+      al_sync_send (c->sync, AL_SYNC_HOOKS, 0, NULL);
+      if (init_wait_for (c, AL_SYNC_CONTINUE, &err) < 0)
         init_fail (c, &err);
     }
   if (spec->hooks.create_container.n)
@@ -361,8 +214,9 @@ container_init (struct init_ctx *c)
     init_fail (c, &err);
   if (al_rootfs_finish (spec, &ro, &err) < 0)
     init_fail (c, &err);
-  if (init_terminal (c, &err) < 0)
+  if (al_proc_terminal (p, c->console, c->o->foreground ? c->sync : -1, &err) < 0)
     init_fail (c, &err);
+  al_closep (&c->console);
   if (al_process_set_rlimits (p, &err) < 0)
     init_fail (c, &err);
   if (al_process_set_sched (p, spec->linux_, &err) < 0)
@@ -380,15 +234,15 @@ container_init (struct init_ctx *c)
   bool late = spec->hooks.start_container.n > 0;
   if (!late)
     {
-      if (init_finalize_creds (c, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
+      if (al_proc_finalize_creds (p, c->seccomp, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
         init_fail (c, &err);
     }
   else if (al_process_find_exec (p, &path, &err) < 0)
     init_fail (c, &err);
 
-  sync_send (c->sync, SYNC_READY, 0, NULL);
-  struct sync_msg m;
-  if (sync_recv (c->sync, &m) != SYNC_COMMIT)
+  al_sync_send (c->sync, AL_SYNC_READY, 0, NULL);
+  struct al_sync_msg m;
+  if (al_sync_recv (c->sync, &m) != AL_SYNC_COMMIT)
     _exit (1);
   al_closep (&c->sync);
 
@@ -408,13 +262,15 @@ container_init (struct init_ctx *c)
                              .rootfs = (char *) c->rootfs };
       _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_RUNNING, false);
       if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0
-          || init_finalize_creds (c, &err) < 0)
+          || al_proc_finalize_creds (p, c->seccomp, &err) < 0)
         {
           dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
           _exit (1);
         }
     }
-  init_exec (c, path);
+  al_proc_exec (p, path, c->o->preserve_fds, &err);
+  dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
+  _exit (err->errnum == ENOENT ? 127 : 126);
 }
 
 /* ---------------------------------------------------------------- create -- */
@@ -685,7 +541,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         goto fail;
     }
   if (plan.new_user || ctx.legacy_clone)
-    sync_send (sv0, SYNC_MAPS, 0, NULL);
+    al_sync_send (sv0, AL_SYNC_MAPS, 0, NULL);
   if (spec->process->has_oom_score_adj)
     {
       r = al_process_set_oom_score_adj (pid, spec->process->oom_score_adj, err);
@@ -695,17 +551,17 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
 
   for (;;)
     {
-      struct sync_msg m;
-      int t = sync_recv (sv0, &m);
-      if (t == SYNC_READY)
+      struct al_sync_msg m;
+      int t = al_sync_recv (sv0, &m);
+      if (t == AL_SYNC_READY)
         break;
-      if (t == SYNC_ERROR)
+      if (t == AL_SYNC_ERROR)
         {
           r = al_err (err, 0, "container \"%s\": %s", o->id, m.msg);
           (*err)->errnum = m.errnum;
           goto fail;
         }
-      if (t == SYNC_HOOKS)
+      if (t == AL_SYNC_HOOKS)
         {
           _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_CREATING, false);
           r = al_hooks_run (&h->prestart, "prestart", json, err);
@@ -716,10 +572,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
               al_err_prefix (err, "container \"%s\"", o->id);
               goto fail;
             }
-          sync_send (sv0, SYNC_CONTINUE, 0, NULL);
+          al_sync_send (sv0, AL_SYNC_CONTINUE, 0, NULL);
           continue;
         }
-      if (t == SYNC_PTY)
+      if (t == AL_SYNC_PTY)
         {
           char payload[64];
           r = al_recv_fd (sv0, &out->pty_master, payload, sizeof payload, err);
@@ -750,7 +606,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       if (r < 0)
         goto fail;
     }
-  if (sync_send (sv0, SYNC_COMMIT, 0, NULL) < 0)
+  if (al_sync_send (sv0, AL_SYNC_COMMIT, 0, NULL) < 0)
     {
       r = al_err (err, EPIPE, "container \"%s\": init died before it was committed", o->id);
       goto fail;

@@ -1,0 +1,107 @@
+/* procsetup.c: terminal, credentials and exec of a container process. */
+#include "procsetup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "lsm.h"
+#include "process.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+int
+al_proc_terminal (const struct oci_process *p, int console, int sync, al_error_t *err)
+{
+  if (!p->terminal)
+    return 0;
+  _cleanup_close_ int master = -1, slave = -1;
+  int r = al_pty_open ("/dev/ptmx", &master, &slave, err);
+  if (r < 0)
+    return al_err_prefix (err, "process.terminal");
+  if (p->has_console_size)
+    {
+      r = al_pty_set_size (master, p->console_height, p->console_width, err);
+      if (r < 0)
+        return r;
+    }
+  if (console >= 0)
+    {
+      r = al_send_fd (console, master, "/dev/pts/0", err);
+      if (r < 0)
+        return al_err_prefix (err, "--console-socket: send the pty master");
+    }
+  else if (sync >= 0)
+    {
+      al_sync_send (sync, AL_SYNC_PTY, 0, NULL);
+      r = al_send_fd (sync, master, "pty", err);
+      if (r < 0)
+        return r;
+    }
+  else
+    return al_err (err, 0, "process.terminal is true but no --console-socket was given");
+  return al_pty_make_controlling (slave, err);
+}
+
+int
+al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, al_error_t *err)
+{
+  int listener = -1;
+  int r;
+  /* Without no_new_privs a filter can only be loaded while we still hold
+     CAP_SYS_ADMIN: before the user switch and the capability drop. */
+  if (seccomp && !p->no_new_privileges)
+    {
+      r = al_seccomp_install (seccomp, &listener, err);
+      if (r < 0)
+        return r;
+    }
+  r = al_lsm_apply_exec (p, err);
+  if (r < 0)
+    return r;
+  r = al_caps_keep (err);
+  if (r < 0)
+    return r;
+  r = al_process_set_user (p, err);
+  if (r < 0)
+    return r;
+  r = al_caps_apply (&p->capabilities, err);
+  if (r < 0)
+    return r;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return al_err (err, errno, "process.noNewPrivileges: prctl");
+  if (seccomp && p->no_new_privileges)
+    {
+      r = al_seccomp_install (seccomp, &listener, err);
+      if (r < 0)
+        return r;
+    }
+  /* The notify listener belongs to a monitor (a later issue); never leak it
+     into the container. */
+  if (listener >= 0)
+    close (listener);
+  return 0;
+}
+
+int
+al_proc_exec (const struct oci_process *p, const char *path, int preserve_fds, al_error_t *err)
+{
+  int first = 3 + (preserve_fds > 0 ? preserve_fds : 0);
+  for (int fd = 3; fd < first; fd++)
+    {
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0)
+        fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+  syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
+  return al_err (err, errno, "exec `%s`", path);
+}

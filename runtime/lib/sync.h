@@ -1,0 +1,33 @@
+/* sync.h: the messages a runtime process and the container process it forks
+ * exchange over a SOCK_SEQPACKET socketpair while the container is set up. */
+#ifndef AIRLOCK_SYNC_H
+#define AIRLOCK_SYNC_H
+
+#include "error.h"
+
+enum al_sync_type
+{
+  AL_SYNC_MAPS = 1, /* parent -> child: id maps written (and cgroup joined) */
+  AL_SYNC_HOOKS,    /* child -> parent: run prestart + createRuntime now */
+  AL_SYNC_CONTINUE, /* parent -> child: hooks done */
+  AL_SYNC_READY,    /* child -> parent: set up, about to wait or exec */
+  AL_SYNC_COMMIT,   /* parent -> child: state recorded, go on */
+  AL_SYNC_ERROR,    /* child -> parent: errnum + message, then the child exits */
+  AL_SYNC_PTY,      /* child -> parent: the pty master follows (SCM_RIGHTS) */
+};
+
+struct al_sync_msg
+{
+  int type;
+  int errnum;
+  char msg[3072];
+};
+
+/* Returns 0 or -errno. */
+int al_sync_send (int fd, int type, int errnum, const char *msg);
+/* Send an error object (the child's last word). */
+int al_sync_send_error (int fd, al_error_t err);
+/* Returns the message type, 0 on EOF, -errno on error. */
+int al_sync_recv (int fd, struct al_sync_msg *m);
+
+#endif
