@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "log.h"
@@ -40,6 +41,12 @@ int al_cli_getopt (struct al_cli *cli, const struct al_command *cmd, int argc, c
 /* Expect exactly `n` positional arguments from optind on. */
 int al_cli_positional (struct al_cli *cli, const struct al_command *cmd, int argc, char **argv, int n);
 
+/* Wait for pid (a child of ours; pidfd polls its exit), forwarding signals
+ * and copying a pty master (or -1). Returns its status, 128+N on signal N. */
+int al_cli_wait_foreground (pid_t pid, int pidfd, int pty_master);
+
 extern const struct al_command cmd_spec, cmd_create, cmd_start, cmd_run, cmd_state, cmd_kill, cmd_delete, cmd_list;
+extern const struct al_command cmd_features;
+extern const struct al_command cmd_exec;
 
 #endif

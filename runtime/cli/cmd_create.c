@@ -140,111 +140,6 @@ const struct al_command cmd_create = {
   .run = run_create,
 };
 
-/* ---- run in the foreground ---- */
-
-static void
-copy_once (int from, int to, bool *open)
-{
-  char buf[16384];
-  ssize_t n = read (from, buf, sizeof buf);
-  if (n <= 0)
-    {
-      if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return;
-      *open = false;
-      return;
-    }
-  if (al_write_all (to, buf, (size_t) n) < 0)
-    *open = false;
-}
-
-/* Wait for the init, forwarding signals and, with a terminal, copying between
- * our stdio and the pty. Returns the container's exit status (128+N on signal N). */
-static int
-wait_foreground (const struct al_created *c)
-{
-  sigset_t fwd;
-  sigfillset (&fwd);
-  sigdelset (&fwd, SIGCHLD);
-  sigdelset (&fwd, SIGKILL);
-  sigdelset (&fwd, SIGSTOP);
-  sigdelset (&fwd, SIGSEGV);
-  sigdelset (&fwd, SIGBUS);
-  sigdelset (&fwd, SIGFPE);
-  sigdelset (&fwd, SIGILL);
-  sigprocmask (SIG_BLOCK, &fwd, NULL);
-  _cleanup_close_ int sfd = signalfd (-1, &fwd, SFD_CLOEXEC);
-
-  struct termios saved;
-  bool raw = false;
-  if (c->pty_master >= 0 && isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
-    {
-      struct termios t = saved;
-      cfmakeraw (&t);
-      raw = tcsetattr (STDIN_FILENO, TCSANOW, &t) == 0;
-      struct winsize ws;
-      if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-        ioctl (c->pty_master, TIOCSWINSZ, &ws);
-    }
-
-  bool in_open = c->pty_master >= 0, out_open = c->pty_master >= 0;
-  int status = 0;
-  for (;;)
-    {
-      struct pollfd p[4] = {
-        { .fd = c->pidfd, .events = POLLIN },
-        { .fd = sfd, .events = POLLIN },
-        { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
-        { .fd = out_open ? c->pty_master : -1, .events = POLLIN },
-      };
-      if (poll (p, 4, -1) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          break;
-        }
-      if (p[3].revents)
-        copy_once (c->pty_master, STDOUT_FILENO, &out_open);
-      if (p[2].revents)
-        copy_once (STDIN_FILENO, c->pty_master, &in_open);
-      if (p[1].revents & POLLIN)
-        {
-          struct signalfd_siginfo si;
-          if (read (sfd, &si, sizeof si) == sizeof si)
-            {
-              if (si.ssi_signo == SIGWINCH && c->pty_master >= 0)
-                {
-                  struct winsize ws;
-                  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-                    ioctl (c->pty_master, TIOCSWINSZ, &ws);
-                }
-              else
-                syscall (SYS_pidfd_send_signal, c->pidfd, (int) si.ssi_signo, NULL, 0);
-            }
-        }
-      if (p[0].revents)
-        {
-          /* Drain what the program printed last. */
-          while (out_open)
-            {
-              struct pollfd q = { .fd = c->pty_master, .events = POLLIN };
-              if (poll (&q, 1, 0) <= 0)
-                break;
-              copy_once (c->pty_master, STDOUT_FILENO, &out_open);
-            }
-          while (waitpid (c->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-          break;
-        }
-    }
-  if (raw)
-    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
-  sigprocmask (SIG_UNBLOCK, &fwd, NULL);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return WEXITSTATUS (status);
-}
-
 static int
 run_run (struct al_cli *cli, int argc, char **argv)
 {
@@ -267,7 +162,7 @@ run_run (struct al_cli *cli, int argc, char **argv)
     }
   if (detach)
     return 0;
-  int status = wait_foreground (&c);
+  int status = al_cli_wait_foreground (c.pid, c.pidfd, c.pty_master);
   al_closep (&c.pidfd);
   al_closep (&c.pty_master);
   if (!keep && al_container_delete (cli->root, o.id, true, &cli->log, &err) < 0)
