@@ -27,6 +27,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "lsm.h"
 #include "process.h"
 #include "procsetup.h"
 #include "seccomp.h"
@@ -277,6 +278,10 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
         local.selinux_label = (char *) o->process_label;
       p = &local;
     }
+  _cleanup_free_ char *what = al_xasprintf ("container \"%s\": exec", o->id);
+  r = al_lsm_check_process (p, what, err);
+  if (r < 0)
+    goto out;
   if (p->terminal && o->console_socket == NULL && o->detach)
     {
       r = al_err (err, 0, "exec: a terminal with --detach needs --console-socket");

@@ -23,15 +23,23 @@ al_selinux_enabled (void)
 }
 
 int
-al_lsm_check (const struct oci_spec *spec, const char *name, al_error_t *err)
+al_lsm_check_process (const struct oci_process *p, const char *name, al_error_t *err)
 {
-  const struct oci_process *p = spec->process;
   if (p && p->apparmor_profile && *p->apparmor_profile && !al_apparmor_enabled ())
     return al_err (err, EOPNOTSUPP, "%s: process.apparmorProfile \"%s\": AppArmor is not enabled on this host", name,
                    p->apparmor_profile);
   if (p && p->selinux_label && *p->selinux_label && !al_selinux_enabled ())
     return al_err (err, EOPNOTSUPP, "%s: process.selinuxLabel \"%s\": SELinux is not enabled on this host", name,
                    p->selinux_label);
+  return 0;
+}
+
+int
+al_lsm_check (const struct oci_spec *spec, const char *name, al_error_t *err)
+{
+  int r = al_lsm_check_process (spec->process, name, err);
+  if (r < 0)
+    return r;
   if (spec->linux_ && spec->linux_->mount_label && *spec->linux_->mount_label && !al_selinux_enabled ())
     return al_err (err, EOPNOTSUPP, "%s: linux.mountLabel \"%s\": SELinux is not enabled on this host", name,
                    spec->linux_->mount_label);

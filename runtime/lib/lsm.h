@@ -15,6 +15,8 @@ bool al_selinux_enabled (void);
  * linux.mountLabel). `name` prefixes the messages (the config file). */
 int al_lsm_check (const struct oci_spec *spec, const char *name, al_error_t *err);
 
+int al_lsm_check_process (const struct oci_process *p, const char *name, al_error_t *err);
+
 /* In the init, just before execve: ask for the profile/label on exec. */
 int al_lsm_apply_exec (const struct oci_process *p, al_error_t *err);
 
