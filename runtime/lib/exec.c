@@ -205,7 +205,7 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
   struct al_seccomp *seccomp = NULL;
   _cleanup_close_ int pidfd = -1, rootfd = -1, cgfd = -1, console = -1, saved_pid = -1, saved_time = -1;
   _cleanup_close_ int sv0 = -1, sv1 = -1, childfd = -1;
-  _cleanup_free_ char *cgpath = NULL;
+  _cleanup_free_ char *cgpath = NULL, *what = NULL;
   _cleanup_free_ char **env = NULL;
   _cleanup_free_ int *b = NULL, *e = NULL, *pm = NULL, *inh = NULL, *amb = NULL;
   pid_t pid = -1;
@@ -278,7 +278,7 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
         local.selinux_label = (char *) o->process_label;
       p = &local;
     }
-  _cleanup_free_ char *what = al_xasprintf ("container \"%s\": exec", o->id);
+  what = al_xasprintf ("container \"%s\": exec", o->id);
   r = al_lsm_check_process (p, what, err);
   if (r < 0)
     goto out;
