@@ -47,6 +47,7 @@
 #include "procsetup.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "seccomp_listener.h"
 #include "spec.h"
 #include "sync.h"
 #include "terminal.h"
@@ -234,7 +235,7 @@ container_init (struct init_ctx *c)
   bool late = spec->hooks.start_container.n > 0;
   if (!late)
     {
-      if (al_proc_finalize_creds (p, c->seccomp, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
+      if (al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
         init_fail (c, &err);
     }
   else if (al_process_find_exec (p, &path, &err) < 0)
@@ -262,7 +263,7 @@ container_init (struct init_ctx *c)
                              .rootfs = (char *) c->rootfs };
       _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_RUNNING, false);
       if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0
-          || al_proc_finalize_creds (p, c->seccomp, &err) < 0)
+          || al_proc_finalize_creds (p, c->seccomp, -1, &err) < 0)
         {
           dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
           _exit (1);
@@ -579,6 +580,13 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         {
           char payload[64];
           r = al_recv_fd (sv0, &out->pty_master, payload, sizeof payload, err);
+          if (r < 0)
+            goto fail;
+          continue;
+        }
+      if (t == AL_SYNC_SECCOMP)
+        {
+          r = al_seccomp_listener_forward (sv0, spec->linux_->seccomp, &st, err);
           if (r < 0)
             goto fail;
           continue;

@@ -31,6 +31,7 @@
 #include "process.h"
 #include "procsetup.h"
 #include "seccomp.h"
+#include "seccomp_listener.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -157,7 +158,7 @@ exec_child (struct exec_child *c)
       child_fail (c, &err);
     }
   _cleanup_free_ char *path = NULL;
-  if (al_proc_finalize_creds (p, c->seccomp, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
+  if (al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
     child_fail (c, &err);
   al_sync_send (c->sync, AL_SYNC_READY, 0, NULL);
   al_proc_exec (p, path, c->preserve_fds, &err);
@@ -434,6 +435,15 @@ restore:
       if (t == AL_SYNC_READY)
         {
           ready = true;
+          continue;
+        }
+      if (t == AL_SYNC_SECCOMP)
+        {
+          struct al_state est = *c.st;
+          est.pid = pid;
+          r = al_seccomp_listener_forward (sv0, spec->linux_->seccomp, &est, err);
+          if (r < 0)
+            goto fail;
           continue;
         }
       if (t == AL_SYNC_ERROR)

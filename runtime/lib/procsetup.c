@@ -52,7 +52,7 @@ al_proc_terminal (const struct oci_process *p, int console, int sync, al_error_t
 }
 
 int
-al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, al_error_t *err)
+al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, int sync, al_error_t *err)
 {
   int listener = -1;
   int r;
@@ -84,10 +84,19 @@ al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp,
       if (r < 0)
         return r;
     }
-  /* The notify listener belongs to a monitor (a later issue); never leak it
-     into the container. */
+  /* The notify listener belongs to the runtime side (it forwards it to
+     linux.seccomp.listenerPath); the container never keeps it. */
   if (listener >= 0)
-    close (listener);
+    {
+      if (sync >= 0)
+        {
+          al_sync_send (sync, AL_SYNC_SECCOMP, 0, NULL);
+          r = al_send_fd (sync, listener, "seccomp", err);
+        }
+      close (listener);
+      if (r < 0)
+        return r;
+    }
   return 0;
 }
 

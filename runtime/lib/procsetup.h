@@ -15,8 +15,10 @@
 int al_proc_terminal (const struct oci_process *p, int console, int sync, al_error_t *err);
 
 /* LSM label, user, capabilities, no_new_privs and seccomp (before or after the
- * user switch, depending on no_new_privs). `seccomp` may be NULL. */
-int al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, al_error_t *err);
+ * user switch, depending on no_new_privs). `seccomp` may be NULL. A notify
+ * listener fd goes to the parent over `sync` (AL_SYNC_SECCOMP + SCM_RIGHTS)
+ * when sync >= 0; it is never kept by the container process. */
+int al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, int sync, al_error_t *err);
 
 /* Keep fds 3 .. 3+preserve_fds-1 across exec, mark every other fd >= 3
  * close-on-exec, and execve(path, args, env). Returns only on failure. */

@@ -14,6 +14,7 @@ enum al_sync_type
   AL_SYNC_COMMIT,   /* parent -> child: state recorded, go on */
   AL_SYNC_ERROR,    /* child -> parent: errnum + message, then the child exits */
   AL_SYNC_PTY,      /* child -> parent: the pty master follows (SCM_RIGHTS) */
+  AL_SYNC_SECCOMP,  /* child -> parent: the seccomp notify listener follows */
 };
 
 struct al_sync_msg

@@ -1,0 +1,50 @@
+/* seccomp_listener.c: send the notify listener to listenerPath. */
+#include "seccomp_listener.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "terminal.h"
+#include "util.h"
+
+static char *
+json_string (const char *s)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  if (g == NULL)
+    abort ();
+  yajl_gen_string (g, (const unsigned char *) (s ? s : ""), s ? strlen (s) : 0);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  char *out = al_xasprintf ("%.*s", (int) len, buf);
+  yajl_gen_free (g);
+  return out;
+}
+
+int
+al_seccomp_listener_forward (int sync, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err)
+{
+  _cleanup_close_ int fd = -1;
+  char payload[16];
+  int r = al_recv_fd (sync, &fd, payload, sizeof payload, err);
+  if (r < 0)
+    return r;
+  if (s == NULL || s->listener_path == NULL || *s->listener_path == '\0')
+    return 0;
+  _cleanup_close_ int sock = al_unix_connect (s->listener_path, err);
+  if (sock < 0)
+    return al_err_prefix (err, "linux.seccomp.listenerPath");
+  _cleanup_free_ char *meta = json_string (s->listener_metadata);
+  _cleanup_free_ char *state = al_state_oci_json (st, AL_STATUS_CREATING, false);
+  _cleanup_free_ char *msg = al_xasprintf ("{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":%s,"
+                                           "\"state\":%s}",
+                                           AL_OCI_VERSION, st->pid, meta, state);
+  r = al_send_fd (sock, fd, msg, err);
+  if (r < 0)
+    return al_err_prefix (err, "linux.seccomp.listenerPath `%s`", s->listener_path);
+  return 0;
+}

@@ -1,0 +1,16 @@
+/* seccomp_listener.h: hand a seccomp user-notification listener to
+ * linux.seccomp.listenerPath, as the runtime-spec describes. */
+#ifndef AIRLOCK_SECCOMP_LISTENER_H
+#define AIRLOCK_SECCOMP_LISTENER_H
+
+#include "error.h"
+#include "spec.h"
+#include "state.h"
+
+/* Receive the listener fd that follows on `sync` and send it over the unix
+ * socket at s->listener_path (SCM_RIGHTS) with the containerProcessState JSON
+ * (ociVersion, fds ["seccompFd"], pid, metadata, state). Without a
+ * listenerPath the fd is closed: notified syscalls then fail with ENOSYS. */
+int al_seccomp_listener_forward (int sync, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err);
+
+#endif
