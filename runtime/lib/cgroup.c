@@ -4,6 +4,7 @@
  * pure v2 host /sys/fs/cgroup, on a hybrid host the unified tree. The v1
  * hierarchies are never opened for writing. */
 #include "cgroup.h"
+#include "cgroup_devices.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -358,9 +359,8 @@ collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err
     return 0;
 
   /* linux.resources.devices: cgroup v2 has no devices controller; the rules
-   * are enforced by a BPF_CGROUP_DEVICE program attached to the cgroup, which
-   * needs no controller. Compiling them to BPF is done by a later module: here
-   * they are accepted as is. */
+   * are enforced by a BPF_CGROUP_DEVICE program attached to the cgroup
+   * (cgroup_devices.c, from al_cgroup_apply), which needs no controller. */
 
   if (res->memory.present)
     {
@@ -756,6 +756,10 @@ al_cgroup_apply (struct al_cgroup *cg, const struct oci_resources *res, al_error
   int r = cg_open (cg, err);
   if (r < 0)
     return r;
+  /* The config's device rules with runc's default allow list appended. */
+  if (res->n_devices > 0)
+    if ((r = al_cgroup_devices_attach_with_defaults (cg->dirfd, res->devices, res->n_devices, err)) < 0)
+      return r;
   if ((r = apply_memory (cg, res, err)) < 0)
     return r;
   if ((r = apply_cpu (cg, res, err)) < 0)
