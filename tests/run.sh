@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh unit|integration|all [UNIT_TEST_BINARIES...]
+# tests/run.sh vm: the bats tests under integration/vm/ (inside the test VM,
+# see hack/vm/run.sh and `make check-vm`).
 # Runs the cmocka unit tests and the bats integration suite as one TAP stream
 # and closes with the line "N passed, N failed" (and ", N skipped").
 set -u
@@ -13,8 +15,8 @@ tally() { # reads TAP on stdin, echoes it, counts results
   while IFS= read -r line; do
     printf '%s\n' "$line"
     case "$line" in
+      *"ok "*"# skip"*|*"ok "*"# SKIP"*) skipped=$((skipped + 1)) ;; # cmocka: "not ok N # SKIP"
       "not ok "*) failed=$((failed + 1)) ;;
-      "ok "*"# skip"*|"ok "*"# SKIP"*) skipped=$((skipped + 1)) ;;
       "ok "*) passed=$((passed + 1)) ;;
     esac
   done
@@ -36,6 +38,17 @@ fi
 if [ "$what" = integration ] || [ "$what" = all ]; then
   echo "# integration: bats integration/"
   bats --tap integration > "$log" 2>&1
+  rc=$?
+  tally < "$log"
+  if [ $rc -ne 0 ] && ! grep -q '^not ok' "$log"; then
+    echo "not ok - bats exited with status $rc"
+    failed=$((failed + 1))
+  fi
+fi
+
+if [ "$what" = vm ]; then
+  echo "# vm: bats integration/vm/"
+  bats --tap integration/vm > "$log" 2>&1
   rc=$?
   tally < "$log"
   if [ $rc -ne 0 ] && ! grep -q '^not ok' "$log"; then

@@ -40,6 +40,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "cgroup_systemd.h"
 #include "hooks.h"
 #include "lsm.h"
 #include "namespaces.h"
@@ -276,6 +277,16 @@ container_init (struct init_ctx *c)
 
 /* ---------------------------------------------------------------- create -- */
 
+bool
+al_container_uses_systemd (bool systemd_flag, const char *cgroups_path)
+{
+  if (systemd_flag)
+    return true;
+  /* A "slice:prefix:name" path on a systemd host means the systemd driver,
+     as with runc and crun. */
+  return cgroups_path && cgroups_path[0] != '/' && strchr (cgroups_path, ':') && al_systemd_is_running ();
+}
+
 static pid_t
 clone3_init (uint64_t flags, int cgroup_fd, int *pidfd)
 {
@@ -385,6 +396,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   _cleanup_close_ int rootfd = -1, dirfd = -1, fifo = -1, console = -1;
   _cleanup_close_ int sv0 = -1, sv1 = -1, pidfd = -1;
   struct al_cgroup *cg = NULL;
+  char *unit = NULL;
   struct al_ns_plan plan;
   bool plan_open = false, state_created = false;
   pid_t pid = -1;
@@ -418,18 +430,33 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
 
-  r = al_cgroup_resolve (spec->linux_ ? spec->linux_->cgroups_path : NULL, o->id, &cg, err);
-  if (r < 0)
-    goto fail;
+  const char *cgroups_path = spec->linux_ ? spec->linux_->cgroups_path : NULL;
   const struct oci_resources *res = spec->linux_ ? spec->linux_->resources : NULL;
-  r = al_cgroup_create (cg, res, err);
-  if (r < 0)
-    goto fail;
-  if (res)
+  bool use_systemd = al_container_uses_systemd (o->systemd_cgroup, cgroups_path);
+  if (use_systemd)
     {
-      r = al_cgroup_apply (cg, res, err);
+      /* The unit needs the init's pid: it is created right after the clone. */
+      r = al_systemd_parse_path (cgroups_path, o->id, NULL, NULL, NULL, err);
+      if (r < 0)
+        {
+          al_err_prefix (err, "%s", config_path);
+          goto fail;
+        }
+    }
+  else
+    {
+      r = al_cgroup_resolve (cgroups_path, o->id, &cg, err);
       if (r < 0)
         goto fail;
+      r = al_cgroup_create (cg, res, err);
+      if (r < 0)
+        goto fail;
+      if (res)
+        {
+          r = al_cgroup_apply (cg, res, err);
+          if (r < 0)
+            goto fail;
+        }
     }
 
   if (o->console_socket && spec->process->terminal)
@@ -483,7 +510,16 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   uint64_t flags = plan.clone_flags | (plan.new_user ? CLONE_NEWUSER : 0);
-  pid = clone3_init (flags, cg->dirfd, &pidfd);
+  if (use_systemd)
+    {
+      /* systemd moves the init into its scope: until then it waits, and it
+         creates its cgroup namespace only once it is there. */
+      ctx.legacy_clone = true;
+      ctx.late_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
+      pid = clone3_init (flags & ~(uint64_t) CLONE_NEWCGROUP, -1, &pidfd);
+    }
+  else
+    pid = clone3_init (flags, cg->dirfd, &pidfd);
   if (pid < 0 && errno == ENOSYS)
     {
       /* No clone3 (an old kernel, a seccomp profile, valgrind): clone(), then
@@ -517,8 +553,25 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   st.rootfs = rootfs;
   st.created = al_rfc3339_now ();
   st.owner = "";
+  if (use_systemd)
+    {
+      r = al_systemd_cgroup_create (o->id, cgroups_path, pid, res, spec, &cg, &unit, err);
+      if (r < 0)
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
+      if (res)
+        {
+          /* What systemd cannot express (devices, hugetlb, unified, ...). */
+          r = al_cgroup_apply (cg, res, err);
+          if (r < 0)
+            goto fail;
+        }
+    }
   st.cgroup_mount = cg->mount;
   st.cgroup_path = cg->path;
+  st.systemd = use_systemd;
   if (spec->n_annotations)
     {
       st.annotations = al_xmalloc0 ((2 * spec->n_annotations + 1) * sizeof (char *));
@@ -529,7 +582,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         }
     }
 
-  if (ctx.legacy_clone)
+  if (ctx.legacy_clone && !use_systemd)
     {
       r = al_cgroup_enter (cg, pid, err);
       if (r < 0)
@@ -628,6 +681,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   al_ns_plan_close (&plan);
   al_seccomp_free (seccomp);
   al_cgroup_free (cg);
+  free (unit);
   return 0;
 
 fail:
@@ -635,11 +689,12 @@ fail:
     kill_and_reap (pid, pidfd);
   if (out->pty_master >= 0)
     al_closep (&out->pty_master);
-  if (cg)
-    {
-      al_cgroup_destroy (cg, true, NULL);
-      al_cgroup_free (cg);
-    }
+  if (unit)
+    al_systemd_cgroup_destroy (unit, cg, NULL);
+  else if (cg)
+    al_cgroup_destroy (cg, true, NULL);
+  al_cgroup_free (cg);
+  free (unit);
   if (plan_open)
     al_ns_plan_close (&plan);
   al_seccomp_free (seccomp);
@@ -849,14 +904,23 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
         signal_init (c.st, SIGKILL, NULL);
       wait_init_gone (c.st);
     }
-  if (cg)
-    {
-      r = al_cgroup_destroy (cg, true, err);
-      if (r < 0)
-        goto out;
-    }
   struct oci_spec *spec = NULL;
-  if (al_container_load_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststop.n)
+  bool have_spec = al_container_load_config (c.dirfd, id, &spec, NULL) == 0;
+  if (cg && c.st->systemd)
+    {
+      _cleanup_free_ char *unit = NULL;
+      r = al_systemd_unit_name (have_spec && spec->linux_ ? spec->linux_->cgroups_path : NULL, id, &unit, err);
+      if (r == 0)
+        r = al_systemd_cgroup_destroy (unit, cg, err);
+    }
+  else if (cg)
+    r = al_cgroup_destroy (cg, true, err);
+  if (r < 0)
+    {
+      oci_spec_free (spec);
+      goto out;
+    }
+  if (have_spec && spec->hooks.poststop.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_STOPPED, false);
       _cleanup_error_ al_error_t herr = NULL;

@@ -34,6 +34,9 @@ struct al_created
   int pty_master;  /* foreground with process.terminal and no console socket, else -1 */
 };
 
+/* --systemd-cgroup, or a "slice:prefix:name" cgroupsPath on a systemd host. */
+bool al_container_uses_systemd (bool systemd_flag, const char *cgroups_path);
+
 int al_container_create (const struct al_create_opts *o, struct al_created *out, al_error_t *err);
 int al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err);
 /* Prints the state JSON into *json. */
