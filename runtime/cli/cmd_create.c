@@ -122,7 +122,8 @@ parse_create (struct al_cli *cli, const struct al_command *cmd, int argc, char *
 static int
 run_create (struct al_cli *cli, int argc, char **argv)
 {
-  struct al_create_opts o = { 0 };
+  struct al_create_opts o;
+  al_create_opts_init (&o);
   if (parse_create (cli, &cmd_create, argc, argv, &o, NULL, NULL) < 0)
     return 1;
   _cleanup_error_ al_error_t err = NULL;
@@ -143,7 +144,8 @@ const struct al_command cmd_create = {
 static int
 run_run (struct al_cli *cli, int argc, char **argv)
 {
-  struct al_create_opts o = { 0 };
+  struct al_create_opts o;
+  al_create_opts_init (&o);
   bool detach = false, keep = false;
   if (parse_create (cli, &cmd_run, argc, argv, &o, &detach, &keep) < 0)
     return 1;

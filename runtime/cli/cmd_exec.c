@@ -61,7 +61,7 @@ parse_u32 (const char *s, uint32_t *out)
 static int
 run_exec (struct al_cli *cli, int argc, char **argv)
 {
-  struct al_exec_opts o = { .root = cli->root };
+  struct al_exec_opts o = { .root = cli->root, .stdio = { -1, -1, -1 } };
   const char *process_file = NULL;
   _cleanup_free_ char **env = NULL;
   size_t n_env = 0;

@@ -114,6 +114,9 @@ container_init (struct init_ctx *c)
   for (int i = 0; i < 2; i++)
     al_closep (&c->runtime_fds[i]);
 
+  if (al_proc_stdio (c->o->stdio, &err) < 0)
+    init_fail (c, &err);
+
   /* Signals as a fresh process sees them. */
   sigset_t all;
   sigemptyset (&all);
@@ -276,6 +279,13 @@ container_init (struct init_ctx *c)
 }
 
 /* ---------------------------------------------------------------- create -- */
+
+void
+al_create_opts_init (struct al_create_opts *o)
+{
+  memset (o, 0, sizeof (*o));
+  o->stdio[0] = o->stdio[1] = o->stdio[2] = -1;
+}
 
 bool
 al_container_uses_systemd (bool systemd_flag, const char *cgroups_path)

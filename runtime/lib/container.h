@@ -24,8 +24,14 @@ struct al_create_opts
   bool systemd_cgroup;
   bool foreground;             /* `run`: the init stays our child; a terminal
                                   without console socket comes back to us */
+  int stdio[3];                /* the init's stdin/stdout/stderr; -1: ours.
+                                  Zero-initialised opts must set these to -1
+                                  (al_create_opts_init does). */
   const struct al_log *log;
 };
+
+/* Defaults: every fd -1, everything else zero. */
+void al_create_opts_init (struct al_create_opts *o);
 
 struct al_created
 {

@@ -104,6 +104,7 @@ struct exec_child
   bool foreground_pty;
   bool legacy;
   int preserve_fds;
+  const int *stdio;
   const char *id;
 };
 
@@ -126,6 +127,8 @@ exec_child (struct exec_child *c)
       al_err (&err, errno, "enter the container's root");
       child_fail (c, &err);
     }
+  if (al_proc_stdio (c->stdio, &err) < 0)
+    child_fail (c, &err);
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -372,6 +375,7 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
     .join_flags = join,
     .foreground_pty = p->terminal && console < 0,
     .preserve_fds = o->preserve_fds,
+    .stdio = o->stdio,
     .id = o->id,
   };
   pid = clone_into (cgfd, &childfd);

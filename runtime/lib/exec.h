@@ -38,6 +38,8 @@ struct al_exec_opts
   bool detach;
   bool ignore_paused;
   const char *cgroup;       /* --cgroup: a sub-cgroup of the container's */
+  int stdio[3];             /* the process's stdin/stdout/stderr; -1: ours.
+                               Set all three: zero means fd 0. */
 };
 
 struct al_exec_result

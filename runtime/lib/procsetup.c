@@ -114,3 +114,31 @@ al_proc_exec (const struct oci_process *p, const char *path, int preserve_fds, a
   execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
   return al_err (err, errno, "exec `%s`", path);
 }
+
+int
+al_proc_stdio (const int stdio[3], al_error_t *err)
+{
+  if (stdio == NULL)
+    return 0;
+  /* Move the sources above 2 first, so that dup2 of one cannot clobber
+     another still to be placed. */
+  int src[3];
+  for (int i = 0; i < 3; i++)
+    {
+      src[i] = -1;
+      if (stdio[i] < 0)
+        continue;
+      src[i] = fcntl (stdio[i], F_DUPFD_CLOEXEC, 3);
+      if (src[i] < 0)
+        return al_err (err, errno, "stdio: dup fd %d", stdio[i]);
+    }
+  for (int i = 0; i < 3; i++)
+    {
+      if (src[i] < 0)
+        continue;
+      if (dup2 (src[i], i) < 0)
+        return al_err (err, errno, "stdio: dup2 onto fd %d", i);
+      close (src[i]);
+    }
+  return 0;
+}

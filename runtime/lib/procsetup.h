@@ -20,6 +20,9 @@ int al_proc_terminal (const struct oci_process *p, int console, int sync, al_err
  * when sync >= 0; it is never kept by the container process. */
 int al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, int sync, al_error_t *err);
 
+/* Put stdio[0..2] (each -1: keep what we have) on fds 0, 1 and 2. */
+int al_proc_stdio (const int stdio[3], al_error_t *err);
+
 /* Keep fds 3 .. 3+preserve_fds-1 across exec, mark every other fd >= 3
  * close-on-exec, and execve(path, args, env). Returns only on failure. */
 int al_proc_exec (const struct oci_process *p, const char *path, int preserve_fds, al_error_t *err);
