@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(
   # build
   build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev
+  protobuf-c-compiler libprotobuf-c-dev
   # tests
   libcmocka-dev bats jq python3 busybox-static iproute2 util-linux procps
   # peers and benchmarks
