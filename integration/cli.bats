@@ -47,7 +47,11 @@ load helpers
 	[ "${lines[1]}" = rootfs ] || fail "root.path: ${lines[1]}"
 	[ "${lines[2]}" = sh ] || fail "process.args: ${lines[2]}"
 	run jq -r '[.linux.namespaces[].type] | sort | join(",")' config.json
-	assert_output "ipc,mount,network,pid,uts"
+	local ns
+	for ns in ipc mount network pid uts; do
+		assert_output_contains "$ns"
+	done
+	refute_output_contains user
 }
 
 @test "spec --bundle writes into the bundle" {

@@ -196,3 +196,13 @@ wait_bg() {
 	wait "$BG_PID" || status=$?
 	output=$(cat "$WORK/out")
 }
+
+# `run al create` with the container's stdio on a file, so a create that
+# unexpectedly succeeds cannot keep bats waiting on the output pipe.
+# Extra arguments go before the id; sets $status and $output.
+run_create() {
+	status=0
+	al create --bundle "$BUNDLE" "$@" "$ID" </dev/null >"$WORK/create.out" 2>&1 || status=$?
+	output=$(cat "$WORK/create.out")
+	mapfile -t lines <<<"$output"
+}

@@ -103,7 +103,7 @@ order() {
 	chmod 0755 "$WORK/fail.sh"
 	update_config --arg p "$WORK/fail.sh" '.hooks.prestart = [{path: $p}]'
 	set_args sleep 100
-	run al create --bundle "$BUNDLE" "$ID" </dev/null
+	run_create
 	assert_failure
 	assert_airlock_output_contains "prestart"
 	assert_airlock_output_contains "fail.sh"
@@ -115,7 +115,7 @@ order() {
 @test "a missing hook binary fails create" {
 	update_config '.hooks.createRuntime = [{path: "/nonexistent/hook"}]'
 	set_args sleep 100
-	run al create --bundle "$BUNDLE" "$ID" </dev/null
+	run_create
 	assert_failure
 	assert_airlock_output_contains "/nonexistent/hook"
 	[ -z "$(al list -q)" ] || fail "container left"
@@ -125,7 +125,7 @@ order() {
 	update_config '.hooks.prestart = [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]'
 	set_args sleep 100
 	local t0=$SECONDS
-	run al create --bundle "$BUNDLE" "$ID" </dev/null
+	run_create
 	assert_failure
 	[ $((SECONDS - t0)) -lt 10 ] || fail "took $((SECONDS - t0)) s"
 	assert_airlock_output_contains "timed out"

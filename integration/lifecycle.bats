@@ -79,7 +79,7 @@ load helpers
 	create_container
 	local pid
 	pid=$(state_field .pid)
-	run al create --bundle "$BUNDLE" "$ID" </dev/null
+	run_create
 	assert_failure
 	assert_airlock_output_contains "$ID"
 	assert_output_contains "exist"
@@ -92,7 +92,9 @@ load helpers
 	long=$(printf 'a%.0s' $(seq 1 1025))
 	local id
 	for id in a/b .. "$long" ""; do
-		run al create --bundle "$BUNDLE" "$id" </dev/null
+		status=0
+		al create --bundle "$BUNDLE" "$id" </dev/null >"$WORK/create.out" 2>&1 || status=$?
+		output=$(cat "$WORK/create.out")
 		assert_failure
 	done
 	[ -z "$(al list -q)" ] || fail "something was created"

@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# The systemd cgroup driver (--systemd-cgroup) for real, inside the test VM
+# (systemd PID 1, pure cgroup v2):
+#   hack/vm/run.sh -- bats integration/vm/systemd.bats
+# A container is the transient scope airlock-ID.scope in system.slice (or
+# what linux.cgroupsPath "slice:prefix:name" names); the scope's cgroup is
+# the container's cgroup; delete stops the unit and it is gone.
+
+load vm_helpers
+
+setup() {
+	require_vm
+	al_setup
+	UNIT=airlock-$ID.scope
+	CGDIR=$CG_ROOT/system.slice/$UNIT
+}
+
+teardown() {
+	al_teardown
+	# Never leave a unit behind, even when a check failed.
+	local u
+	for u in "$UNIT" ${EXTRA_UNIT:-}; do
+		systemctl stop "$u" >/dev/null 2>&1 || true
+		systemctl reset-failed "$u" >/dev/null 2>&1 || true
+	done
+}
+
+# `create` with --systemd-cgroup, the container's stdio on files (a pipe would
+# keep bats' `run` waiting); sets $status and $output (the runtime's stderr).
+sd_create() {
+	status=0
+	al --systemd-cgroup create --bundle "$BUNDLE" "${1:-$ID}" </dev/null >"$WORK/stdout" 2>"$WORK/stderr" || status=$?
+	output=$(cat "$WORK/stderr")
+}
+
+# systemctl status exits 4 for a unit systemd does not know.
+assert_unit_gone() {
+	local rc=0
+	systemctl status "$1" >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 4 ] || fail "unit $1 still known to systemd (systemctl status: $rc): $(systemctl status "$1" 2>&1)"
+}
+
+assert_unit_active() {
+	systemctl status "$1" >/dev/null 2>&1 || fail "unit $1 is not active: $(systemctl status "$1" 2>&1)"
+	[ "$(systemctl is-active "$1")" = active ] || fail "unit $1: $(systemctl is-active "$1")"
+}
+
+@test "systemd: run puts the container in airlock-ID.scope with its limits; gone after delete" {
+	update_config '.linux.resources = { "memory": { "limit": 67108864 }, "pids": { "limit": 99 } }'
+	make_fifos ready go
+	set_args sh -c 'echo ready > /ready; read x < /go; exit 0'
+	al --systemd-cgroup run --bundle "$BUNDLE" "$ID" </dev/null >"$WORK/out" 2>&1 &
+	BG_PID=$!
+	wait_fifo "$BUNDLE/rootfs/ready" >/dev/null || { cat "$WORK/out" >&2; false; }
+
+	assert_unit_active "$UNIT"
+	[ "$(systemctl show -p ControlGroup --value "$UNIT")" = "/system.slice/$UNIT" ]
+	[ -d "$CGDIR" ] || fail "no cgroup $CGDIR"
+	[ "$(cat "$CGDIR/memory.max")" = 67108864 ]
+	[ "$(cat "$CGDIR/pids.max")" = 99 ]
+	[ "$(systemctl show -p MemoryMax --value "$UNIT")" = 67108864 ]
+	local pid
+	pid=$(state_field .pid)
+	[ "$(cat /proc/"$pid"/cgroup)" = "0::/system.slice/$UNIT" ]
+	# Delegated: the container may enable controllers below its cgroup.
+	grep -qw memory "$CGDIR/cgroup.controllers"
+
+	echo go >"$BUNDLE/rootfs/go"
+	wait_bg
+	assert_success
+	assert_unit_gone "$UNIT"
+	[ ! -d "$CGDIR" ] || fail "cgroup $CGDIR left behind"
+}
+
+@test "systemd: create/start/delete --force: the scope lives as long as the container" {
+	update_config '.linux.resources = { "memory": { "limit": 33554432 }, "cpu": { "shares": 1024 } }'
+	set_args sleep 300
+	sd_create
+	assert_success
+	assert_unit_active "$UNIT"
+	[ "$(cat "$CGDIR/memory.max")" = 33554432 ]
+	[ "$(cat "$CGDIR/cpu.weight")" = 39 ]
+	al start "$ID"
+	[ "$(state_field .status)" = running ]
+	assert_unit_active "$UNIT"
+
+	run al delete --force "$ID"
+	assert_success
+	assert_unit_gone "$UNIT"
+	[ ! -d "$CGDIR" ] || fail "cgroup $CGDIR left behind"
+}
+
+@test "systemd: update goes through systemd" {
+	update_config '.linux.resources = { "memory": { "limit": 67108864 }, "pids": { "limit": 50 } }'
+	set_args sleep 300
+	sd_create
+	assert_success
+	run al update --memory 134217728 --pids-limit 60 "$ID"
+	assert_success
+	[ "$(cat "$CGDIR/memory.max")" = 134217728 ]
+	[ "$(cat "$CGDIR/pids.max")" = 60 ]
+	# systemd knows the new values, so a daemon-reload keeps them.
+	[ "$(systemctl show -p MemoryMax --value "$UNIT")" = 134217728 ]
+	[ "$(systemctl show -p TasksMax --value "$UNIT")" = 60 ]
+	systemctl daemon-reload
+	[ "$(cat "$CGDIR/memory.max")" = 134217728 ]
+	run al delete --force "$ID"
+	assert_success
+	assert_unit_gone "$UNIT"
+}
+
+@test "systemd: linux.cgroupsPath slice:prefix:name and org.systemd.property annotations" {
+	EXTRA_UNIT=test-$ID.scope
+	update_config --arg p "machine.slice:test:$ID" '.linux.cgroupsPath = $p
+		| .annotations["org.systemd.property.TimeoutStopSec"] = "7"
+		| .annotations["org.systemd.property.CollectMode"] = "'"'"'inactive-or-failed'"'"'"'
+	set_args sleep 300
+	sd_create
+	assert_success
+	assert_unit_active "$EXTRA_UNIT"
+	[ "$(systemctl show -p ControlGroup --value "$EXTRA_UNIT")" = "/machine.slice/$EXTRA_UNIT" ]
+	[ "$(systemctl show -p TimeoutStopUSec --value "$EXTRA_UNIT")" = 7s ]
+	[ "$(systemctl show -p CollectMode --value "$EXTRA_UNIT")" = inactive-or-failed ]
+	local pid
+	pid=$(state_field .pid)
+	[ "$(cat /proc/"$pid"/cgroup)" = "0::/machine.slice/$EXTRA_UNIT" ]
+	run al delete --force "$ID"
+	assert_success
+	assert_unit_gone "$EXTRA_UNIT"
+	[ ! -d "$CG_ROOT/machine.slice/$EXTRA_UNIT" ]
+}
+
+@test "systemd: a container that exits on its own leaves no unit after delete" {
+	set_args true
+	sd_create
+	assert_success
+	al start "$ID"
+	wait_status "$ID" stopped
+	run al delete "$ID"
+	assert_success
+	assert_unit_gone "$UNIT"
+	[ ! -d "$CGDIR" ]
+}
+
+@test "systemd: a cgroupsPath that is not slice:prefix:name is refused, naming it" {
+	update_config '.linux.cgroupsPath = "not-a-systemd-path"'
+	set_args true
+	run al --systemd-cgroup run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_output_contains 'linux.cgroupsPath'
+	assert_output_contains 'slice:prefix:name'
+}
+
+@test "systemd: two containers naming the same unit: the second fails, naming the unit" {
+	update_config --arg p "system.slice:airlock:$ID" '.linux.cgroupsPath = $p'
+	set_args sleep 300
+	sd_create
+	assert_success
+	sd_create "${ID}b"
+	assert_failure
+	assert_output_contains "$UNIT"
+	# The first one is untouched.
+	assert_unit_active "$UNIT"
+	run al delete --force "$ID"
+	assert_success
+	assert_unit_gone "$UNIT"
+}
