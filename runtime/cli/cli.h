@@ -48,5 +48,6 @@ int al_cli_wait_foreground (pid_t pid, int pidfd, int pty_master);
 extern const struct al_command cmd_spec, cmd_create, cmd_start, cmd_run, cmd_state, cmd_kill, cmd_delete, cmd_list;
 extern const struct al_command cmd_features;
 extern const struct al_command cmd_exec;
+extern const struct al_command cmd_pause, cmd_resume, cmd_ps, cmd_update, cmd_events;
 
 #endif

@@ -871,6 +871,23 @@ unit_cgroup (sd_bus *bus, const char *unit, bool is_slice, uint64_t deadline, ch
   return 0;
 }
 
+/* Best effort after a failed create: stop the unit (if it got that far)
+ * and forget a failed one, so no unit of ours outlives the error. */
+static void
+abandon_unit (sd_bus *bus, bool direct, const char *unit)
+{
+  uint64_t deadline = now_usec () + AL_SYSTEMD_TIMEOUT_USEC;
+  _cleanup_msg_ sd_bus_message *m = NULL;
+  if (sd_bus_message_new_method_call (bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit") < 0
+      || sd_bus_message_append (m, "ss", unit, "replace") < 0)
+    return;
+  bool no_unit = false;
+  al_error_t ignored = NULL;
+  call_job (bus, direct, m, "StopUnit", unit, deadline, &no_unit, NULL, &ignored);
+  al_error_free (&ignored);
+  reset_failed (bus, unit, deadline);
+}
+
 static void
 cgroup_freep (struct al_cgroup **cg)
 {
@@ -933,17 +950,19 @@ al_systemd_cgroup_create (const char *id, const char *cgroups_path, pid_t pid, c
         return al_err (err, EEXIST, "systemd StartTransientUnit of unit %s: the unit exists already (another "
                        "container with linux.cgroupsPath naming the same unit?)", unit);
     }
-  if (r < 0)
-    return r;
-
   _cleanup_free_ char *cgpath = NULL;
-  if ((r = unit_cgroup (bus, unit, is_slice, deadline, &cgpath, err)) < 0)
-    return r;
   __attribute__ ((cleanup (cgroup_freep))) struct al_cgroup *cg = NULL;
-  if ((r = al_cgroup_resolve (cgpath, id, &cg, err)) < 0)
-    return al_err_prefix (err, "systemd unit %s", unit);
-  if (is_slice && (r = al_cgroup_enter (cg, pid, err)) < 0)
-    return al_err_prefix (err, "systemd unit %s", unit);
+  if (r == 0)
+    r = unit_cgroup (bus, unit, is_slice, deadline, &cgpath, err);
+  if (r == 0 && (r = al_cgroup_resolve (cgpath, id, &cg, err)) < 0)
+    al_err_prefix (err, "systemd unit %s", unit);
+  if (r == 0 && is_slice && (r = al_cgroup_enter (cg, pid, err)) < 0)
+    al_err_prefix (err, "systemd unit %s", unit);
+  if (r < 0)
+    {
+      abandon_unit (bus, direct, unit);
+      return r;
+    }
 
   *cg_out = al_steal_ptr (cg);
   *unit_out = al_steal_ptr (unit);
@@ -989,6 +1008,11 @@ al_systemd_cgroup_destroy (const char *unit, struct al_cgroup *cg, al_error_t *e
   int r = bus_open (&bus, &direct, err);
   if (r < 0)
     return r;
+
+  /* What is left in the cgroup dies at once: stopping sends SIGTERM, which
+     a container's init may ignore until TimeoutStopSec. */
+  if (cg)
+    al_cgroup_kill (cg, NULL);
 
   _cleanup_msg_ sd_bus_message *m = NULL;
   r = sd_bus_message_new_method_call (bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit");

@@ -1942,3 +1942,33 @@ oci_spec_annotation (const struct oci_spec *spec, const char *key)
       return spec->annotations[i].value;
   return NULL;
 }
+
+/* A lone LinuxResources object (for `update --resources`). */
+int
+oci_resources_parse (const char *name, const char *text, size_t len, struct oci_resources **out, al_error_t *err)
+{
+  struct jval *root = NULL;
+  *out = NULL;
+  int r = json_load (name, text, len, &root, err);
+  if (r < 0)
+    return r;
+  struct pc c = { .name = name, .err = err };
+  struct oci_resources *res = al_xmalloc0 (sizeof (*res));
+  r = v_type (&c, root, J_OBJECT);
+  if (r == 0)
+    r = parse_resources (&c, root, res);
+  jval_free (root);
+  if (r < 0)
+    {
+      resources_free (res);
+      return r;
+    }
+  *out = res;
+  return 0;
+}
+
+void
+oci_resources_free (struct oci_resources *res)
+{
+  resources_free (res);
+}

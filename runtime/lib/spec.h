@@ -365,6 +365,9 @@ int oci_spec_parse (const char *name, const char *text, size_t len, struct oci_s
 int oci_spec_load (const char *path, struct oci_spec **out, al_error_t *err);
 /* Parse a single process object (for exec --process). */
 int oci_process_parse (const char *name, const char *text, size_t len, struct oci_process **out, al_error_t *err);
+/* Parse a lone linux.resources object (update --resources). */
+int oci_resources_parse (const char *name, const char *text, size_t len, struct oci_resources **out, al_error_t *err);
+void oci_resources_free (struct oci_resources *res);
 void oci_spec_free (struct oci_spec *spec);
 void oci_process_free (struct oci_process *p);
 void oci_spec_freep (struct oci_spec **spec);
