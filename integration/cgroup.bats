@@ -166,8 +166,9 @@ wait_count_change() {
 }
 
 @test "events prints stats every interval and ends when the container stops" {
+	is_airlock || skip "runc's events keeps running after the container stops"
 	start_counter
-	al events --interval 100ms "$ID" >"$WORK/events" 2>"$WORK/events.err" &
+	timeout 30 "$AIRLOCK" --root "$ROOT" events --interval 100ms "$ID" >"$WORK/events" 2>"$WORK/events.err" &
 	local ev=$!
 	# Bounded poll for two lines, then stop the container: events exits.
 	local i
@@ -178,13 +179,14 @@ wait_count_change() {
 	[ "$(wc -l <"$WORK/events")" -ge 2 ] || fail "events printed: $(cat "$WORK/events" "$WORK/events.err")"
 	al kill "$ID" KILL
 	local rc=0
-	# `wait` is bounded by the test: events watches the init's pidfd.
+	# events watches the init's pidfd and exits by itself (timeout: 124).
 	wait "$ev" || rc=$?
 	[ "$rc" -eq 0 ] || fail "events exit $rc: $(cat "$WORK/events.err")"
 	jq -e -s 'all(.[]; .type == "stats")' "$WORK/events" >/dev/null
 }
 
 @test "events of a stopped container fails" {
+	is_airlock || skip "runc's events waits forever on a stopped container"
 	set_args true
 	create_container
 	al start "$ID"
