@@ -2,6 +2,8 @@
  * container, all through its cgroup v2. */
 #include "container_ops.h"
 
+#include "cgroup_systemd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -264,9 +266,25 @@ al_container_update (const char *root, const char *id, const struct oci_resource
     return r;
   if (o.status == AL_STATUS_STOPPED)
     return al_err (err, ESRCH, "container \"%s\" is not running: cannot update a stopped container", id);
-  for (size_t i = 0; i < n; i++)
-    if ((r = ensure_controller (o.cg, &needs[i], err)) < 0)
-      return al_err_prefix (err, "update container \"%s\"", id);
+  if (o.c.st->systemd)
+    {
+      /* systemd owns the unit's limits: tell it first, so a daemon-reload
+         never brings the old ones back. */
+      struct oci_spec *spec = NULL;
+      _cleanup_free_ char *unit = NULL;
+      r = al_container_load_config (o.c.dirfd, id, &spec, err);
+      if (r == 0)
+        r = al_systemd_unit_name (spec->linux_ ? spec->linux_->cgroups_path : NULL, id, &unit, err);
+      oci_spec_free (spec);
+      if (r == 0)
+        r = al_systemd_cgroup_update (unit, res, err);
+      if (r < 0)
+        return al_err_prefix (err, "update container \"%s\"", id);
+    }
+  else
+    for (size_t i = 0; i < n; i++)
+      if ((r = ensure_controller (o.cg, &needs[i], err)) < 0)
+        return al_err_prefix (err, "update container \"%s\"", id);
   if ((r = al_cgroup_apply (o.cg, res, err)) < 0)
     return al_err_prefix (err, "update container \"%s\"", id);
   return 0;
