@@ -358,6 +358,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   out->pid = -1;
   out->pidfd = -1;
   out->pty_master = -1;
+  out->seccomp_listener = -1;
 
   r = al_id_validate (o->id, err);
   if (r < 0)
@@ -647,6 +648,14 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
             goto fail;
           continue;
         }
+      if (t == AL_SYNC_SECCOMP && o->keep_seccomp_listener)
+        {
+          char payload[16];
+          r = al_recv_fd (sv0, &out->seccomp_listener, payload, sizeof payload, err);
+          if (r < 0)
+            goto fail;
+          continue;
+        }
       if (t == AL_SYNC_SECCOMP)
         {
           r = al_seccomp_listener_forward (sv0, spec->linux_->seccomp, &st, err);
@@ -699,6 +708,7 @@ fail:
     kill_and_reap (pid, pidfd);
   if (out->pty_master >= 0)
     al_closep (&out->pty_master);
+  al_closep (&out->seccomp_listener);
   if (unit)
     al_systemd_cgroup_destroy (unit, cg, NULL);
   else if (cg)

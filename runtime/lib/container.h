@@ -24,6 +24,10 @@ struct al_create_opts
   bool systemd_cgroup;
   bool foreground;             /* `run`: the init stays our child; a terminal
                                   without console socket comes back to us */
+  bool keep_seccomp_listener;  /* a monitor (run, sandbox, the shim) answers
+                                  SCMP_ACT_NOTIFY itself: the listener comes
+                                  back in al_created instead of going to
+                                  linux.seccomp.listenerPath */
   int stdio[3];                /* the init's stdin/stdout/stderr; -1: ours.
                                   Zero-initialised opts must set these to -1
                                   (al_create_opts_init does). */
@@ -38,6 +42,7 @@ struct al_created
   pid_t pid;
   int pidfd;       /* foreground only, else -1 */
   int pty_master;  /* foreground with process.terminal and no console socket, else -1 */
+  int seccomp_listener; /* keep_seccomp_listener and a notify rule, else -1 */
 };
 
 /* --systemd-cgroup, or a "slice:prefix:name" cgroupsPath on a systemd host. */
