@@ -364,11 +364,12 @@ collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err
 
   if (res->memory.present)
     {
-      if (res->memory.has_limit)
+      /* 0 means "not set" here as in al_cgroup_apply (clients zero-fill). */
+      if (res->memory.has_limit && res->memory.limit != 0)
         need (n, CTRL_MEMORY, "linux.resources.memory.limit");
-      if (res->memory.has_reservation)
+      if (res->memory.has_reservation && res->memory.reservation != 0)
         need (n, CTRL_MEMORY, "linux.resources.memory.reservation");
-      if (res->memory.has_swap)
+      if (res->memory.has_swap && res->memory.swap != 0)
         need (n, CTRL_MEMORY, "linux.resources.memory.swap");
       /* kernel, kernelTCP, swappiness, disableOOMKiller and useHierarchy
        * only exist in cgroup v1: ignored, as the runtime-spec allows for
@@ -377,11 +378,11 @@ collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err
 
   if (res->cpu.present)
     {
-      if (res->cpu.has_shares)
+      if (res->cpu.has_shares && res->cpu.shares != 0)
         need (n, CTRL_CPU, "linux.resources.cpu.shares");
-      if (res->cpu.has_quota)
+      if (res->cpu.has_quota && res->cpu.quota != 0)
         need (n, CTRL_CPU, "linux.resources.cpu.quota");
-      if (res->cpu.has_period)
+      if (res->cpu.has_period && res->cpu.period != 0)
         need (n, CTRL_CPU, "linux.resources.cpu.period");
       if (res->cpu.has_burst)
         need (n, CTRL_CPU, "linux.resources.cpu.burst");
@@ -401,7 +402,7 @@ collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err
 
   if (res->block_io.present)
     {
-      if (res->block_io.has_weight)
+      if (res->block_io.has_weight && res->block_io.weight != 0)
         need (n, CTRL_IO, "linux.resources.blockIO.weight");
       if (res->block_io.n_weight_device)
         need (n, CTRL_IO, "linux.resources.blockIO.weightDevice");
@@ -573,6 +574,41 @@ al_cgroup_create (struct al_cgroup *cg, const struct oci_resources *resources, a
   if (cg->dirfd >= 0)
     close (cg->dirfd);
   cg->dirfd = al_steal_fd (fd);
+  return 0;
+}
+
+int
+al_cgroup_ensure_controllers (struct al_cgroup *cg, const struct oci_resources *res, al_error_t *err)
+{
+  __attribute__ ((cleanup (needs_free))) struct needs n = { 0 };
+  int r = collect_needs (res, &n, err);
+  if (r < 0)
+    return r;
+  _cleanup_close_ int fd = open (cg->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return al_err (err, errno, "open cgroup2 mount %s", cg->mount);
+  _cleanup_free_ char *rel = al_xstrdup (cg->path + 1);
+  _cleanup_free_ char *cur = al_xstrdup (cg->mount);
+  char *save = NULL;
+  for (char *comp = strtok_r (rel, "/", &save); comp; comp = strtok_r (NULL, "/", &save))
+    {
+      _cleanup_free_ char *ctrls = NULL;
+      r = read_at (fd, cur, "cgroup.controllers", &ctrls, err);
+      if (r == 0)
+        r = check_available (ctrls, cur, &n, err);
+      if (r == 0)
+        r = enable_needed (fd, cur, &n, err);
+      if (r < 0)
+        return r;
+      char *child = al_xasprintf ("%s/%s", cur, comp);
+      free (cur);
+      cur = child;
+      int cfd = openat (fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (cfd < 0)
+        return al_err (err, errno, "open cgroup %s", cur);
+      close (fd);
+      fd = cfd;
+    }
   return 0;
 }
 

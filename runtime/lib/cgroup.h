@@ -33,6 +33,11 @@ int al_cgroup_resolve (const char *cgroups_path, const char *id, struct al_cgrou
  * on /sys/fs/cgroup/unified"). Opens dirfd (usable as CLONE_INTO_CGROUP). */
 int al_cgroup_create (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);
 
+/* For an existing cgroup (update): make every controller `resources` need
+ * available to it, enabling them in cgroup.subtree_control along the path, or
+ * fail naming the resource and the missing controller. */
+int al_cgroup_ensure_controllers (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);
+
 /* Apply resources (limits) to the cgroup. */
 int al_cgroup_apply (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);
 

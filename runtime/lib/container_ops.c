@@ -50,14 +50,6 @@ open_cg (const char *root, const char *id, bool exclusive, struct opened_cg *o, 
   return 0;
 }
 
-static char *
-cg_display (const struct al_cgroup *cg)
-{
-  if (strcmp (cg->path, "/") == 0)
-    return al_xstrdup (cg->mount);
-  return al_xasprintf ("%s%s", cg->mount, cg->path);
-}
-
 /* ---- pause / resume ----------------------------------------------------- */
 
 int
@@ -122,127 +114,15 @@ al_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, al
 
 /* ---- update ------------------------------------------------------------- */
 
-struct need
-{
-  const char *ctrl;
-  const char *why;
-};
-
-#define MAX_NEEDS 32
-
-static void
-add_need (struct need *needs, size_t *n, const char *ctrl, const char *why)
-{
-  for (size_t i = 0; i < *n; i++)
-    if (strcmp (needs[i].ctrl, ctrl) == 0)
-      return;
-  if (*n < MAX_NEEDS)
-    needs[(*n)++] = (struct need){ ctrl, why };
-}
-
-/* Which controllers `res` needs; refuses what cgroup v2 does not have. */
+/* v1-only knobs given explicitly to `update` are refused rather than ignored. */
 static int
-update_needs (const struct oci_resources *res, struct need *needs, size_t *n, al_error_t *err)
+refuse_v1_only (const struct oci_resources *res, al_error_t *err)
 {
-  if (res->memory.present)
-    {
-      if ((res->memory.has_kernel && res->memory.kernel != 0)
-          || (res->memory.has_kernel_tcp && res->memory.kernel_tcp != 0))
-        return al_err (err, EOPNOTSUPP,
-                       "linux.resources.memory.kernel/kernelTCP: kernel memory limits are not supported on cgroup v2");
-      if (res->memory.has_limit && res->memory.limit != 0)
-        add_need (needs, n, "memory", "linux.resources.memory.limit");
-      if (res->memory.has_reservation && res->memory.reservation != 0)
-        add_need (needs, n, "memory", "linux.resources.memory.reservation");
-      if (res->memory.has_swap && res->memory.swap != 0)
-        add_need (needs, n, "memory", "linux.resources.memory.swap");
-    }
-  if (res->cpu.present)
-    {
-      if ((res->cpu.has_realtime_runtime && res->cpu.realtime_runtime != 0)
-          || (res->cpu.has_realtime_period && res->cpu.realtime_period != 0))
-        return al_err (err, EOPNOTSUPP,
-                       "linux.resources.cpu.realtimeRuntime/realtimePeriod: realtime CPU limits are not supported on "
-                       "cgroup v2");
-      if (res->cpu.has_shares && res->cpu.shares != 0)
-        add_need (needs, n, "cpu", "linux.resources.cpu.shares");
-      if ((res->cpu.has_quota && res->cpu.quota != 0) || (res->cpu.has_period && res->cpu.period != 0))
-        add_need (needs, n, "cpu", "linux.resources.cpu.quota/period");
-      if (res->cpu.has_burst || res->cpu.has_idle)
-        add_need (needs, n, "cpu", "linux.resources.cpu.burst/idle");
-      if ((res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems))
-        add_need (needs, n, "cpuset", "linux.resources.cpu.cpus/mems");
-    }
-  if (res->pids.present)
-    add_need (needs, n, "pids", "linux.resources.pids.limit");
-  if (res->block_io.present
-      && ((res->block_io.has_weight && res->block_io.weight != 0) || res->block_io.n_weight_device
-          || res->block_io.n_throttle_read_bps || res->block_io.n_throttle_write_bps
-          || res->block_io.n_throttle_read_iops || res->block_io.n_throttle_write_iops))
-    add_need (needs, n, "io", "linux.resources.blockIO");
-  if (res->n_hugepage_limits)
-    add_need (needs, n, "hugetlb", "linux.resources.hugepageLimits");
-  if (res->n_rdma)
-    add_need (needs, n, "rdma", "linux.resources.rdma");
-  if (res->network.present && (res->network.has_class_id || res->network.n_priorities))
-    return al_err (err, EOPNOTSUPP, "linux.resources.network: net_cls and net_prio do not exist on cgroup v2");
-  if (res->n_unified)
-    return al_err (err, EOPNOTSUPP, "linux.resources.unified: not supported by update (set it at create time)");
-  return 0;
-}
-
-/* Whether the space/newline separated list contains word. */
-static bool
-has_word (const char *list, const char *word)
-{
-  size_t l = strlen (word);
-  for (const char *p = list; (p = strstr (p, word)) != NULL; p += l)
-    if ((p == list || p[-1] == ' ' || p[-1] == '\n') && (p[l] == '\0' || p[l] == ' ' || p[l] == '\n'))
-      return true;
-  return false;
-}
-
-/* Make `ctrl` available to the cgroup: if its cgroup.controllers lacks it,
- * enable it in cgroup.subtree_control of every ancestor from the mount
- * down, after checking the mount root offers it. */
-static int
-ensure_controller (const struct al_cgroup *cg, const struct need *nd, al_error_t *err)
-{
-  _cleanup_free_ char *display = cg_display (cg);
-  _cleanup_free_ char *have = NULL;
-  _cleanup_free_ char *cfile = al_xasprintf ("%s/cgroup.controllers", display);
-  int r = al_read_file_at (AT_FDCWD, cfile, 4096, &have, NULL, err);
-  if (r < 0)
-    return r;
-  if (has_word (have, nd->ctrl))
-    return 0;
-
-  _cleanup_free_ char *rel = al_xstrdup (cg->path + 1);
-  _cleanup_free_ char *cur = al_xstrdup (cg->mount);
-  char *save = NULL;
-  for (char *comp = strtok_r (rel, "/", &save); comp; comp = strtok_r (NULL, "/", &save))
-    {
-      _cleanup_free_ char *ctrls = NULL;
-      _cleanup_free_ char *f = al_xasprintf ("%s/cgroup.controllers", cur);
-      if ((r = al_read_file_at (AT_FDCWD, f, 4096, &ctrls, NULL, err)) < 0)
-        return r;
-      if (!has_word (ctrls, nd->ctrl))
-        return al_err (err, EOPNOTSUPP, "%s: the %s controller is not available on %s (needed by cgroup %s)", nd->why,
-                       nd->ctrl, cur, display);
-      _cleanup_free_ char *sc = NULL;
-      _cleanup_free_ char *scf = al_xasprintf ("%s/cgroup.subtree_control", cur);
-      if ((r = al_read_file_at (AT_FDCWD, scf, 4096, &sc, NULL, err)) < 0)
-        return r;
-      if (!has_word (sc, nd->ctrl))
-        {
-          _cleanup_free_ char *v = al_xasprintf ("+%s", nd->ctrl);
-          if ((r = al_write_file_at (AT_FDCWD, scf, v, strlen (v), 0, err)) < 0)
-            return al_err_prefix (err, "%s: enable the %s controller", nd->why, nd->ctrl);
-        }
-      char *next = al_xasprintf ("%s/%s", cur, comp);
-      free (cur);
-      cur = next;
-    }
+  if (res->memory.present
+      && ((res->memory.has_kernel && res->memory.kernel != 0)
+          || (res->memory.has_kernel_tcp && res->memory.kernel_tcp != 0)))
+    return al_err (err, EOPNOTSUPP,
+                   "linux.resources.memory.kernel/kernelTCP: kernel memory limits are not supported on cgroup v2");
   return 0;
 }
 
@@ -255,9 +135,7 @@ al_container_update (const char *root, const char *id, const struct oci_resource
   const struct oci_resources *res = &copy;
   if (copy.pids.present && copy.pids.limit == 0)
     copy.pids.present = false;
-  struct need needs[MAX_NEEDS];
-  size_t n = 0;
-  int r = update_needs (res, needs, &n, err);
+  int r = refuse_v1_only (res, err);
   if (r < 0)
     return al_err_prefix (err, "update container \"%s\"", id);
 
@@ -281,10 +159,8 @@ al_container_update (const char *root, const char *id, const struct oci_resource
       if (r < 0)
         return al_err_prefix (err, "update container \"%s\"", id);
     }
-  else
-    for (size_t i = 0; i < n; i++)
-      if ((r = ensure_controller (o.cg, &needs[i], err)) < 0)
-        return al_err_prefix (err, "update container \"%s\"", id);
+  else if ((r = al_cgroup_ensure_controllers (o.cg, res, err)) < 0)
+    return al_err_prefix (err, "update container \"%s\"", id);
   if ((r = al_cgroup_apply (o.cg, res, err)) < 0)
     return al_err_prefix (err, "update container \"%s\"", id);
   return 0;
