@@ -617,7 +617,11 @@ bus_open (sd_bus **out, bool *direct, al_error_t *err)
 {
   sd_bus *b = NULL;
   int r;
+#ifndef AL_SYSTEMD_NO_PRIVATE_BUS /* (tests build the system-bus path with it) */
   if (geteuid () == 0 && access (SD_PRIVATE_SOCKET, F_OK) == 0)
+#else
+  if (false)
+#endif
     {
       r = sd_bus_new (&b);
       if (r >= 0)
