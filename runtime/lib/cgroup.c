@@ -578,6 +578,76 @@ al_cgroup_create (struct al_cgroup *cg, const struct oci_resources *resources, a
 }
 
 int
+al_cgroup_drop_unavailable (const struct al_cgroup *cg, struct oci_resources *res, char **dropped, al_error_t *err)
+{
+  *dropped = NULL;
+  if (res == NULL)
+    return 0;
+  _cleanup_free_ char *ctrls = NULL;
+  _cleanup_close_ int fd = open (cg->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return al_err (err, errno, "open cgroup2 mount %s", cg->mount);
+  int r = read_at (fd, cg->mount, "cgroup.controllers", &ctrls, err);
+  if (r < 0)
+    return r;
+  __attribute__ ((cleanup (needs_free))) struct needs n = { 0 };
+  r = collect_needs (res, &n, err);
+  if (r < 0)
+    return r;
+  size_t len = 0;
+  char buf[512] = "";
+  for (int i = 0; i < CTRL_COUNT; i++)
+    {
+      if (n.why[i] == NULL || has_word (ctrls, ctrl_names[i]))
+        continue;
+      len += (size_t) snprintf (buf + len, len < sizeof buf ? sizeof buf - len : 0, "%s%s (%s)", len ? ", " : "",
+                                n.why[i], ctrl_names[i]);
+      switch (i)
+        {
+        case CTRL_MEMORY:
+          res->memory.present = false;
+          break;
+        case CTRL_CPU:
+          res->cpu.has_shares = res->cpu.has_quota = res->cpu.has_period = false;
+          res->cpu.has_burst = res->cpu.has_idle = false;
+          break;
+        case CTRL_CPUSET:
+          free (res->cpu.cpus);
+          free (res->cpu.mems);
+          res->cpu.cpus = res->cpu.mems = NULL;
+          break;
+        case CTRL_IO:
+          res->block_io.present = false;
+          break;
+        case CTRL_PIDS:
+          res->pids.present = false;
+          break;
+        case CTRL_HUGETLB:
+          for (size_t j = 0; j < res->n_hugepage_limits; j++)
+            free (res->hugepage_limits[j].page_size);
+          free (res->hugepage_limits);
+          res->hugepage_limits = NULL;
+          res->n_hugepage_limits = 0;
+          break;
+        case CTRL_RDMA:
+          for (size_t j = 0; j < res->n_rdma; j++)
+            free (res->rdma[j].device);
+          free (res->rdma);
+          res->rdma = NULL;
+          res->n_rdma = 0;
+          break;
+        default:
+          break;
+        }
+    }
+  /* linux.resources.unified names files explicitly: a missing controller
+     stays an error there. */
+  if (len)
+    *dropped = al_xstrdup (buf);
+  return 0;
+}
+
+int
 al_cgroup_ensure_controllers (struct al_cgroup *cg, const struct oci_resources *res, al_error_t *err)
 {
   __attribute__ ((cleanup (needs_free))) struct needs n = { 0 };

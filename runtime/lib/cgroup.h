@@ -38,6 +38,15 @@ int al_cgroup_create (struct al_cgroup *cg, const struct oci_resources *resource
  * fail naming the resource and the missing controller. */
 int al_cgroup_ensure_controllers (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);
 
+/* The explicit opt-in for hosts whose cgroup2 tree lacks controllers (a
+ * hybrid host): clear from `res` every resource whose controller the
+ * hierarchy does not offer, so the container runs without those limits.
+ * *dropped lists them ("linux.resources.memory.limit (memory), ...") for
+ * the warning the caller must print; NULL when nothing was dropped.
+ * linux.resources.unified keys are never dropped. */
+int al_cgroup_drop_unavailable (const struct al_cgroup *cg, struct oci_resources *res, char **dropped,
+                                al_error_t *err);
+
 /* Apply resources (limits) to the cgroup. */
 int al_cgroup_apply (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);
 

@@ -45,6 +45,7 @@
 #include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
+#include "profile.h"
 #include "procsetup.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -287,6 +288,37 @@ al_create_opts_init (struct al_create_opts *o)
   o->stdio[0] = o->stdio[1] = o->stdio[2] = -1;
 }
 
+int
+al_container_apply_profile (struct oci_spec *spec, const char *name, bool monitor, struct al_profile_report *report,
+                            al_error_t *err)
+{
+  const char *pname = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
+  if (pname == NULL)
+    return 0;
+  _cleanup_profile_ struct al_profile *prof = NULL;
+  int r = al_profile_load (pname, &prof, err);
+  if (r < 0)
+    return al_err_prefix (err, "%s: annotations[\"%s\"]", name, AL_PROFILE_ANNOTATION);
+  struct al_profile_host host;
+  al_profile_host_probe (&host, NULL);
+  host.monitor = monitor;
+  r = al_profile_apply (prof, spec, &host, report, err);
+  if (r < 0)
+    return al_err_prefix (err, "%s", name);
+  return 0;
+}
+
+/* The explicit opt-in to run without the limits whose controller the host's
+   cgroup2 tree lacks: the environment (for the shim, containerd's) or the
+   container's annotation. */
+static bool
+missing_controllers_opt_in (const struct oci_spec *spec)
+{
+  const char *env = getenv (AL_MISSING_CONTROLLERS_ENV);
+  const char *ann = oci_spec_annotation (spec, AL_MISSING_CONTROLLERS_ANNOTATION);
+  return (env && strcmp (env, "warn") == 0) || (ann && strcmp (ann, "warn") == 0);
+}
+
 bool
 al_container_uses_systemd (bool systemd_flag, const char *cgroups_path)
 {
@@ -378,6 +410,9 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   r = oci_spec_parse (config_path, text, text_len, &spec, err);
   if (r < 0)
     return r;
+  r = al_container_apply_profile (spec, config_path, o->keep_seccomp_listener, NULL, err);
+  if (r < 0)
+    return r;
   if (spec->process == NULL)
     return al_err (err, 0, "%s: process: required to create a container", config_path);
   r = al_lsm_check (spec, config_path, err);
@@ -459,6 +494,18 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       r = al_cgroup_resolve (cgroups_path, o->id, &cg, err);
       if (r < 0)
         goto fail;
+      if (res && missing_controllers_opt_in (spec))
+        {
+          _cleanup_free_ char *dropped = NULL;
+          r = al_cgroup_drop_unavailable (cg, (struct oci_resources *) res, &dropped, err);
+          if (r < 0)
+            goto fail;
+          if (dropped)
+            al_log (o->log, "warning",
+                    "container \"%s\": not enforced (controller missing on %s, " AL_MISSING_CONTROLLERS_ENV
+                    "=warn): %s",
+                    o->id, cg->mount, dropped);
+        }
       r = al_cgroup_create (cg, res, err);
       if (r < 0)
         goto fail;

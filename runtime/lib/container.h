@@ -10,6 +10,11 @@
 #include "log.h"
 #include "state.h"
 
+/* Opt-in, "warn": run without the limits whose cgroup controller the host's
+   cgroup2 tree lacks (a v1/v2 hybrid host), with a warning naming each. */
+#define AL_MISSING_CONTROLLERS_ENV "AIRLOCK_MISSING_CONTROLLERS"
+#define AL_MISSING_CONTROLLERS_ANNOTATION "airlock.missing-controllers"
+
 struct al_create_opts
 {
   const char *root;            /* --root */
@@ -44,6 +49,14 @@ struct al_created
   int pty_master;  /* foreground with process.terminal and no console socket, else -1 */
   int seccomp_listener; /* keep_seccomp_listener and a notify rule, else -1 */
 };
+
+/* When the config's `airlock.profile` annotation names a profile: load it and
+ * tighten `spec` with it (or refuse it). `monitor`: denied syscalls notify a
+ * monitor instead of failing with the profile's errno. report may be NULL. */
+struct oci_spec;
+struct al_profile_report;
+int al_container_apply_profile (struct oci_spec *spec, const char *name, bool monitor,
+                                struct al_profile_report *report, al_error_t *err);
 
 /* --systemd-cgroup, or a "slice:prefix:name" cgroupsPath on a systemd host. */
 bool al_container_uses_systemd (bool systemd_flag, const char *cgroups_path);

@@ -29,6 +29,7 @@
 #include "container.h"
 #include "lsm.h"
 #include "process.h"
+#include "profile.h"
 #include "procsetup.h"
 #include "seccomp.h"
 #include "seccomp_listener.h"
@@ -214,6 +215,8 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
   _cleanup_free_ int *b = NULL, *e = NULL, *pm = NULL, *inh = NULL, *amb = NULL;
   pid_t pid = -1;
   int clone_errno = 0;
+  struct oci_rlimit *own_rlimits = NULL;
+  size_t own_rlimits_n = 0, own_rlimits_total = 0;
   bool dumpable_changed = false;
 
   enum al_status s = al_state_status (c.dirfd, c.st);
@@ -230,12 +233,21 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
   r = al_container_load_config (c.dirfd, o->id, &spec, err);
   if (r < 0)
     goto out;
+  /* A profiled container: the stored config is the one given to create; the
+     profile tightens it again (its seccomp filter, namespaces...). No monitor
+     answers an exec'd process: denied calls fail with the profile's errno. */
+  r = al_container_apply_profile (spec, "config.json", false, NULL, err);
+  if (r < 0)
+    goto out;
 
   /* The process: --process as given, else the container's own with the flags. */
   struct oci_process local;
   const struct oci_process *p;
   if (o->process)
-    p = o->process;
+    {
+      local = *o->process;
+      p = &local;
+    }
   else
     {
       if (spec->process == NULL || o->args == NULL || o->args[0] == NULL)
@@ -281,6 +293,25 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
       if (o->process_label)
         local.selinux_label = (char *) o->process_label;
       p = &local;
+    }
+  const char *pname = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
+  if (pname)
+    {
+      _cleanup_profile_ struct al_profile *prof = NULL;
+      r = al_profile_load (pname, &prof, err);
+      if (r < 0)
+        goto out;
+      struct al_profile_host host;
+      al_profile_host_probe (&host, NULL);
+      /* The profile may add rlimits: give `local` an array of its own (the
+         one it shares belongs to the config or the caller). */
+      own_rlimits_n = local.n_rlimits;
+      own_rlimits = al_xmalloc0 ((local.n_rlimits + 1) * sizeof (struct oci_rlimit));
+      memcpy (own_rlimits, local.rlimits, local.n_rlimits * sizeof (struct oci_rlimit));
+      local.rlimits = own_rlimits;
+      al_profile_apply_process (prof, &local, &host);
+      own_rlimits = local.rlimits;
+      own_rlimits_total = local.n_rlimits;
     }
   what = al_xasprintf ("container \"%s\": exec", o->id);
   r = al_lsm_check_process (p, what, err);
@@ -488,6 +519,9 @@ fail:
       ;
   al_closep (&out->pty_master);
 out:
+  for (size_t i = own_rlimits_n; i < own_rlimits_total; i++)
+    free (own_rlimits[i].type);
+  free (own_rlimits);
   al_seccomp_free (seccomp);
   oci_spec_free (spec);
   al_container_close (&c);
