@@ -68,8 +68,8 @@ clean:
 # The tests that need systemd as PID 1 and pure cgroup v2 (integration/vm/),
 # run inside a throw-away VM booted from a cached image (built on first use).
 # The airlock binary is built here and run in the guest from the shared tree.
-check-vm: $(B)/airlock
-	@hack/vm/run.sh -- bash tests/run.sh vm
+check-vm: $(B)/airlock $(B)/tests/test_cgroup_systemd
+	@hack/vm/run.sh --timeout 1500 -- bash tests/run.sh vm $(B)/tests/test_cgroup_systemd
 
 .PHONY: check-vm
 # ---- end check-vm ------------------------------------------------------------
@@ -99,6 +99,13 @@ $(B)/obj/shim/%.o: shim/%.c
 
 $(B)/containerd-shim-airlock-v2: $(SHIM_OBJS) $(PROTO_O) $(B)/libairlock.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SHIM_OBJS) $(PROTO_O) $(B)/libairlock.a $(PKG_LIBS) $(SHIM_LIBS)
+
+# Shim unit tests link the shim objects they test (no main.o) and protobuf-c.
+SHIM_TEST_OBJS := $(filter-out $(B)/obj/shim/main.o,$(SHIM_OBJS)) $(PROTO_O)
+SHIM_TESTS := $(filter $(B)/tests/test_ttrpc $(B)/tests/test_shim_%,$(TEST_BINS))
+$(SHIM_TESTS): $(B)/tests/%: tests/%.c $(SHIM_TEST_OBJS) $(B)/libairlock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(AL_CFLAGS) $(SHIM_CFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(SHIM_TEST_OBJS) $(B)/libairlock.a $(PKG_LIBS) $(SHIM_LIBS) -lcmocka
 
 ifneq ($(SHIM_SRCS),)
 all: $(B)/containerd-shim-airlock-v2

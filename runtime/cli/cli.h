@@ -49,5 +49,6 @@ extern const struct al_command cmd_spec, cmd_create, cmd_start, cmd_run, cmd_sta
 extern const struct al_command cmd_features;
 extern const struct al_command cmd_exec;
 extern const struct al_command cmd_pause, cmd_resume, cmd_ps, cmd_update, cmd_events;
+extern const struct al_command cmd_sandbox, cmd_verdict;
 
 #endif

@@ -13,7 +13,7 @@
 #define DEFAULT_ROOT "/run/airlock"
 
 static const struct al_command *const commands[] = {
-  &cmd_create, &cmd_delete, &cmd_events, &cmd_exec, &cmd_features, &cmd_kill, &cmd_list, &cmd_pause, &cmd_ps, &cmd_resume, &cmd_run, &cmd_spec, &cmd_start, &cmd_state, &cmd_update, NULL,
+  &cmd_create, &cmd_delete, &cmd_events, &cmd_exec, &cmd_features, &cmd_kill, &cmd_list, &cmd_pause, &cmd_ps, &cmd_resume, &cmd_run, &cmd_sandbox, &cmd_spec, &cmd_start, &cmd_state, &cmd_update, &cmd_verdict, NULL,
 };
 
 static void

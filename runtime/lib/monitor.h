@@ -1,0 +1,136 @@
+/* monitor.h: watch a running container from the process that created it in
+ * the foreground (`airlock sandbox`, `airlock run` of a profiled container,
+ * the shim): one epoll loop, no threads, that
+ *   - answers the seccomp user notifications of the denied syscalls with an
+ *     errno (the call never runs) and records each syscall by name: count,
+ *     first time (ms since the monitor started) and first pid;
+ *   - kills the container's whole cgroup at the deadline (airlock.timeout);
+ *   - copies the init's stdout/stderr pipes through to the caller, counting
+ *     bytes (memory stays bounded: a fixed buffer, nothing accumulates; past
+ *     output_limit bytes a stream is dropped but still counted);
+ *   - forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to the init (a second one kills
+ *     the cgroup);
+ *   - samples the cgroup's process count (peak pids where pids.peak is missing);
+ *   - reaps the init with wait4 (status and rusage).
+ *
+ * Typical use (see verdict.h for the verdict written afterwards):
+ *
+ *   struct al_monitor m;
+ *   al_monitor_init (&m);
+ *   m.timeout_ms = ...;                        // al_monitor_configure_from_spec
+ *   al_monitor_prepare (&m, &create_opts, err);  // pipes + keep_seccomp_listener
+ *   al_container_create (&create_opts, &created, err);
+ *   al_monitor_created (&m);                   // close our copies of the write ends
+ *   al_container_start (...);
+ *   al_monitor_watch (&m, &created, root, id, err); // until the init is reaped
+ *   al_verdict_finish (root, id, &m, profile, report, &v, err); // verdict.json
+ *   al_monitor_clear (&m);
+ */
+#ifndef AIRLOCK_MONITOR_H
+#define AIRLOCK_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct al_cgroup;
+struct al_create_opts;
+struct al_created;
+
+#define AL_ANNOTATION_TIMEOUT "airlock.timeout"
+#define AL_ANNOTATION_PROFILE "airlock.profile"
+
+/* One denied syscall, by name ("mount"; "syscall#N" when libseccomp does not
+ * know the number for that architecture). */
+struct al_denied_syscall
+{
+  char *name;
+  uint64_t count;
+  uint64_t first_ms; /* since the monitor started */
+  pid_t first_pid;   /* as seen from the monitor's pid namespace */
+};
+
+/* Per output stream (stdout, stderr). */
+struct al_monitor_stream
+{
+  int rfd;            /* read end of the init's pipe, -1 when not captured */
+  int wfd;            /* write end, ours until al_monitor_created */
+  int to;             /* where the bytes are copied: -1 discards */
+  uint64_t bytes;     /* everything the container wrote */
+  uint64_t dropped;   /* past output_limit, or the destination failed */
+};
+
+struct al_monitor
+{
+  /* Settings (al_monitor_init gives the defaults). */
+  uint64_t timeout_ms;    /* 0: no deadline */
+  int deny_errno;         /* answered to every notified syscall (EPERM) */
+  uint64_t output_limit;  /* bytes passed through per stream; 0: no limit */
+  bool capture_output;    /* pipes for stdout/stderr (true) */
+  bool forward_signals;   /* (true) */
+  uint32_t sample_ms;     /* pids sampling period; 0: never (20) */
+  int out_to, err_to;     /* pass-through targets (1 and 2) */
+
+  /* Results. */
+  struct al_monitor_stream out, err;
+  bool timed_out;
+  bool interrupted;       /* a forwarded signal arrived */
+  bool reaped;
+  int status;             /* wait status of the init */
+  struct rusage rusage;   /* of the init and every descendant it reaped */
+  uint64_t wall_ms;       /* monitor start (just before the init is
+                             released) to the init's exit */
+  uint64_t pids_sampled_peak; /* highest cgroup.procs count seen (0: none) */
+  uint64_t notifications;     /* all answered notifications */
+  struct al_denied_syscall *denied;
+  size_t n_denied;
+  char *error;            /* a problem the loop survived (e.g. the listener
+                             failed), NULL when none */
+
+  /* Internal. */
+  uint64_t start_ns;
+};
+
+void al_monitor_init (struct al_monitor *m);
+void al_monitor_clear (struct al_monitor *m);
+
+/* "10s", "500ms", "2m", "1h", "1.5s", a bare number = seconds. -EINVAL when
+ * not a positive duration. */
+int al_parse_duration_ms (const char *s, uint64_t *ms);
+
+/* Settings from the config's annotations: airlock.timeout. The error names
+ * the annotation. */
+int al_monitor_configure_from_spec (struct al_monitor *m, const struct oci_spec *spec, al_error_t *err);
+
+/* Before al_container_create: pipes for stdout/stderr (when capture_output)
+ * go into o->stdio[1], o->stdio[2], and o->keep_seccomp_listener is set. */
+int al_monitor_prepare (struct al_monitor *m, struct al_create_opts *o, al_error_t *err);
+/* After al_container_create (success or not): close our write ends. */
+void al_monitor_created (struct al_monitor *m);
+/* Mark time zero (al_monitor_run does it when not done): call it right
+ * before al_container_start for an exact wall time. */
+void al_monitor_start_clock (struct al_monitor *m);
+
+/* The loop. c->pidfd and c->pid are the init (foreground create);
+ * c->seccomp_listener may be -1 (no notify rules). cg may be NULL (then the
+ * deadline kills the init alone, which takes a pid namespace with it).
+ * Returns once the init is reaped and the pipes are drained (bounded wait).
+ * An error is returned only when the init could not be waited for. */
+int al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgroup *cg, al_error_t *err);
+
+/* al_monitor_run with the container's cgroup taken from its state under
+ * root/id (the usual entry point after al_container_start). */
+int al_monitor_watch (struct al_monitor *m, const struct al_created *c, const char *root, const char *id,
+                      al_error_t *err);
+
+/* The container process's exit as an exit code: 128+N on signal N. */
+int al_monitor_exit_code (const struct al_monitor *m);
+
+/* Test hook: record a denial as the loop does. */
+void al_monitor_record_denied (struct al_monitor *m, const char *name, pid_t pid, uint64_t at_ms);
+
+#endif

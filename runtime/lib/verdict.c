@@ -1,0 +1,665 @@
+/* verdict.c: collect, serialise, parse and print a container's verdict. */
+#include "verdict.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "profile.h"
+#include "stats.h"
+#include "util.h"
+
+static void
+note_monitor_error (struct al_monitor *m, const char *msg)
+{
+  if (m->error == NULL)
+    m->error = al_xstrdup (msg);
+}
+
+static char *
+xstrdup_or_null (const char *s)
+{
+  return s ? al_xstrdup (s) : NULL;
+}
+
+static void
+limit_from_report (struct al_verdict_limit *l, enum al_enforcement e, int64_t value)
+{
+  l->enforcement = al_xstrdup (al_enforcement_name (e));
+  l->value = e == AL_ENFORCE_NONE ? 0 : value;
+}
+
+/* A small cgroup file holding one number ("max" and absence: false). */
+static bool
+read_cg_number (int dirfd, const char *file, uint64_t *v)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  if (dirfd < 0 || al_read_file_at (dirfd, file, 64, &text, &len, NULL) < 0)
+    return false;
+  char *end;
+  errno = 0;
+  unsigned long long x = strtoull (text, &end, 10);
+  if (errno || end == text)
+    return false;
+  *v = x;
+  return true;
+}
+
+void
+al_verdict_collect (struct al_verdict *v, const char *id, const struct al_monitor *m, struct al_cgroup *cg,
+                    const char *profile, const struct al_profile_report *report)
+{
+  memset (v, 0, sizeof *v);
+  v->id = xstrdup_or_null (id);
+  v->profile = xstrdup_or_null (profile);
+  v->exited = WIFEXITED (m->status);
+  v->exit_code = v->exited ? WEXITSTATUS (m->status) : 0;
+  v->signal = WIFSIGNALED (m->status) ? WTERMSIG (m->status) : 0;
+  v->timed_out = m->timed_out;
+  v->timeout_ms = m->timeout_ms;
+  v->oom_killed = -1;
+  v->wall_time_ms = m->wall_ms;
+  v->interrupted = m->interrupted;
+  v->monitor_error = xstrdup_or_null (m->error);
+
+  if (report)
+    {
+      limit_from_report (&v->memory, report->memory, report->memory_limit);
+      limit_from_report (&v->pids, report->pids, report->pids_limit);
+      limit_from_report (&v->cpu, report->cpu,
+                         report->cpu == AL_ENFORCE_CGROUP ? report->cpu_quota : (int64_t) report->cpu_rlimit);
+    }
+  else
+    {
+      v->memory.enforcement = al_xstrdup ("none");
+      v->pids.enforcement = al_xstrdup ("none");
+      v->cpu.enforcement = al_xstrdup ("none");
+    }
+
+  struct al_stats st;
+  bool have_stats = false;
+  _cleanup_close_ int cgfd = -1;
+  if (cg)
+    {
+      have_stats = al_stats_read (cg, &st, NULL) == 0;
+      _cleanup_free_ char *dir = strcmp (cg->path, "/") == 0 ? al_xstrdup (cg->mount)
+                                                             : al_xasprintf ("%s%s", cg->mount, cg->path);
+      cgfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+
+  if (have_stats && st.has_memory && st.memory.has_events)
+    v->oom_killed = st.memory.ev_oom_kill > 0;
+
+  if (have_stats && st.has_memory && st.memory.has_peak)
+    {
+      v->has_memory_peak = true;
+      v->memory_peak_bytes = st.memory.peak;
+      v->memory_peak_source = al_xstrdup ("memory.peak");
+    }
+  else if (m->reaped)
+    {
+      v->has_memory_peak = true;
+      v->memory_peak_bytes = (uint64_t) m->rusage.ru_maxrss * 1024;
+      v->memory_peak_source = al_xstrdup ("rusage");
+    }
+
+  if (have_stats && st.has_cpu)
+    {
+      v->has_cpu_time = true;
+      v->cpu_time_us = st.cpu.total_ns / 1000;
+      v->cpu_time_source = al_xstrdup ("cpu.stat");
+    }
+  else if (m->reaped)
+    {
+      const struct rusage *ru = &m->rusage;
+      v->has_cpu_time = true;
+      v->cpu_time_us = (uint64_t) ru->ru_utime.tv_sec * 1000000 + (uint64_t) ru->ru_utime.tv_usec
+                       + (uint64_t) ru->ru_stime.tv_sec * 1000000 + (uint64_t) ru->ru_stime.tv_usec;
+      v->cpu_time_source = al_xstrdup ("rusage");
+    }
+
+  uint64_t peak;
+  if (read_cg_number (cgfd, "pids.peak", &peak))
+    {
+      v->has_pids_peak = true;
+      v->pids_peak = peak;
+      v->pids_peak_source = al_xstrdup ("pids.peak");
+    }
+  else if (m->pids_sampled_peak > 0)
+    {
+      v->has_pids_peak = true;
+      v->pids_peak = m->pids_sampled_peak;
+      v->pids_peak_source = al_xstrdup ("sampled");
+    }
+
+  if (m->n_denied)
+    {
+      v->denied = al_xmalloc0 (m->n_denied * sizeof *v->denied);
+      for (size_t i = 0; i < m->n_denied; i++)
+        {
+          v->denied[i] = m->denied[i];
+          v->denied[i].name = al_xstrdup (m->denied[i].name);
+        }
+      v->n_denied = m->n_denied;
+    }
+
+  v->has_output = m->capture_output;
+  v->stdout_bytes = m->out.bytes;
+  v->stderr_bytes = m->err.bytes;
+  v->stdout_dropped = m->out.dropped;
+  v->stderr_dropped = m->err.dropped;
+
+  v->ok = v->exited && v->exit_code == 0 && !v->timed_out && v->oom_killed != 1;
+  if (have_stats)
+    al_stats_clear (&st);
+}
+
+void
+al_verdict_clear (struct al_verdict *v)
+{
+  free (v->id);
+  free (v->profile);
+  free (v->memory.enforcement);
+  free (v->pids.enforcement);
+  free (v->cpu.enforcement);
+  free (v->memory_peak_source);
+  free (v->cpu_time_source);
+  free (v->pids_peak_source);
+  for (size_t i = 0; i < v->n_denied; i++)
+    free (v->denied[i].name);
+  free (v->denied);
+  free (v->monitor_error);
+  memset (v, 0, sizeof *v);
+}
+
+/* ---- JSON out ------------------------------------------------------------ */
+
+static void
+g_str (yajl_gen g, const char *s)
+{
+  if (s == NULL)
+    yajl_gen_null (g);
+  else
+    yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+}
+
+static void
+g_key (yajl_gen g, const char *k)
+{
+  g_str (g, k);
+}
+
+static void
+g_uint (yajl_gen g, uint64_t v)
+{
+  /* yajl integers are long long: counters never get near 2^63. */
+  yajl_gen_integer (g, (long long) (v > INT64_MAX ? INT64_MAX : v));
+}
+
+static void
+g_opt_uint (yajl_gen g, bool has, uint64_t v)
+{
+  if (has)
+    g_uint (g, v);
+  else
+    yajl_gen_null (g);
+}
+
+static void
+g_limit (yajl_gen g, const char *k, const struct al_verdict_limit *l)
+{
+  g_key (g, k);
+  yajl_gen_map_open (g);
+  g_key (g, "enforcement");
+  g_str (g, l->enforcement ? l->enforcement : "none");
+  g_key (g, "value");
+  yajl_gen_integer (g, l->value);
+  yajl_gen_map_close (g);
+}
+
+char *
+al_verdict_json (const struct al_verdict *v, bool pretty)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  if (g == NULL)
+    abort ();
+  if (pretty)
+    {
+      yajl_gen_config (g, yajl_gen_beautify, 1);
+      yajl_gen_config (g, yajl_gen_indent_string, "  ");
+    }
+  yajl_gen_map_open (g);
+  g_key (g, "id");
+  g_str (g, v->id);
+  g_key (g, "profile");
+  g_str (g, v->profile);
+  g_key (g, "ok");
+  yajl_gen_bool (g, v->ok);
+  g_key (g, "exit_code");
+  g_opt_uint (g, v->exited, (uint64_t) v->exit_code);
+  g_key (g, "signal");
+  g_str (g, v->exited ? NULL : (al_signal_name (v->signal) ?: "unknown"));
+  g_key (g, "timed_out");
+  yajl_gen_bool (g, v->timed_out);
+  g_key (g, "timeout_ms");
+  g_opt_uint (g, v->timeout_ms > 0, v->timeout_ms);
+  g_key (g, "oom_killed");
+  if (v->oom_killed < 0)
+    yajl_gen_null (g);
+  else
+    yajl_gen_bool (g, v->oom_killed);
+  g_key (g, "memory_limit_enforcement");
+  g_str (g, v->memory.enforcement ? v->memory.enforcement : "none");
+  g_key (g, "limits");
+  yajl_gen_map_open (g);
+  g_limit (g, "memory", &v->memory);
+  g_limit (g, "pids", &v->pids);
+  g_limit (g, "cpu", &v->cpu);
+  yajl_gen_map_close (g);
+  g_key (g, "memory_peak_bytes");
+  g_opt_uint (g, v->has_memory_peak, v->memory_peak_bytes);
+  g_key (g, "memory_peak_source");
+  g_str (g, v->memory_peak_source);
+  g_key (g, "cpu_time_us");
+  g_opt_uint (g, v->has_cpu_time, v->cpu_time_us);
+  g_key (g, "cpu_time_source");
+  g_str (g, v->cpu_time_source);
+  g_key (g, "pids_peak");
+  g_opt_uint (g, v->has_pids_peak, v->pids_peak);
+  g_key (g, "pids_peak_source");
+  g_str (g, v->pids_peak_source);
+  g_key (g, "wall_time_ms");
+  g_uint (g, v->wall_time_ms);
+  g_key (g, "denied_syscalls");
+  yajl_gen_array_open (g);
+  uint64_t total = 0;
+  for (size_t i = 0; i < v->n_denied; i++)
+    {
+      const struct al_denied_syscall *d = &v->denied[i];
+      total += d->count;
+      yajl_gen_map_open (g);
+      g_key (g, "name");
+      g_str (g, d->name);
+      g_key (g, "count");
+      g_uint (g, d->count);
+      g_key (g, "first_ms");
+      g_uint (g, d->first_ms);
+      g_key (g, "first_pid");
+      yajl_gen_integer (g, d->first_pid);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  g_key (g, "denied_syscalls_total");
+  g_uint (g, total);
+  g_key (g, "stdout_bytes");
+  g_opt_uint (g, v->has_output, v->stdout_bytes);
+  g_key (g, "stderr_bytes");
+  g_opt_uint (g, v->has_output, v->stderr_bytes);
+  g_key (g, "stdout_dropped_bytes");
+  g_opt_uint (g, v->has_output, v->stdout_dropped);
+  g_key (g, "stderr_dropped_bytes");
+  g_opt_uint (g, v->has_output, v->stderr_dropped);
+  g_key (g, "interrupted");
+  yajl_gen_bool (g, v->interrupted);
+  g_key (g, "monitor_error");
+  g_str (g, v->monitor_error);
+  yajl_gen_map_close (g);
+
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  char *out = al_xmalloc0 (len + 1);
+  memcpy (out, buf, len);
+  yajl_gen_free (g);
+  return out;
+}
+
+/* ---- JSON in ------------------------------------------------------------- */
+
+static yajl_val
+get (yajl_val o, const char *k)
+{
+  const char *path[] = { k, NULL };
+  return yajl_tree_get (o, path, yajl_t_any);
+}
+
+static char *
+get_str (yajl_val o, const char *k)
+{
+  yajl_val x = get (o, k);
+  return YAJL_IS_STRING (x) ? al_xstrdup (YAJL_GET_STRING (x)) : NULL;
+}
+
+static bool
+get_uint (yajl_val o, const char *k, uint64_t *out)
+{
+  yajl_val x = get (o, k);
+  if (!YAJL_IS_INTEGER (x) || YAJL_GET_INTEGER (x) < 0)
+    return false;
+  *out = (uint64_t) YAJL_GET_INTEGER (x);
+  return true;
+}
+
+static bool
+get_bool (yajl_val o, const char *k)
+{
+  return YAJL_IS_TRUE (get (o, k));
+}
+
+static void
+get_limit (yajl_val limits, const char *k, struct al_verdict_limit *l)
+{
+  yajl_val o = get (limits, k);
+  if (!YAJL_IS_OBJECT (o))
+    return;
+  l->enforcement = get_str (o, "enforcement");
+  yajl_val x = get (o, "value");
+  if (YAJL_IS_INTEGER (x))
+    l->value = YAJL_GET_INTEGER (x);
+}
+
+int
+al_verdict_parse (const char *name, const char *text, size_t len, struct al_verdict *v, al_error_t *err)
+{
+  memset (v, 0, sizeof *v);
+  _cleanup_free_ char *copy = al_xmalloc0 (len + 1);
+  memcpy (copy, text, len);
+  char ebuf[256] = "";
+  yajl_val root = yajl_tree_parse (copy, ebuf, sizeof ebuf);
+  if (root == NULL || !YAJL_IS_OBJECT (root))
+    {
+      yajl_tree_free (root);
+      return al_err (err, EINVAL, "%s: not a verdict: %s", name, ebuf[0] ? ebuf : "not a JSON object");
+    }
+  v->id = get_str (root, "id");
+  v->profile = get_str (root, "profile");
+  v->ok = get_bool (root, "ok");
+  uint64_t x;
+  if (get_uint (root, "exit_code", &x))
+    {
+      v->exited = true;
+      v->exit_code = (int) x;
+    }
+  _cleanup_free_ char *sig = get_str (root, "signal");
+  if (sig)
+    v->signal = al_parse_signal (sig) > 0 ? al_parse_signal (sig) : 0;
+  v->timed_out = get_bool (root, "timed_out");
+  get_uint (root, "timeout_ms", &v->timeout_ms);
+  yajl_val oom = get (root, "oom_killed");
+  v->oom_killed = YAJL_IS_TRUE (oom) ? 1 : YAJL_IS_FALSE (oom) ? 0 : -1;
+  yajl_val limits = get (root, "limits");
+  get_limit (limits, "memory", &v->memory);
+  get_limit (limits, "pids", &v->pids);
+  get_limit (limits, "cpu", &v->cpu);
+  if (v->memory.enforcement == NULL)
+    v->memory.enforcement = get_str (root, "memory_limit_enforcement");
+  v->has_memory_peak = get_uint (root, "memory_peak_bytes", &v->memory_peak_bytes);
+  v->memory_peak_source = get_str (root, "memory_peak_source");
+  v->has_cpu_time = get_uint (root, "cpu_time_us", &v->cpu_time_us);
+  v->cpu_time_source = get_str (root, "cpu_time_source");
+  v->has_pids_peak = get_uint (root, "pids_peak", &v->pids_peak);
+  v->pids_peak_source = get_str (root, "pids_peak_source");
+  get_uint (root, "wall_time_ms", &v->wall_time_ms);
+  yajl_val arr = get (root, "denied_syscalls");
+  if (YAJL_IS_ARRAY (arr) && YAJL_GET_ARRAY (arr)->len)
+    {
+      size_t n = YAJL_GET_ARRAY (arr)->len;
+      v->denied = al_xmalloc0 (n * sizeof *v->denied);
+      for (size_t i = 0; i < n; i++)
+        {
+          yajl_val d = YAJL_GET_ARRAY (arr)->values[i];
+          char *dname = get_str (d, "name");
+          if (dname == NULL)
+            continue;
+          struct al_denied_syscall *o = &v->denied[v->n_denied++];
+          o->name = dname;
+          get_uint (d, "count", &o->count);
+          get_uint (d, "first_ms", &o->first_ms);
+          uint64_t pid = 0;
+          get_uint (d, "first_pid", &pid);
+          o->first_pid = (pid_t) pid;
+        }
+    }
+  v->has_output = get_uint (root, "stdout_bytes", &v->stdout_bytes);
+  get_uint (root, "stderr_bytes", &v->stderr_bytes);
+  get_uint (root, "stdout_dropped_bytes", &v->stdout_dropped);
+  get_uint (root, "stderr_dropped_bytes", &v->stderr_dropped);
+  v->interrupted = get_bool (root, "interrupted");
+  v->monitor_error = get_str (root, "monitor_error");
+  yajl_tree_free (root);
+  return 0;
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+int
+al_verdict_write (int dirfd, const struct al_verdict *v, al_error_t *err)
+{
+  _cleanup_free_ char *json = al_verdict_json (v, true);
+  int r = al_write_file_atomic_at (dirfd, AL_VERDICT_FILE, json, strlen (json), 0644, err);
+  if (r < 0)
+    return al_err_prefix (err, "container \"%s\": write the verdict", v->id ? v->id : "?");
+  return 0;
+}
+
+int
+al_verdict_read_text (int dirfd, const char *id, char **text, size_t *len, al_error_t *err)
+{
+  if (faccessat (dirfd, AL_VERDICT_FILE, F_OK, 0) < 0)
+    return al_err (err, errno,
+                   "container \"%s\": no verdict (only containers watched by a monitor have one: `sandbox`, or "
+                   "`run` with an airlock.profile annotation)",
+                   id);
+  int r = al_read_file_at (dirfd, AL_VERDICT_FILE, 4u * 1024 * 1024, text, len, err);
+  if (r < 0)
+    return al_err_prefix (err, "container \"%s\"", id);
+  return 0;
+}
+
+int
+al_verdict_finish (const char *root, const char *id, const struct al_monitor *m, const char *profile,
+                   const struct al_profile_report *report, struct al_verdict *v, al_error_t *err)
+{
+  struct al_opened c;
+  int r = al_container_open (root, id, false, &c, err);
+  if (r < 0)
+    {
+      al_verdict_collect (v, id, m, NULL, profile, report);
+      return r;
+    }
+  struct al_cgroup *cg = al_state_cgroup (c.st);
+  al_verdict_collect (v, id, m, cg, profile, report);
+  al_cgroup_free (cg);
+  r = al_verdict_write (c.dirfd, v, err);
+  al_container_close (&c);
+  return r;
+}
+
+/* ---- for people ------------------------------------------------------------ */
+
+static void
+print_bytes (FILE *f, uint64_t b)
+{
+  if (b < 1024)
+    fprintf (f, "%" PRIu64 " B", b);
+  else if (b < 1024 * 1024)
+    fprintf (f, "%.1f KiB", (double) b / 1024);
+  else if (b < 1024ull * 1024 * 1024)
+    fprintf (f, "%.1f MiB", (double) b / (1024 * 1024));
+  else
+    fprintf (f, "%.2f GiB", (double) b / (1024.0 * 1024 * 1024));
+}
+
+static void
+print_limit (FILE *f, const char *what, const struct al_verdict_limit *l, bool bytes, const char *unit)
+{
+  if (l->enforcement == NULL || strcmp (l->enforcement, "none") == 0 || l->value == 0)
+    return;
+  fprintf (f, "%s ", what);
+  if (bytes)
+    print_bytes (f, (uint64_t) l->value);
+  else
+    fprintf (f, "%" PRId64 "%s", l->value, unit);
+  fprintf (f, " (%s); ", l->enforcement);
+}
+
+void
+al_verdict_print (FILE *f, const struct al_verdict *v)
+{
+  fprintf (f, "verdict: %s  (container %s, profile %s)\n", v->ok ? "OK" : "FAILED", v->id ? v->id : "?",
+           v->profile ? v->profile : "none");
+  if (v->exited)
+    fprintf (f, "  exit:            status %d\n", v->exit_code);
+  else
+    fprintf (f, "  exit:            killed by %s\n", al_signal_name (v->signal) ?: "a signal");
+  if (v->timeout_ms)
+    fprintf (f, "  timed out:       %s (limit %.3f s)\n", v->timed_out ? "YES" : "no", (double) v->timeout_ms / 1000);
+  else
+    fprintf (f, "  timed out:       no (no limit)\n");
+  fprintf (f, "  oom killed:      %s", v->oom_killed < 0 ? "unknown" : v->oom_killed ? "YES" : "no");
+  if (v->oom_killed < 0)
+    fprintf (f, " (no memory.events; memory limit enforced by: %s)", v->memory.enforcement ? v->memory.enforcement
+                                                                                          : "none");
+  fprintf (f, "\n  wall time:       %.3f s\n", (double) v->wall_time_ms / 1000);
+  if (v->has_cpu_time)
+    fprintf (f, "  cpu time:        %.3f s (%s)\n", (double) v->cpu_time_us / 1e6,
+             v->cpu_time_source ? v->cpu_time_source : "?");
+  if (v->has_memory_peak)
+    {
+      fprintf (f, "  memory peak:     ");
+      print_bytes (f, v->memory_peak_bytes);
+      fprintf (f, " (%s)\n", v->memory_peak_source ? v->memory_peak_source : "?");
+    }
+  if (v->has_pids_peak)
+    fprintf (f, "  pids peak:       %" PRIu64 " (%s)\n", v->pids_peak, v->pids_peak_source ? v->pids_peak_source : "?");
+  else
+    fprintf (f, "  pids peak:       unknown\n");
+  if (v->has_output)
+    {
+      fprintf (f, "  stdout:          %" PRIu64 " bytes", v->stdout_bytes);
+      if (v->stdout_dropped)
+        fprintf (f, " (%" PRIu64 " not shown)", v->stdout_dropped);
+      fprintf (f, "\n  stderr:          %" PRIu64 " bytes", v->stderr_bytes);
+      if (v->stderr_dropped)
+        fprintf (f, " (%" PRIu64 " not shown)", v->stderr_dropped);
+      fprintf (f, "\n");
+    }
+  fprintf (f, "  limits:          ");
+  print_limit (f, "memory", &v->memory, true, "");
+  print_limit (f, "pids", &v->pids, false, "");
+  print_limit (f, "cpu", &v->cpu, false,
+               v->cpu.enforcement && strcmp (v->cpu.enforcement, "rlimit") == 0 ? " s" : " us/period");
+  fprintf (f, "\n");
+  if (v->n_denied == 0)
+    fprintf (f, "  denied syscalls: none\n");
+  else
+    {
+      fprintf (f, "  denied syscalls:\n");
+      for (size_t i = 0; i < v->n_denied; i++)
+        fprintf (f, "    %-20s x%-6" PRIu64 " first at %" PRIu64 " ms by pid %d\n", v->denied[i].name,
+                 v->denied[i].count, v->denied[i].first_ms, (int) v->denied[i].first_pid);
+    }
+  if (v->interrupted)
+    fprintf (f, "  interrupted:     yes (a signal was forwarded)\n");
+  if (v->monitor_error)
+    fprintf (f, "  monitor error:   %s\n", v->monitor_error);
+}
+
+/* ---- the whole watch ---------------------------------------------------------- */
+
+int
+al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
+{
+  memset (w, 0, sizeof *w);
+  al_monitor_init (&w->m);
+  _cleanup_free_ char *path = o->config_path ? al_xstrdup (o->config_path)
+                                             : al_xasprintf ("%s/config.json", o->bundle ? o->bundle : ".");
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  int r = al_read_file_at (AT_FDCWD, path, AL_CONFIG_MAX_SIZE, &text, &len, err);
+  if (r < 0)
+    return r;
+  _cleanup_spec_ struct oci_spec *spec = NULL;
+  r = oci_spec_parse (path, text, len, &spec, err);
+  if (r < 0)
+    return r;
+  const char *name = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
+  if (name == NULL)
+    return 0;
+  _cleanup_profile_ struct al_profile *p = NULL;
+  r = al_profile_load (name, &p, err);
+  if (r < 0)
+    return al_err_prefix (err, "%s: annotations.\"%s\"", path, AL_PROFILE_ANNOTATION);
+  uint64_t requested = 0;
+  const char *t = oci_spec_annotation (spec, AL_ANNOTATION_TIMEOUT);
+  if (t && al_parse_duration_ms (t, &requested) < 0)
+    return al_err (err, EINVAL, "%s: annotations.\"%s\": not a duration: \"%s\" (e.g. 10s, 500ms, 2m)", path,
+                   AL_ANNOTATION_TIMEOUT, t);
+  struct al_profile_host host;
+  memset (&host, 0, sizeof host);
+  r = al_profile_host_probe (&host, err);
+  if (r < 0)
+    return r;
+  host.monitor = true;
+  r = al_profile_apply (p, spec, &host, &w->report, err);
+  if (r < 0)
+    return al_err_prefix (err, "%s", path);
+  w->m.timeout_ms = al_profile_clamp_timeout (p, requested);
+  w->m.deny_errno = al_profile_denied_errno (p);
+  w->m.capture_output = !(spec->process && spec->process->terminal);
+  r = al_monitor_prepare (&w->m, o, err);
+  if (r < 0)
+    {
+      al_monitor_clear (&w->m);
+      return r;
+    }
+  w->profile = al_xstrdup (al_profile_name (p));
+  w->active = true;
+  return 0;
+}
+
+void
+al_watch_created (struct al_watch *w)
+{
+  al_monitor_created (&w->m);
+}
+
+void
+al_watch_start_clock (struct al_watch *w)
+{
+  al_monitor_start_clock (&w->m);
+}
+
+int
+al_watch_run (struct al_watch *w, const struct al_created *c, const char *root, const char *id, al_error_t *err)
+{
+  if (w->report.seccomp_notify && c->seccomp_listener < 0)
+    note_monitor_error (&w->m, "no seccomp listener came back from create: denied syscalls are not recorded");
+  int r = al_monitor_watch (&w->m, c, root, id, err);
+  if (r < 0)
+    return r;
+  _cleanup_error_ al_error_t verr = NULL;
+  if (al_verdict_finish (root, id, &w->m, w->profile, &w->report, &w->v, &verr) < 0 && w->v.monitor_error == NULL)
+    w->v.monitor_error = al_xstrdup (verr->msg);
+  return al_monitor_exit_code (&w->m);
+}
+
+void
+al_watch_clear (struct al_watch *w)
+{
+  al_monitor_clear (&w->m);
+  al_verdict_clear (&w->v);
+  free (w->profile);
+  w->profile = NULL;
+  w->active = false;
+}

@@ -1,0 +1,47 @@
+/* stdio.h: a process's stdio as containerd hands it over: FIFO paths
+ * (empty: /dev/null) that the client created and opened its ends of.
+ *
+ * Without a terminal the FIFOs themselves become the process's stdin,
+ * stdout and stderr: no copying at all. With a terminal the pty master is
+ * copied both ways by two small pumps in the loop (4 KiB buffer each).
+ * Either way the shim keeps a reader open on stdout/stderr (a client that
+ * goes away never gives the process EPIPE), and a writer on stdin from
+ * Create to Start (the process never sees EOF before the client opened its
+ * end; after Start the client closing its end is EOF, as with runc). */
+#ifndef SHIM_STDIO_H
+#define SHIM_STDIO_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "loop.h"
+
+struct sh_pump;
+
+struct sh_stdio
+{
+  bool terminal;
+  int child[3];       /* given to the process (without terminal), -1 when unused */
+  int stdin_keep;     /* our writer on the stdin FIFO */
+  int out_keep[2];    /* our readers on the stdout/stderr FIFOs */
+  int tty_in, tty_out; /* terminal: the stdin FIFO (read) and stdout FIFO (write) */
+  struct sh_pump *to_pty, *from_pty;
+};
+
+/* Open the FIFOs (paths may be NULL or empty). */
+int sh_stdio_open (struct sh_stdio *s, const char *in, const char *out, const char *errp, bool terminal,
+                   al_error_t *err);
+/* The process has its copies: close ours of child[]. */
+void sh_stdio_release_child (struct sh_stdio *s);
+/* The process runs: drop our stdin writer (it only bridged the time until
+ * the client's writer was open), so the client closing its end is EOF. */
+void sh_stdio_started (struct sh_stdio *s);
+/* Terminal: copy between master (owned afterwards) and the FIFOs. */
+int sh_stdio_attach_pty (struct sh_stdio *s, struct sl_loop *l, int master, al_error_t *err);
+/* The pty master (-1 when none), for TIOCSWINSZ. */
+int sh_stdio_pty (const struct sh_stdio *s);
+/* CloseIO: give up our stdin writer and stop the pty input pump. */
+void sh_stdio_close_stdin (struct sh_stdio *s, struct sl_loop *l);
+void sh_stdio_close (struct sh_stdio *s, struct sl_loop *l);
+
+#endif

@@ -1,0 +1,155 @@
+/* worker.c: see worker.h. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "worker.h"
+
+struct report
+{
+  int r;
+  int errnum;
+  pid_t pid;
+  char msg[2048];
+};
+
+enum job
+{
+  JOB_CREATE,
+  JOB_EXEC
+};
+
+static void
+child (int sock, enum job job, const void *opts)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  struct report rep = { 0 };
+  al_error_t err = NULL;
+  int pty = -1;
+  if (job == JOB_CREATE)
+    {
+      struct al_created c;
+      rep.r = al_container_create (opts, &c, &err);
+      rep.pid = c.pid;
+      pty = c.pty_master;
+    }
+  else
+    {
+      struct al_exec_result x;
+      rep.r = al_container_exec (opts, &x, &err);
+      rep.pid = x.pid;
+      pty = x.pty_master;
+    }
+  if (rep.r < 0)
+    {
+      rep.errnum = err ? err->errnum : -rep.r;
+      snprintf (rep.msg, sizeof rep.msg, "%s", err && err->msg ? err->msg : strerror (-rep.r));
+      pty = -1;
+    }
+  struct iovec iov = { .iov_base = &rep, .iov_len = sizeof rep };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (pty >= 0)
+    {
+      memset (&u, 0, sizeof u);
+      mh.msg_control = u.buf;
+      mh.msg_controllen = sizeof u.buf;
+      struct cmsghdr *cm = CMSG_FIRSTHDR (&mh);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (cm), &pty, sizeof (int));
+    }
+  while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+    ;
+  _exit (0);
+}
+
+static int
+run (enum job job, const void *opts, const char *what, struct sh_spawned *out, al_error_t *err)
+{
+  out->pid = -1;
+  out->pidfd = -1;
+  out->pty_master = -1;
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return al_err (err, errno, "%s: socketpair", what);
+  _cleanup_close_ int sock = sv[0];
+  pid_t w = fork ();
+  if (w < 0)
+    {
+      int e = errno;
+      close (sv[1]);
+      return al_err (err, e, "%s: fork the worker", what);
+    }
+  if (w == 0)
+    {
+      close (sv[0]);
+      child (sv[1], job, opts);
+    }
+  close (sv[1]);
+
+  struct report rep;
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct iovec iov = { .iov_base = &rep, .iov_len = sizeof rep };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  ssize_t n;
+  while ((n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    ;
+  int status;
+  while (waitpid (w, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t) sizeof rep)
+    return al_err (err, 0, "%s: the worker died (status 0x%x)", what, status);
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR (&mh); cm; cm = CMSG_NXTHDR (&mh, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+      memcpy (&out->pty_master, CMSG_DATA (cm), sizeof (int));
+  rep.msg[sizeof rep.msg - 1] = 0;
+  if (rep.r < 0)
+    {
+      int r = al_err (err, 0, "%s", rep.msg);
+      if (*err)
+        (*err)->errnum = rep.errnum;
+      return r;
+    }
+  /* The worker is gone: the process is our child now. */
+  out->pid = rep.pid;
+  out->pidfd = (int) syscall (SYS_pidfd_open, rep.pid, 0);
+  if (out->pidfd < 0)
+    {
+      int e = errno;
+      kill (rep.pid, SIGKILL);
+      al_closep (&out->pty_master);
+      return al_err (err, e, "%s: pidfd_open %d", what, rep.pid);
+    }
+  return 0;
+}
+
+int
+sh_worker_create (const struct al_create_opts *o, struct sh_spawned *out, al_error_t *err)
+{
+  return run (JOB_CREATE, o, "create", out, err);
+}
+
+int
+sh_worker_exec (const struct al_exec_opts *o, struct sh_spawned *out, al_error_t *err)
+{
+  return run (JOB_EXEC, o, "exec", out, err);
+}

@@ -1,0 +1,397 @@
+/* test_verdict.c: durations, the verdict's JSON (out and back), collect
+ * without a cgroup (rusage fallbacks), the human print, and the monitor loop
+ * on a plain child process: output counting with a limit, the deadline, and
+ * a seccomp notification answered with EPERM and recorded by name. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <seccomp.h> /* libseccomp's (-iquote runtime/lib) */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "monitor.h"
+#include "util.h"
+#include "verdict.h"
+
+static void
+test_duration (void **state)
+{
+  (void) state;
+  uint64_t ms = 0;
+  assert_int_equal (al_parse_duration_ms ("10s", &ms), 0);
+  assert_int_equal (ms, 10000);
+  assert_int_equal (al_parse_duration_ms ("500ms", &ms), 0);
+  assert_int_equal (ms, 500);
+  assert_int_equal (al_parse_duration_ms ("2m", &ms), 0);
+  assert_int_equal (ms, 120000);
+  assert_int_equal (al_parse_duration_ms ("1h", &ms), 0);
+  assert_int_equal (ms, 3600000);
+  assert_int_equal (al_parse_duration_ms ("1.5s", &ms), 0);
+  assert_int_equal (ms, 1500);
+  assert_int_equal (al_parse_duration_ms ("3", &ms), 0);
+  assert_int_equal (ms, 3000);
+  assert_int_equal (al_parse_duration_ms ("", &ms), -EINVAL);
+  assert_int_equal (al_parse_duration_ms ("0s", &ms), -EINVAL);
+  assert_int_equal (al_parse_duration_ms ("-1s", &ms), -EINVAL);
+  assert_int_equal (al_parse_duration_ms ("10x", &ms), -EINVAL);
+  assert_int_equal (al_parse_duration_ms ("soon", &ms), -EINVAL);
+  assert_int_equal (al_parse_duration_ms ("nan", &ms), -EINVAL);
+  assert_int_equal (al_parse_duration_ms ("0.1ms", &ms), -EINVAL);
+}
+
+static void
+test_record_denied (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  al_monitor_init (&m);
+  al_monitor_record_denied (&m, "mount", 10, 5);
+  al_monitor_record_denied (&m, "bpf", 11, 7);
+  al_monitor_record_denied (&m, "mount", 12, 9);
+  assert_int_equal (m.n_denied, 2);
+  assert_string_equal (m.denied[0].name, "mount");
+  assert_int_equal (m.denied[0].count, 2);
+  assert_int_equal (m.denied[0].first_ms, 5);
+  assert_int_equal (m.denied[0].first_pid, 10);
+  assert_int_equal (m.denied[1].count, 1);
+  al_monitor_clear (&m);
+  assert_null (m.denied);
+}
+
+/* A finished monitor as al_monitor_run leaves it. */
+static void
+fake_monitor (struct al_monitor *m, int status)
+{
+  al_monitor_init (m);
+  m->reaped = true;
+  m->status = status;
+  m->wall_ms = 1234;
+  m->timeout_ms = 10000;
+  m->rusage.ru_maxrss = 2048; /* KiB */
+  m->rusage.ru_utime.tv_sec = 1;
+  m->rusage.ru_stime.tv_usec = 500;
+  m->out.bytes = 100;
+  m->err.bytes = 7;
+  m->err.dropped = 3;
+  al_monitor_record_denied (m, "ptrace", 42, 17);
+  al_monitor_record_denied (m, "ptrace", 43, 18);
+  al_monitor_record_denied (m, "socket", 42, 20);
+}
+
+static void
+test_collect_rusage (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  fake_monitor (&m, 0); /* exited 0 */
+  struct al_profile_report rep = { 0 };
+  rep.memory = AL_ENFORCE_RLIMIT;
+  rep.memory_limit = 1 << 28;
+  rep.pids = AL_ENFORCE_CGROUP;
+  rep.pids_limit = 128;
+  struct al_verdict v;
+  al_verdict_collect (&v, "c1", &m, NULL, "untrusted", &rep);
+  assert_true (v.ok);
+  assert_true (v.exited);
+  assert_int_equal (v.exit_code, 0);
+  assert_int_equal (v.oom_killed, -1);
+  assert_true (v.has_memory_peak);
+  assert_int_equal (v.memory_peak_bytes, 2048 * 1024);
+  assert_string_equal (v.memory_peak_source, "rusage");
+  assert_int_equal (v.cpu_time_us, 1000500);
+  assert_string_equal (v.cpu_time_source, "rusage");
+  assert_false (v.has_pids_peak);
+  assert_string_equal (v.memory.enforcement, "rlimit");
+  assert_string_equal (v.pids.enforcement, "cgroup");
+  assert_string_equal (v.cpu.enforcement, "none");
+  assert_int_equal (v.n_denied, 2);
+  al_verdict_clear (&v);
+
+  /* a timeout: SIGKILL, not ok */
+  m.timed_out = true;
+  m.status = SIGKILL; /* as wait() reports a signal death */
+  al_verdict_collect (&v, "c1", &m, NULL, NULL, NULL);
+  assert_false (v.ok);
+  assert_false (v.exited);
+  assert_int_equal (v.signal, SIGKILL);
+  assert_null (v.profile);
+  assert_string_equal (v.memory.enforcement, "none");
+  al_verdict_clear (&v);
+
+  /* exited 1: not ok */
+  m.timed_out = false;
+  m.status = 1 << 8;
+  al_verdict_collect (&v, "c1", &m, NULL, NULL, NULL);
+  assert_false (v.ok);
+  assert_int_equal (v.exit_code, 1);
+  al_verdict_clear (&v);
+  al_monitor_clear (&m);
+}
+
+static void
+test_json_round_trip (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  fake_monitor (&m, SIGKILL);
+  m.timed_out = true;
+  m.pids_sampled_peak = 9;
+  struct al_verdict v;
+  al_verdict_collect (&v, "round", &m, NULL, "untrusted", NULL);
+  v.oom_killed = 0;
+  _cleanup_free_ char *json = al_verdict_json (&v, true);
+  assert_non_null (strstr (json, "\"signal\": \"SIGKILL\""));
+  assert_non_null (strstr (json, "\"exit_code\": null"));
+  assert_non_null (strstr (json, "\"timed_out\": true"));
+  assert_non_null (strstr (json, "\"oom_killed\": false"));
+  assert_non_null (strstr (json, "\"pids_peak_source\": \"sampled\""));
+  assert_non_null (strstr (json, "\"denied_syscalls_total\": 3"));
+
+  struct al_verdict back;
+  al_error_t err = NULL;
+  assert_int_equal (al_verdict_parse ("verdict.json", json, strlen (json), &back, &err), 0);
+  assert_string_equal (back.id, "round");
+  assert_string_equal (back.profile, "untrusted");
+  assert_false (back.ok);
+  assert_false (back.exited);
+  assert_int_equal (back.signal, SIGKILL);
+  assert_true (back.timed_out);
+  assert_int_equal (back.timeout_ms, 10000);
+  assert_int_equal (back.oom_killed, 0);
+  assert_int_equal (back.wall_time_ms, 1234);
+  assert_int_equal (back.memory_peak_bytes, 2048 * 1024);
+  assert_int_equal (back.pids_peak, 9);
+  assert_int_equal (back.n_denied, 2);
+  assert_string_equal (back.denied[0].name, "ptrace");
+  assert_int_equal (back.denied[0].count, 2);
+  assert_int_equal (back.denied[0].first_ms, 17);
+  assert_int_equal (back.denied[0].first_pid, 42);
+  assert_string_equal (back.denied[1].name, "socket");
+  assert_true (back.has_output);
+  assert_int_equal (back.stdout_bytes, 100);
+  assert_int_equal (back.stderr_dropped, 3);
+
+  /* the same JSON again */
+  _cleanup_free_ char *again = al_verdict_json (&back, true);
+  assert_string_equal (json, again);
+
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&text, &len);
+  al_verdict_print (f, &back);
+  fclose (f);
+  assert_non_null (strstr (text, "FAILED"));
+  assert_non_null (strstr (text, "killed by SIGKILL"));
+  assert_non_null (strstr (text, "ptrace"));
+  assert_non_null (strstr (text, "x2"));
+  free (text);
+
+  al_verdict_clear (&back);
+  al_verdict_clear (&v);
+  al_monitor_clear (&m);
+
+  assert_int_equal (al_verdict_parse ("bad.json", "[1]", 3, &back, &err), -EINVAL);
+  assert_non_null (strstr (err->msg, "bad.json"));
+  al_error_free (&err);
+}
+
+/* The monitor on a plain child: it writes `n` bytes to stdout and "e" to
+ * stderr, then sleeps `sleep_s`. */
+static pid_t
+spawn_writer (struct al_monitor *m, size_t n, unsigned sleep_s, int *pidfd)
+{
+  struct al_create_opts o;
+  al_create_opts_init (&o);
+  al_error_t err = NULL;
+  assert_int_equal (al_monitor_prepare (m, &o, &err), 0);
+  assert_true (o.keep_seccomp_listener);
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      dup2 (o.stdio[1], 1);
+      dup2 (o.stdio[2], 2);
+      char buf[4096];
+      memset (buf, 'x', sizeof buf);
+      while (n > 0)
+        {
+          size_t k = n < sizeof buf ? n : sizeof buf;
+          if (write (1, buf, k) < 0)
+            _exit (9);
+          n -= k;
+        }
+      if (write (2, "e", 1) < 0)
+        _exit (9);
+      if (sleep_s)
+        sleep (sleep_s);
+      _exit (5);
+    }
+  al_monitor_created (m);
+  *pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  assert_true (*pidfd >= 0);
+  return pid;
+}
+
+static void
+test_monitor_output (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  al_monitor_init (&m);
+  m.out_to = -1;
+  m.err_to = -1;
+  m.output_limit = 1000;
+  int pidfd;
+  pid_t pid = spawn_writer (&m, 3u << 20, 0, &pidfd);
+  struct al_created c = { .pid = pid, .pidfd = pidfd, .pty_master = -1, .seccomp_listener = -1 };
+  al_error_t err = NULL;
+  assert_int_equal (al_monitor_run (&m, &c, NULL, &err), 0);
+  assert_true (m.reaped);
+  assert_int_equal (al_monitor_exit_code (&m), 5);
+  assert_int_equal (m.out.bytes, 3u << 20);
+  assert_int_equal (m.out.dropped, 3u << 20); /* out_to -1: nothing passed */
+  assert_int_equal (m.err.bytes, 1);
+  assert_false (m.timed_out);
+  close (pidfd);
+  al_monitor_clear (&m);
+}
+
+static void
+test_monitor_passthrough_limit (void **state)
+{
+  (void) state;
+  int sink[2];
+  assert_int_equal (pipe (sink), 0);
+  struct al_monitor m;
+  al_monitor_init (&m);
+  m.out_to = sink[1];
+  m.err_to = -1;
+  m.output_limit = 1000;
+  int pidfd;
+  pid_t pid = spawn_writer (&m, 5000, 0, &pidfd);
+  struct al_created c = { .pid = pid, .pidfd = pidfd, .pty_master = -1, .seccomp_listener = -1 };
+  al_error_t err = NULL;
+  assert_int_equal (al_monitor_run (&m, &c, NULL, &err), 0);
+  close (sink[1]);
+  char buf[8192];
+  ssize_t got = read (sink[0], buf, sizeof buf);
+  close (sink[0]);
+  assert_int_equal (got, 1000);
+  assert_int_equal (m.out.bytes, 5000);
+  assert_int_equal (m.out.dropped, 4000);
+  close (pidfd);
+  al_monitor_clear (&m);
+}
+
+static void
+test_monitor_deadline (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  al_monitor_init (&m);
+  m.out_to = -1;
+  m.err_to = -1;
+  m.timeout_ms = 200;
+  int pidfd;
+  pid_t pid = spawn_writer (&m, 10, 30, &pidfd);
+  struct al_created c = { .pid = pid, .pidfd = pidfd, .pty_master = -1, .seccomp_listener = -1 };
+  al_error_t err = NULL;
+  assert_int_equal (al_monitor_run (&m, &c, NULL, &err), 0);
+  assert_true (m.timed_out);
+  assert_true (WIFSIGNALED (m.status));
+  assert_int_equal (WTERMSIG (m.status), SIGKILL);
+  assert_int_equal (al_monitor_exit_code (&m), 137);
+  assert_true (m.wall_ms >= 190 && m.wall_ms < 5000);
+  close (pidfd);
+  al_monitor_clear (&m);
+}
+
+/* A child installs a filter that notifies mkdir/mkdirat; the test takes the
+ * listener with pidfd_getfd and lets the monitor answer. */
+static void
+test_monitor_seccomp (void **state)
+{
+  (void) state;
+  int sync[2], go[2];
+  assert_int_equal (pipe (sync), 0);
+  assert_int_equal (pipe (go), 0);
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
+      if (ctx == NULL || seccomp_rule_add (ctx, SCMP_ACT_NOTIFY, SCMP_SYS (mkdir), 0) < 0
+          || seccomp_rule_add (ctx, SCMP_ACT_NOTIFY, SCMP_SYS (mkdirat), 0) < 0 || seccomp_load (ctx) < 0)
+        _exit (20);
+      int fd = seccomp_notify_fd (ctx);
+      if (write (sync[1], &fd, sizeof fd) != sizeof fd)
+        _exit (21);
+      char b;
+      if (read (go[0], &b, 1) != 1)
+        _exit (22);
+      /* Would be ENOENT if it ran; the monitor answers EACCES. */
+      int r1 = mkdir ("/nonexistent-airlock-test/a", 0700);
+      int e1 = errno;
+      int r2 = mkdir ("/nonexistent-airlock-test/b", 0700);
+      _exit (r1 < 0 && e1 == EACCES && r2 < 0 && errno == EACCES ? 0 : 23);
+    }
+  int fd = -1;
+  assert_int_equal (read (sync[0], &fd, sizeof fd), (ssize_t) sizeof fd);
+  int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  assert_true (pidfd >= 0);
+  int listener = (int) syscall (SYS_pidfd_getfd, pidfd, fd, 0);
+  if (listener < 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      skip ();
+    }
+  struct al_monitor m;
+  al_monitor_init (&m);
+  m.capture_output = false;
+  m.deny_errno = EACCES;
+  struct al_created c = { .pid = pid, .pidfd = pidfd, .pty_master = -1, .seccomp_listener = listener };
+  assert_int_equal (write (go[1], "g", 1), 1);
+  al_error_t err = NULL;
+  assert_int_equal (al_monitor_run (&m, &c, NULL, &err), 0);
+  assert_int_equal (al_monitor_exit_code (&m), 0);
+  assert_int_equal (m.n_denied, 1);
+  assert_true (strcmp (m.denied[0].name, "mkdir") == 0 || strcmp (m.denied[0].name, "mkdirat") == 0);
+  assert_int_equal (m.denied[0].count, 2);
+  assert_int_equal (m.denied[0].first_pid, pid);
+  assert_null (m.error);
+  close (listener);
+  close (pidfd);
+  close (sync[0]);
+  close (sync[1]);
+  close (go[0]);
+  close (go[1]);
+  al_monitor_clear (&m);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_duration),
+    cmocka_unit_test (test_record_denied),
+    cmocka_unit_test (test_collect_rusage),
+    cmocka_unit_test (test_json_round_trip),
+    cmocka_unit_test (test_monitor_output),
+    cmocka_unit_test (test_monitor_passthrough_limit),
+    cmocka_unit_test (test_monitor_deadline),
+    cmocka_unit_test (test_monitor_seccomp),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
