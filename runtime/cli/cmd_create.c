@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "container.h"
 #include "util.h"
+#include "verdict.h"
 
 enum
 {
@@ -151,22 +152,47 @@ run_run (struct al_cli *cli, int argc, char **argv)
     return 1;
   o.foreground = !detach;
   _cleanup_error_ al_error_t err = NULL;
-  struct al_created c;
-  if (al_container_create (&o, &c, &err) < 0)
+  /* A container selected by a profile (airlock.profile) is watched: denied
+     syscalls answered and recorded, its timeout, its verdict. */
+  struct al_watch w = { 0 };
+  if (!detach && al_watch_prepare (&w, &o, &err) < 0)
     return al_cli_fail (cli, &err);
+  struct al_created c;
+  int cr = al_container_create (&o, &c, &err);
+  al_watch_created (&w);
+  if (cr < 0)
+    {
+      al_watch_clear (&w);
+      return al_cli_fail (cli, &err);
+    }
+  al_watch_start_clock (&w);
   if (al_container_start (cli->root, o.id, &cli->log, &err) < 0)
     {
       int ret = al_cli_fail (cli, &err);
       al_container_delete (cli->root, o.id, true, &cli->log, NULL);
       if (c.pid > 0 && !detach)
         waitpid (c.pid, NULL, 0);
+      al_closep (&c.seccomp_listener);
+      al_watch_clear (&w);
       return ret;
     }
   if (detach)
     return 0;
-  int status = al_cli_wait_foreground (c.pid, c.pidfd, c.pty_master);
+  int status;
+  if (w.active)
+    {
+      status = al_watch_run (&w, &c, cli->root, o.id, &err);
+      if (status < 0)
+        status = al_cli_fail (cli, &err);
+      else if (w.v.monitor_error)
+        al_log (&cli->log, "warning", "container \"%s\": verdict: %s", o.id, w.v.monitor_error);
+    }
+  else
+    status = al_cli_wait_foreground (c.pid, c.pidfd, c.pty_master);
   al_closep (&c.pidfd);
   al_closep (&c.pty_master);
+  al_closep (&c.seccomp_listener);
+  al_watch_clear (&w);
   if (!keep && al_container_delete (cli->root, o.id, true, &cli->log, &err) < 0)
     al_cli_fail (cli, &err);
   return status;

@@ -64,7 +64,7 @@ static const struct option sandbox_opts[] = {
 struct bind
 {
   char *src; /* absolute, resolved */
-  const char *dst;
+  char *dst;
   bool rw;
 };
 
@@ -475,7 +475,7 @@ parse_bind (struct sandbox *sb, const char *arg, al_error_t *err)
   sb->binds = realloc (sb->binds, (sb->n_binds + 1) * sizeof *sb->binds);
   if (sb->binds == NULL)
     abort ();
-  sb->binds[sb->n_binds++] = (struct bind){ .src = real, .dst = arg + (dst - copy), .rw = rw };
+  sb->binds[sb->n_binds++] = (struct bind){ .src = real, .dst = al_xstrdup (dst), .rw = rw };
   return 0;
 }
 
@@ -556,7 +556,10 @@ run_sandbox (struct al_cli *cli, int argc, char **argv)
           if (parse_bind (&sb, optarg, &err) < 0)
             {
               for (size_t i = 0; i < sb.n_binds; i++)
-                free (sb.binds[i].src);
+                {
+                  free (sb.binds[i].src);
+                  free (sb.binds[i].dst);
+                }
               free (sb.binds);
               al_cli_fail (cli, &err);
               return SANDBOX_EXIT_SETUP;
@@ -688,7 +691,10 @@ fail:
   remove_bundle (bundle);
   al_watch_clear (&w);
   for (size_t i = 0; i < sb.n_binds; i++)
-    free (sb.binds[i].src);
+    {
+      free (sb.binds[i].src);
+      free (sb.binds[i].dst);
+    }
   free (sb.binds);
   al_cli_fail (cli, &err);
   return SANDBOX_EXIT_SETUP;
@@ -728,7 +734,10 @@ watched:
     ret = 1;
   al_watch_clear (&w);
   for (size_t i = 0; i < sb.n_binds; i++)
-    free (sb.binds[i].src);
+    {
+      free (sb.binds[i].src);
+      free (sb.binds[i].dst);
+    }
   free (sb.binds);
   return ret;
 }
