@@ -9,7 +9,7 @@ pkgs=(
   # tests
   libcmocka-dev bats jq python3 busybox-static iproute2 util-linux procps
   # peers and benchmarks
-  crun runc hyperfine
+  crun runc hyperfine containerd python3-grpcio python3-grpc-tools python3-protobuf
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""cri_client.py: a small CRI (runtime.v1) client for the shim tests.
+
+Uses our own proto subset (proto/cri.proto), compiled at run time with
+`python3 -m grpc_tools.protoc` into a temp dir (or into $CRI_GEN_DIR, reused
+across calls when set). Debian: python3-grpcio python3-grpc-tools
+python3-protobuf.
+
+  cri_client.py --endpoint unix:///run/containerd/containerd.sock COMMAND ...
+
+Commands (ids are printed alone on stdout; structured replies as JSON):
+  version | status | images
+  run-pod --name N [--uid U] [--namespace NS] [--handler H]
+          [--annotation K=V]... [--label K=V]... [--pod-network]
+          [--log-dir DIR] [--save FILE]           -> pod id
+  create --pod ID --pod-config FILE --name N --image IMG
+         [--annotation K=V]... [--log-path P] [--env K=V]... [--tty]
+         [--stdin] -- CMD [ARG...]                -> container id
+  start ID | stop [--timeout S] ID | rm ID
+  exec-sync [--timeout S] ID -- CMD [ARG...]     (its stdout/stderr; exits
+                                                  with the command's code)
+  stats ID | inspect ID | inspect-pod ID          -> JSON
+  ps [--pod ID] [-q] | pods [-q]
+  stop-pod ID | rm-pod ID
+The default pod uses the host network (no CNI needed); --pod-network asks
+for a pod network namespace.
+"""
+
+import argparse
+import atexit
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO_DIR = os.path.join(HERE, "proto")
+
+
+def compile_proto():
+    """Compile proto/cri.proto; returns the directory holding cri_pb2*.py."""
+    gen = os.environ.get("CRI_GEN_DIR")
+    if gen and os.path.exists(os.path.join(gen, "cri_pb2_grpc.py")):
+        return gen
+    out = tempfile.mkdtemp(prefix="cri-gen.")
+    subprocess.run(
+        [sys.executable, "-m", "grpc_tools.protoc", "-I", PROTO_DIR,
+         "--python_out=" + out, "--grpc_python_out=" + out,
+         os.path.join(PROTO_DIR, "cri.proto")],
+        check=True)
+    if gen:
+        # Publish atomically; a concurrent caller may have won the race.
+        os.makedirs(os.path.dirname(os.path.abspath(gen)), exist_ok=True)
+        try:
+            os.rename(out, gen)
+            return gen
+        except OSError:
+            pass
+    atexit.register(shutil.rmtree, out, True)
+    return out
+
+
+sys.path.insert(0, compile_proto())
+import grpc  # noqa: E402
+import cri_pb2 as pb  # noqa: E402
+import cri_pb2_grpc as pbg  # noqa: E402
+from google.protobuf import json_format  # noqa: E402
+
+
+def to_json(msg):
+    return json_format.MessageToJson(msg, preserving_proto_field_name=True,
+                                      including_default_value_fields=False)
+
+
+def kv_list(items):
+    out = {}
+    for item in items or []:
+        k, sep, v = item.partition("=")
+        if not sep:
+            raise SystemExit("expected KEY=VALUE, got %r" % item)
+        out[k] = v
+    return out
+
+
+def pod_config(a):
+    cfg = pb.PodSandboxConfig()
+    cfg.metadata.name = a.name
+    cfg.metadata.uid = a.uid or ("uid-" + a.name)
+    cfg.metadata.namespace = a.namespace
+    cfg.metadata.attempt = 0
+    cfg.log_directory = a.log_dir or ""
+    cfg.annotations.update(kv_list(a.annotation))
+    cfg.labels.update(kv_list(a.label))
+    ns = cfg.linux.security_context.namespace_options
+    ns.network = pb.POD if a.pod_network else pb.NODE
+    ns.pid = pb.CONTAINER
+    ns.ipc = pb.POD
+    if a.pod_network:
+        cfg.hostname = a.name
+    return cfg
+
+
+def cmd_run_pod(stub, a):
+    cfg = pod_config(a)
+    if a.save:
+        with open(a.save, "w") as f:
+            f.write(to_json(cfg))
+    r = stub.RunPodSandbox(pb.RunPodSandboxRequest(config=cfg, runtime_handler=a.handler or ""),
+                           timeout=a.timeout)
+    print(r.pod_sandbox_id)
+
+
+def cmd_create(stub, a):
+    pcfg = pb.PodSandboxConfig()
+    with open(a.pod_config) as f:
+        json_format.Parse(f.read(), pcfg)
+    cfg = pb.ContainerConfig()
+    cfg.metadata.name = a.name
+    cfg.image.image = a.image
+    cmd = list(a.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    cfg.command.extend(cmd)
+    for k, v in kv_list(a.env).items():
+        cfg.envs.add(key=k, value=v)
+    cfg.annotations.update(kv_list(a.annotation))
+    cfg.log_path = a.log_path or ""
+    cfg.tty = a.tty
+    cfg.stdin = a.stdin
+    ns = cfg.linux.security_context.namespace_options
+    ns.CopyFrom(pcfg.linux.security_context.namespace_options)
+    r = stub.CreateContainer(pb.CreateContainerRequest(
+        pod_sandbox_id=a.pod, config=cfg, sandbox_config=pcfg), timeout=a.timeout)
+    print(r.container_id)
+
+
+def cmd_exec_sync(stub, a):
+    cmd = list(a.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    r = stub.ExecSync(pb.ExecSyncRequest(container_id=a.id, cmd=cmd, timeout=a.exec_timeout),
+                      timeout=a.timeout)
+    sys.stdout.buffer.write(r.stdout)
+    sys.stdout.flush()
+    sys.stderr.buffer.write(r.stderr)
+    sys.stderr.flush()
+    return r.exit_code
+
+
+def cmd_ps(stub, a):
+    f = pb.ContainerFilter()
+    if a.pod:
+        f.pod_sandbox_id = a.pod
+    r = stub.ListContainers(pb.ListContainersRequest(filter=f), timeout=a.timeout)
+    for c in r.containers:
+        if a.quiet:
+            print(c.id)
+        else:
+            print("%s %s %s %s" % (c.id, pb.ContainerState.Name(c.state), c.metadata.name,
+                                   c.pod_sandbox_id))
+
+
+def cmd_pods(stub, a):
+    r = stub.ListPodSandbox(pb.ListPodSandboxRequest(), timeout=a.timeout)
+    for p in r.items:
+        if a.quiet:
+            print(p.id)
+        else:
+            print("%s %s %s %s" % (p.id, pb.PodSandboxState.Name(p.state), p.metadata.name,
+                                   p.runtime_handler))
+
+
+def main():
+    p = argparse.ArgumentParser(description="minimal CRI client for tests")
+    p.add_argument("--endpoint", default="unix:///run/containerd/containerd.sock")
+    p.add_argument("--timeout", type=float, default=60.0, help="per-call deadline (s)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("version")
+    sub.add_parser("status")
+    sub.add_parser("images")
+
+    s = sub.add_parser("run-pod")
+    s.add_argument("--name", required=True)
+    s.add_argument("--uid")
+    s.add_argument("--namespace", default="default")
+    s.add_argument("--handler")
+    s.add_argument("--annotation", action="append")
+    s.add_argument("--label", action="append")
+    s.add_argument("--pod-network", action="store_true")
+    s.add_argument("--log-dir")
+    s.add_argument("--save")
+
+    s = sub.add_parser("create")
+    s.add_argument("--pod", required=True)
+    s.add_argument("--pod-config", required=True)
+    s.add_argument("--name", required=True)
+    s.add_argument("--image", required=True)
+    s.add_argument("--annotation", action="append")
+    s.add_argument("--env", action="append")
+    s.add_argument("--log-path")
+    s.add_argument("--tty", action="store_true")
+    s.add_argument("--stdin", action="store_true")
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+
+    for name in ("start", "rm", "stats", "inspect", "inspect-pod", "stop-pod", "rm-pod"):
+        sub.add_parser(name).add_argument("id")
+    s = sub.add_parser("stop")
+    s.add_argument("--timeout", dest="stop_timeout", type=int, default=10)
+    s.add_argument("id")
+
+    s = sub.add_parser("exec-sync")
+    s.add_argument("--timeout", dest="exec_timeout", type=int, default=30)
+    s.add_argument("id")
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+
+    s = sub.add_parser("ps")
+    s.add_argument("--pod")
+    s.add_argument("-q", dest="quiet", action="store_true")
+    s = sub.add_parser("pods")
+    s.add_argument("-q", dest="quiet", action="store_true")
+    sub.add_parser("pods-q")
+
+    a = p.parse_args()
+    ch = grpc.insecure_channel(a.endpoint)
+    rt = pbg.RuntimeServiceStub(ch)
+    t = a.timeout
+    c = a.command
+    try:
+        if c == "version":
+            print(to_json(rt.Version(pb.VersionRequest(version="v1"), timeout=t)))
+        elif c == "status":
+            print(to_json(rt.Status(pb.StatusRequest(verbose=False), timeout=t)))
+        elif c == "images":
+            img = pbg.ImageServiceStub(ch)
+            for i in img.ListImages(pb.ListImagesRequest(), timeout=t).images:
+                print("%s %s" % (i.id, ",".join(i.repo_tags)))
+        elif c == "run-pod":
+            cmd_run_pod(rt, a)
+        elif c == "create":
+            cmd_create(rt, a)
+        elif c == "start":
+            rt.StartContainer(pb.StartContainerRequest(container_id=a.id), timeout=t)
+        elif c == "stop":
+            rt.StopContainer(pb.StopContainerRequest(container_id=a.id, timeout=a.stop_timeout),
+                             timeout=t)
+        elif c == "rm":
+            rt.RemoveContainer(pb.RemoveContainerRequest(container_id=a.id), timeout=t)
+        elif c == "exec-sync":
+            return cmd_exec_sync(rt, a)
+        elif c == "stats":
+            print(to_json(rt.ContainerStats(pb.ContainerStatsRequest(container_id=a.id),
+                                            timeout=t)))
+        elif c == "inspect":
+            print(to_json(rt.ContainerStatus(pb.ContainerStatusRequest(container_id=a.id),
+                                             timeout=t)))
+        elif c == "inspect-pod":
+            print(to_json(rt.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=a.id),
+                                              timeout=t)))
+        elif c == "ps":
+            cmd_ps(rt, a)
+        elif c == "pods":
+            cmd_pods(rt, a)
+        elif c == "pods-q":
+            a.quiet = True
+            cmd_pods(rt, a)
+        elif c == "stop-pod":
+            rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=a.id), timeout=t)
+        elif c == "rm-pod":
+            rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=a.id), timeout=t)
+    except grpc.RpcError as e:
+        print("cri %s: %s: %s" % (c, e.code().name, e.details()), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
