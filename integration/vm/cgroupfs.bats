@@ -232,3 +232,24 @@ teardown() {
 	assert_airlock_output_contains cpuset.cpus
 	[ ! -d "$CGDIR" ]
 }
+
+@test "cgroupfs: events reports the OOM kill; events --stats has real memory and pids sections" {
+	update_config '.linux.resources.memory = { "limit": 33554432, "swap": 33554432 } | .linux.resources.pids = { "limit": 50 }'
+	make_fifos go
+	set_args sh -c 'read x < /go; x=$(head -c 104857600 /dev/zero | tr "\0" a); echo survived ${#x}'
+	create_container
+	al start "$ID"
+	run al events --stats "$ID"
+	assert_success
+	echo "$output" | jq -e '.type == "stats" and .data.memory.usage.limit == 33554432 and .data.pids.limit == 50' >/dev/null \
+		|| fail "stats: $output"
+	# Watch events while the hog runs: the OOM kill is reported, then events
+	# ends with the container.
+	al events --interval 1s "$ID" >"$WORK/events" 2>&1 &
+	local ev=$!
+	echo go >"$BUNDLE/rootfs/go"
+	local rc=0
+	timeout 60 tail --pid="$ev" -f /dev/null || rc=$?
+	[ "$rc" -eq 0 ] || { kill "$ev"; fail "events did not end with the container"; }
+	grep -q '"type":"oom"' "$WORK/events" || fail "no oom event: $(cat "$WORK/events")"
+}

@@ -371,9 +371,18 @@ collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err
         need (n, CTRL_MEMORY, "linux.resources.memory.reservation");
       if (res->memory.has_swap && res->memory.swap != 0)
         need (n, CTRL_MEMORY, "linux.resources.memory.swap");
-      /* kernel, kernelTCP, swappiness, disableOOMKiller and useHierarchy
-       * only exist in cgroup v1: ignored, as the runtime-spec allows for
-       * deprecated v1 knobs. */
+      /* kernel and kernelTCP limits and disableOOMKiller only exist in
+       * cgroup v1: a config asking for them is refused, not run looser.
+       * swappiness and useHierarchy have no effect to lose: ignored. */
+      if (res->memory.has_kernel && res->memory.kernel > 0)
+        return al_err (err, EOPNOTSUPP, "linux.resources.memory.kernel: kernel memory limits do not exist on cgroup v2");
+      if (res->memory.has_kernel_tcp && res->memory.kernel_tcp > 0)
+        return al_err (err, EOPNOTSUPP,
+                       "linux.resources.memory.kernelTCP: kernel TCP memory limits do not exist on cgroup v2");
+      if (res->memory.has_disable_oom_killer && res->memory.disable_oom_killer)
+        return al_err (err, EOPNOTSUPP,
+                       "linux.resources.memory.disableOOMKiller: the OOM killer cannot be disabled on cgroup v2 "
+                       "(memory.oom.group and memory.high through linux.resources.unified are the v2 controls)");
     }
 
   if (res->cpu.present)

@@ -119,8 +119,8 @@ static int
 refuse_v1_only (const struct oci_resources *res, al_error_t *err)
 {
   if (res->memory.present
-      && ((res->memory.has_kernel && res->memory.kernel != 0)
-          || (res->memory.has_kernel_tcp && res->memory.kernel_tcp != 0)))
+      && ((res->memory.has_kernel && res->memory.kernel > 0)
+          || (res->memory.has_kernel_tcp && res->memory.kernel_tcp > 0)))
     return al_err (err, EOPNOTSUPP,
                    "linux.resources.memory.kernel/kernelTCP: kernel memory limits are not supported on cgroup v2");
   return 0;
