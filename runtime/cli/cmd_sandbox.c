@@ -16,6 +16,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cgroup.h"
+#include "json.h"
 #include "cli.h"
 #include "container.h"
 #include "monitor.h"
@@ -438,13 +439,7 @@ sandbox_config (const struct sandbox *sb, const char *rootfs, bool memory_cgroup
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   yajl_tree_free (root);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *out = al_xmalloc0 (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return al_json_gen_finish (g);
 }
 
 /* ---- the command -------------------------------------------------------------- */

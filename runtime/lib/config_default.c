@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "json.h"
 #include "util.h"
 
 static void
@@ -207,11 +208,5 @@ oci_spec_default_json (bool rootless)
   gen_linux (g, rootless);
   yajl_gen_map_close (g);
 
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *out = al_xmalloc0 (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return al_json_gen_finish (g);
 }

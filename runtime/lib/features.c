@@ -25,6 +25,7 @@
 #include "lsm.h"
 #include "rootfs.h"
 #include "spec.h"
+#include "json.h"
 #include "util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -335,16 +336,6 @@ al_features_json (char **out, al_error_t *err)
   gen_annotations (g);
   yajl_gen_map_close (g);
 
-  const unsigned char *buf;
-  size_t len;
-  if (yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok)
-    {
-      yajl_gen_free (g);
-      return al_err (err, EINVAL, "features: cannot generate the JSON document");
-    }
-  char *s = al_xmalloc0 (len + 1);
-  memcpy (s, buf, len);
-  yajl_gen_free (g);
-  *out = s;
+  *out = al_json_gen_finish (g);
   return 0;
 }

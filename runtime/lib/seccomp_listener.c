@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "json.h"
 #include "terminal.h"
 #include "util.h"
 
@@ -16,13 +17,8 @@ json_string (const char *s)
   yajl_gen g = yajl_gen_alloc (NULL);
   if (g == NULL)
     abort ();
-  yajl_gen_string (g, (const unsigned char *) (s ? s : ""), s ? strlen (s) : 0);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *out = al_xasprintf ("%.*s", (int) len, buf);
-  yajl_gen_free (g);
-  return out;
+  al_json_str (g, s ? s : "");
+  return al_json_gen_finish (g);
 }
 
 int

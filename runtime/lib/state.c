@@ -17,6 +17,7 @@
 
 #include "cgroup.h"
 #include "spec.h"
+#include "json.h"
 #include "util.h"
 
 #define STATE_FILE "state.json"
@@ -163,13 +164,7 @@ gen_kv_str (yajl_gen g, const char *k, const char *v)
 static char *
 gen_finish (yajl_gen g)
 {
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *out = al_xmalloc0 (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return al_json_gen_finish (g);
 }
 
 static void

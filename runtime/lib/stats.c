@@ -12,6 +12,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "cgroup.h"
+#include "json.h"
 #include "util.h"
 
 #define STATS_FILE_MAX (1u << 20)
@@ -446,14 +447,7 @@ g_str (yajl_gen g, const char *k, const char *v)
 static char *
 g_finish (yajl_gen g)
 {
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *out = strndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  if (out == NULL)
-    abort ();
-  return out;
+  return al_json_gen_finish (g);
 }
 
 /* types.MemoryEntry */

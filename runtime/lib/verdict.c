@@ -16,6 +16,7 @@
 #include "container.h"
 #include "profile.h"
 #include "stats.h"
+#include "json.h"
 #include "util.h"
 
 static void
@@ -315,13 +316,7 @@ al_verdict_json (const struct al_verdict *v, bool pretty)
   g_str (g, v->monitor_error);
   yajl_gen_map_close (g);
 
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *out = al_xmalloc0 (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return al_json_gen_finish (g);
 }
 
 /* ---- JSON in ------------------------------------------------------------- */
