@@ -145,7 +145,7 @@ teardown() {
 	set_args sh -c 'i=0; while true; do i=$((i+1)); echo $i >/w/n; sleep 0.05; done'
 	create_container
 	al start "$ID"
-	for i in $(seq 100); do [ -s "$WORK/shared/n" ] && break; sleep 0.1; done
+	for i in $(seq 600); do [ -s "$WORK/shared/n" ] && break; sleep 0.1; done
 	[ -s "$WORK/shared/n" ] || fail "the container never counted"
 
 	al pause "$ID"

@@ -3,8 +3,9 @@
 # (systemd PID 1, pure cgroup v2):
 #   hack/vm/run.sh -- bats integration/vm/systemd.bats
 # A container is the transient scope airlock-ID.scope in system.slice (or
-# what linux.cgroupsPath "slice:prefix:name" names); the scope's cgroup is
-# the container's cgroup; delete stops the unit and it is gone.
+# what linux.cgroupsPath "slice:prefix:name" names) with Delegate=yes; the
+# container's processes live in its delegated sub-cgroup "container", where
+# airlock writes what systemd cannot express; delete stops the unit.
 
 load vm_helpers
 
@@ -61,7 +62,8 @@ assert_unit_active() {
 	[ "$(systemctl show -p MemoryMax --value "$UNIT")" = 67108864 ]
 	local pid
 	pid=$(state_field .pid)
-	[ "$(cat /proc/"$pid"/cgroup)" = "0::/system.slice/$UNIT" ]
+	# The processes live in the scope's delegated sub-cgroup.
+	[ "$(cat /proc/"$pid"/cgroup)" = "0::/system.slice/$UNIT/container" ]
 	# Delegated: the container may enable controllers below its cgroup.
 	grep -qw memory "$CGDIR/cgroup.controllers"
 
@@ -123,7 +125,7 @@ assert_unit_active() {
 	[ "$(systemctl show -p CollectMode --value "$EXTRA_UNIT")" = inactive-or-failed ]
 	local pid
 	pid=$(state_field .pid)
-	[ "$(cat /proc/"$pid"/cgroup)" = "0::/machine.slice/$EXTRA_UNIT" ]
+	[ "$(cat /proc/"$pid"/cgroup)" = "0::/machine.slice/$EXTRA_UNIT/container" ]
 	run al delete --force "$ID"
 	assert_success
 	assert_unit_gone "$EXTRA_UNIT"

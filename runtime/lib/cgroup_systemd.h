@@ -28,6 +28,8 @@
 #define AL_SYSTEMD_DEFAULT_SLICE "system.slice"
 #define AL_SYSTEMD_DEFAULT_PREFIX "airlock"
 #define AL_SYSTEMD_PROPERTY_ANNOTATION "org.systemd.property."
+/* The delegated sub-cgroup of the unit the container's processes live in. */
+#define AL_SYSTEMD_SUBCGROUP "container"
 
 /* True when systemd is PID 1 (/run/systemd/system exists). */
 bool al_systemd_is_running (void);

@@ -619,13 +619,26 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
           al_err_prefix (err, "container \"%s\"", o->id);
           goto fail;
         }
-      if (res)
-        {
-          /* What systemd cannot express (devices, hugetlb, unified, ...). */
-          r = al_cgroup_apply (cg, res, err);
-          if (r < 0)
-            goto fail;
-        }
+      /* systemd owns the scope's own files: the container lives in a
+         delegated sub-cgroup, where airlock writes what systemd cannot
+         express (devices, hugetlb, unified, ...). */
+      struct al_cgroup *sub = al_xmalloc0 (sizeof (*sub));
+      sub->mount = al_xstrdup (cg->mount);
+      sub->path = al_xasprintf ("%s/" AL_SYSTEMD_SUBCGROUP, cg->path);
+      sub->dirfd = -1;
+      _cleanup_free_ char *subdir = al_xasprintf ("%s%s", sub->mount, sub->path);
+      if (mkdir (subdir, 0755) < 0 && errno != EEXIST)
+        r = al_err (err, errno, "container \"%s\": create cgroup %s", o->id, subdir);
+      else
+        r = al_cgroup_enter (sub, pid, err);
+      if (r == 0 && res)
+        r = al_cgroup_ensure_controllers (sub, res, err);
+      if (r == 0 && res)
+        r = al_cgroup_apply (sub, res, err);
+      al_cgroup_free (cg);
+      cg = sub;
+      if (r < 0)
+        goto fail;
     }
   st.cgroup_mount = cg->mount;
   st.cgroup_path = cg->path;
