@@ -5,7 +5,10 @@ BINDIR ?= $(PREFIX)/bin
 CC ?= cc
 PKGS := yajl libseccomp libcap libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+# libsystemd is loaded with dlopen() when the systemd driver runs (sdbus_dl.c).
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libsystemd,$(PKGS)))
+# Tests may ask systemd directly what it did (test_cgroup_systemd).
+TEST_LIBS := $(shell pkg-config --libs libsystemd)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -43,7 +46,7 @@ $(B)/airlock: $(CLI_OBJS) $(B)/libairlock.a
 
 $(B)/tests/%: tests/%.c $(B)/libairlock.a
 	@mkdir -p $(dir $@)
-	$(CC) $(AL_CFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libairlock.a $(PKG_LIBS) -lcmocka
+	$(CC) $(AL_CFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libairlock.a $(PKG_LIBS) -lcmocka $(TEST_LIBS)
 
 # Unit tests (cmocka) and integration tests (bats), one TAP stream, closing
 # with "N passed, N failed".

@@ -1,5 +1,6 @@
 /* cgroup_systemd.c: the systemd cgroup driver (transient units over sd-bus). */
 #include "cgroup_systemd.h"
+#include "sdbus_dl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -600,7 +601,12 @@ slotp_unref (sd_bus_slot **s)
 }
 #define _cleanup_slot_ __attribute__ ((cleanup (slotp_unref)))
 
-#define _cleanup_bus_error_ __attribute__ ((cleanup (sd_bus_error_free)))
+static void
+bus_error_freep (sd_bus_error *e)
+{
+  sd_bus_error_free (e);
+}
+#define _cleanup_bus_error_ __attribute__ ((cleanup (bus_error_freep)))
 
 static uint64_t
 now_usec (void)
@@ -616,7 +622,9 @@ static int
 bus_open (sd_bus **out, bool *direct, al_error_t *err)
 {
   sd_bus *b = NULL;
-  int r;
+  int r = al_sdbus_load (err);
+  if (r < 0)
+    return r;
 #ifndef AL_SYSTEMD_NO_PRIVATE_BUS /* (tests build the system-bus path with it) */
   if (geteuid () == 0 && access (SD_PRIVATE_SOCKET, F_OK) == 0)
 #else
