@@ -125,6 +125,12 @@ parse_args (int argc, char **argv, struct args *a)
     }
   if (a->command == NULL && i < argc)
     a->command = argv[i];
+  /* containerd 1.7+ also passes its addresses and namespace in the
+     environment; the flags win. */
+  if (a->address == NULL)
+    a->address = getenv ("GRPC_ADDRESS");
+  if (a->ns == NULL)
+    a->ns = getenv ("NAMESPACE");
   return a->command ? 0 : -1;
 }
 
@@ -175,6 +181,23 @@ write_address (const char *bundle, const char *address)
 
 static int serve (const struct args *a, int listen_fd, const char *sock_path);
 
+/* What `start` prints. containerd 1.6 dials the text as it is: the bare
+ * address. 1.7 and later announce MAX_SHIM_VERSION and also take the JSON
+ * bootstrap reply, which names the task API version: 3 (containerd.task.v3,
+ * the same messages) when containerd can speak it, else 2. */
+static void
+print_bootstrap (const char *address)
+{
+  const char *max = getenv ("MAX_SHIM_VERSION");
+  int version = max ? atoi (max) : 0;
+  if (version < 2)
+    {
+      fputs (address, stdout);
+      return;
+    }
+  printf ("{\"version\":%d,\"address\":\"%s\",\"protocol\":\"ttrpc\"}", version >= 3 ? 3 : 2, address);
+}
+
 static int
 cmd_start (const struct args *a, const char *bundle)
 {
@@ -188,7 +211,7 @@ cmd_start (const struct args *a, const char *bundle)
   if (socket_live (path))
     {
       write_address (bundle, address);
-      fputs (address, stdout);
+      print_bootstrap (address);
       return 0;
     }
   _cleanup_error_ al_error_t err = NULL;
@@ -234,7 +257,7 @@ cmd_start (const struct args *a, const char *bundle)
     {
       close (fd);
       write_address (bundle, address);
-      fputs (address, stdout);
+      print_bootstrap (address);
       return 0;
     }
   /* The shim. */

@@ -1253,7 +1253,7 @@ void
 sh_task_handle (void *data, struct tt_call *call)
 {
   struct sh_task *t = data;
-  if (strcmp (call->service, SH_TASK_SERVICE) == 0)
+  if (strcmp (call->service, SH_TASK_SERVICE) == 0 || strcmp (call->service, SH_TASK_SERVICE_V3) == 0)
     for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
       if (strcmp (call->method, methods[i].name) == 0)
         {

@@ -15,6 +15,8 @@
 #include "ttrpc.h"
 
 #define SH_TASK_SERVICE "containerd.task.v2.Task"
+/* containerd 2.x's task API: the same messages under the v3 package. */
+#define SH_TASK_SERVICE_V3 "containerd.task.v3.Task"
 
 struct sh_task;
 

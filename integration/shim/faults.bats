@@ -161,7 +161,35 @@ assert_serves() {
 	run_bounded 30 "$PYTHON" "$BATS_TEST_DIRNAME/ttrpc_client.py" "$addr" call State --ns "$NS" --id no-such-task
 	assert_success
 	assert_output_contains "code=5"
+	if [ "$RUNTIME" = io.containerd.airlock.v2 ]; then
+		# containerd 2.x's task API, containerd.task.v3.Task, is served too
+		# (runc's 1.6 shim has only v2).
+		run_bounded 30 "$PYTHON" "$BATS_TEST_DIRNAME/ttrpc_client.py" "$addr" call State --ns "$NS" --id "$CID" \
+			--service containerd.task.v3.Task
+		assert_success
+		assert_output_contains "code=0"
+	fi
 	assert_serves "$CID"
+}
+
+@test "start: the bare address for containerd 1.6, the JSON bootstrap reply when MAX_SHIM_VERSION asks" {
+	local b="$CTD_DIR/bootstrap" out addr
+	mkdir -p "$b"
+	echo '{}' >"$b/config.json"
+	out=$(cd "$b" && MAX_SHIM_VERSION=3 "$BUILD_DIR/containerd-shim-airlock-v2" -namespace bootstrap-test \
+		-address "$CTD_SOCK" -id bs-$$ start)
+	echo "$out" | jq -e '.version == 3 and .protocol == "ttrpc" and (.address | startswith("unix:///run/containerd/s/"))' \
+		>/dev/null || fail "bootstrap reply: $out"
+	addr=$(echo "$out" | jq -r .address)
+	# Asked again without MAX_SHIM_VERSION (1.6): the same live shim, bare address.
+	out=$(cd "$b" && "$BUILD_DIR/containerd-shim-airlock-v2" -namespace bootstrap-test -address "$CTD_SOCK" -id bs-$$ start)
+	[ "$out" = "$addr" ] || fail "1.6 reply: $out (wanted $addr)"
+	# An idle shim with no container: Shutdown ends it.
+	run_bounded 30 "$PYTHON" "$BATS_TEST_DIRNAME/ttrpc_client.py" "$addr" call Shutdown --ns bootstrap-test
+	assert_success
+	local path=${addr#unix://} i
+	for i in $(seq 100); do [ -S "$path" ] || break; sleep 0.1; done
+	[ ! -S "$path" ] || { rm -f "$path"; fail "the shim kept its socket after Shutdown"; }
 }
 
 @test "faults: an oversized ttrpc frame is refused, the shim still serves" {

@@ -5,8 +5,9 @@ Talks to a shim socket directly (no containerd), hand-encoding the few
 protobuf messages it needs. ADDRESS is what the bundle's `address` file holds:
 unix:///path for a path socket, anything else is an abstract socket name.
 
-  ttrpc_client.py ADDRESS call METHOD [--ns NS] [--id ID]
-      one Task.METHOD call with {id}; prints "code=N payload=HEX"
+  ttrpc_client.py ADDRESS call METHOD [--ns NS] [--id ID] [--service S]
+      one Task.METHOD call with {id} (service containerd.task.v2.Task unless
+      given); prints "code=N payload=HEX"
   ttrpc_client.py ADDRESS wait-disconnect --ns NS --id ID
       send Task.Wait for ID, then close the connection without reading
   ttrpc_client.py ADDRESS malformed
@@ -151,7 +152,7 @@ def describe(r):
 def cmd_call(a):
     s = connect(a.address, a.timeout)
     payload = field_bytes(1, a.id) if a.id else b""
-    s.sendall(frame(1, MSG_REQUEST, request(a.method, payload, a.ns)))
+    s.sendall(frame(1, MSG_REQUEST, request(a.method, payload, a.ns, service=a.service)))
     r = read_response(s)
     s.close()
     if r is None:
@@ -252,6 +253,7 @@ def main():
     s.add_argument("method")
     s.add_argument("--ns", default="default")
     s.add_argument("--id", default="")
+    s.add_argument("--service", default=SERVICE)
     s = sub.add_parser("wait-disconnect")
     s.add_argument("--ns", required=True)
     s.add_argument("--id", required=True)
