@@ -1,0 +1,117 @@
+#!/bin/bash
+# sandbox.sh: the cost of airlock's untrusted profile, measured side by side
+# with hyperfine.
+#
+#   hack/bench/sandbox.sh [--runs N] [--warmup N]
+#
+# 1. Spawn-to-exit of /bin/true: `airlock run` of a bundle selected by
+#    `airlock.profile=untrusted` (the profile applied, the seccomp notify
+#    listener and the monitor running, the verdict written) against `crun run`
+#    of an equivalent config: the same user and network namespaces, read-only
+#    root, no capabilities, no_new_privs, and the profile's allow-list as an
+#    ordinary seccomp filter. Target: airlock <= 0.8x crun.
+# 2. The listener's cost on an allowed, syscall-heavy workload (dd of 1-byte
+#    blocks: ~400k read/write calls): the profiled run against airlock running
+#    the equivalent config without a profile (same filter, no listener, no
+#    monitor). Target: within 2%.
+# Every command runs inside the same wrapper: a private mount namespace with
+# cgroup2 over /sys/fs/cgroup (crun refuses this hybrid host otherwise).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+runs=30
+warmup=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=${2:?}; shift 2 ;;
+    --warmup) warmup=${2:?}; shift 2 ;;
+    -h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "sandbox.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "sandbox.sh: needs root" >&2; exit 1; }
+airlock=${AIRLOCK:-$top/build/airlock}
+crun=$(command -v "${CRUN:-crun}" || true)
+export AIRLOCK_PROFILES_DIR=$top/specs/profiles
+work=$(mktemp -d /tmp/airlock-bench-sandbox.XXXXXX)
+chmod 0711 "$work"
+trap 'rm -rf "$work"' EXIT
+
+cat > "$work/wrap.sh" <<'EOS'
+#!/bin/sh
+# wrap.sh BUNDLE RUNTIME [GLOBAL OPTS...]: `run` the bundle with a unique id
+exec unshare --mount --propagation private sh -c 'mount -t cgroup2 none /sys/fs/cgroup &&
+  b=$1; shift; exec "$@" run --bundle "$b" "bench-$$" >/dev/null 2>&1' sh "$@"
+EOS
+chmod +x "$work/wrap.sh"
+
+# One rootfs, owned by the profile's unprivileged range, shared by the bundles.
+AIRLOCK=$airlock "$top/hack/mkbundle.sh" "$work/base" true >/dev/null
+chown -R 100000:100000 "$work/base/rootfs"
+
+prof=$top/specs/profiles/untrusted.json
+mk() { # mk NAME ARGS_JSON PROFILED(yes|no)
+  local b=$work/$1
+  mkdir -p "$b"
+  ln -s "$work/base/rootfs" "$b/rootfs"
+  if [ "$3" = yes ]; then
+    jq --argjson a "$2" '.process.terminal = false | .process.args = $a
+      | .annotations = {"airlock.profile": "untrusted"} | del(.linux.resources)' \
+      "$work/base/config.json" > "$b/config.json"
+  else
+    jq --argjson a "$2" --slurpfile p "$prof" '
+      .process.terminal = false | .process.args = $a
+      | .ociVersion = "1.0.2"
+      | .process.capabilities = {} | .process.noNewPrivileges = true
+      | .root.readonly = true | del(.linux.resources)
+      | .linux.namespaces = [{type: "pid"}, {type: "network"}, {type: "ipc"}, {type: "uts"},
+                             {type: "mount"}, {type: "cgroup"}, {type: "user"}]
+      | .linux.uidMappings = $p[0].user.uidMappings | .linux.gidMappings = $p[0].user.gidMappings
+      | .mounts |= map(if .destination == "/sys/fs/cgroup" then empty else . end)
+      | .linux.seccomp = {
+          defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: ($p[0].seccomp.deniedErrno // 1),
+          architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+          syscalls: ([{names: $p[0].seccomp.allow, action: "SCMP_ACT_ALLOW"}]
+                     + ($p[0].seccomp.rules | map(del(.comment))))}' \
+      "$work/base/config.json" > "$b/config.json"
+  fi
+}
+mk true-profiled '["/bin/true"]' yes
+mk true-equivalent '["/bin/true"]' no
+dd_args='["/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=200000"]'
+mk dd-profiled "$dd_args" yes
+mk dd-plain "$dd_args" no
+mkdir -p "$work/state/airlock" "$work/state/crun"
+
+W=$work/wrap.sh
+A="$airlock --root $work/state/airlock"
+C="$crun --root $work/state/crun --cgroup-manager=disabled"
+for b in true-profiled true-equivalent dd-profiled dd-plain; do
+  $W "$work/$b" $A >/dev/null 2>&1 || { echo "sandbox.sh: airlock cannot run $b" >&2; exit 1; }
+done
+have_crun=no
+if [ -n "$crun" ] && $W "$work/true-equivalent" $C >/dev/null 2>&1; then have_crun=yes; fi
+
+hf=(-N --runs "$runs" --warmup "$warmup" --export-json "$work/r1.json"
+    -n airlock-untrusted "$W $work/true-profiled $A")
+[ "$have_crun" = no ] || hf+=(-n crun-equivalent "$W $work/true-equivalent $C")
+hf+=(-n wrapper "unshare --mount --propagation private sh -c 'mount -t cgroup2 none /sys/fs/cgroup'")
+hyperfine "${hf[@]}"
+hyperfine -N --runs "$runs" --warmup "$warmup" --export-json "$work/r2.json" \
+  -n listener "$W $work/dd-profiled $A" -n no-listener "$W $work/dd-plain $A"
+
+med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"; }
+echo
+echo "medians (ms):"
+jq -r '.results[] | [.command, .median * 1000] | @tsv' "$work/r1.json" "$work/r2.json" |
+  awk -F '\t' '{ printf "  %-18s %8.2f\n", $1, $2 }'
+if [ "$have_crun" = yes ]; then
+  awk -v a="$(med "$work/r1.json" airlock-untrusted)" -v c="$(med "$work/r1.json" crun-equivalent)" \
+      -v w="$(med "$work/r1.json" wrapper)" 'BEGIN {
+    printf "  spawn-to-exit airlock(untrusted)/crun(equivalent): %.2f (wrapper subtracted: %.2f; target <= 0.80)\n",
+      a / c, (a - w) / (c - w) }'
+else
+  echo "  crun could not run the equivalent config here: spawn-to-exit ratio not measured"
+fi
+awk -v l="$(med "$work/r2.json" listener)" -v n="$(med "$work/r2.json" no-listener)" 'BEGIN {
+  printf "  syscall-heavy workload, listener/no listener: %.3f (target <= 1.02)\n", l / n }'
