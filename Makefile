@@ -61,6 +61,8 @@ check: all $(TEST_BINS)
 
 install: $(B)/airlock
 	install -D -m 0755 $(B)/airlock $(DESTDIR)$(BINDIR)/airlock
+	install -d $(DESTDIR)$(PREFIX)/share/airlock/profiles
+	install -m 0644 specs/profiles/*.json $(DESTDIR)$(PREFIX)/share/airlock/profiles/
 
 clean:
 	rm -rf build build-san
