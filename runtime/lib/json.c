@@ -27,3 +27,35 @@ al_json_str (yajl_gen g, const char *s)
   else
     yajl_gen_string (g, (const unsigned char *) s, strlen (s));
 }
+
+void
+al_json_gen_tree (yajl_gen g, yajl_val v)
+{
+  if (v == NULL || YAJL_IS_NULL (v))
+    yajl_gen_null (g);
+  else if (YAJL_IS_STRING (v))
+    al_json_str (g, YAJL_GET_STRING (v));
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
+  else if (YAJL_IS_TRUE (v))
+    yajl_gen_bool (g, 1);
+  else if (YAJL_IS_FALSE (v))
+    yajl_gen_bool (g, 0);
+  else if (YAJL_IS_ARRAY (v))
+    {
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < v->u.array.len; i++)
+        al_json_gen_tree (g, v->u.array.values[i]);
+      yajl_gen_array_close (g);
+    }
+  else if (YAJL_IS_OBJECT (v))
+    {
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < v->u.object.len; i++)
+        {
+          al_json_str (g, v->u.object.keys[i]);
+          al_json_gen_tree (g, v->u.object.values[i]);
+        }
+      yajl_gen_map_close (g);
+    }
+}

@@ -249,6 +249,33 @@ handle_notification (struct al_monitor *m, int listener, struct notif_bufs *b)
   return true;
 }
 
+bool
+al_monitor_handle_notification (struct al_monitor *m, int listener)
+{
+  struct notif_bufs b = { 0 };
+  _cleanup_error_ al_error_t err = NULL;
+  if (notif_bufs_alloc (&b, &err) < 0)
+    {
+      note_error (m, err->msg);
+      return false;
+    }
+  bool ok = handle_notification (m, listener, &b);
+  free (b.req);
+  free (b.resp);
+  return ok;
+}
+
+void
+al_monitor_exited (struct al_monitor *m, int status, const struct rusage *ru)
+{
+  al_monitor_start_clock (m);
+  m->wall_ms = elapsed_ms (m);
+  m->status = status;
+  if (ru)
+    m->rusage = *ru;
+  m->reaped = true;
+}
+
 /* Read one chunk of a stream and pass it on. Returns false at EOF. */
 static bool
 pump (struct al_monitor *m, struct al_monitor_stream *s, int *to)
