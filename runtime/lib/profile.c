@@ -646,7 +646,7 @@ parse_devices (struct pctx *c, yajl_val root, struct al_profile *p)
       if ((r = check_keys (c, e, ep, keys)) < 0 || (r = f_str (c, e, ep, "path", true, &d->path)) < 0
           || (r = f_str (c, e, ep, "type", true, &type)) < 0
           || (r = f_int (c, e, ep, "major", true, 0, UINT32_MAX, &major, NULL)) < 0
-          || (r = f_int (c, e, ep, "minor", true, 0, UINT32_MAX, &minor, NULL)) < 0)
+          || (r = f_int (c, e, ep, "minor", true, -1, UINT32_MAX, &minor, NULL)) < 0)
         return r;
       if (strcmp (type, "c") != 0 && strcmp (type, "b") != 0)
         return perr (c, ep, "type: \"%s\": expected \"c\" or \"b\"", type);
@@ -1047,8 +1047,12 @@ check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_
 static const struct allowed_dev *
 find_dev (const struct al_profile *p, char type, int64_t major, int64_t minor)
 {
+  /* minor -1 in the profile: every minor of that major (e.g. the pty
+     slaves, c 136:*), for cgroup rules only (a linux.devices node must
+     match a listed path). */
   for (size_t i = 0; i < p->n_devices; i++)
-    if (p->devices[i].type == type && p->devices[i].major == major && p->devices[i].minor == minor)
+    if (p->devices[i].type == type && p->devices[i].major == major
+        && (p->devices[i].minor == minor || p->devices[i].minor == -1))
       return &p->devices[i];
   return NULL;
 }
@@ -1071,7 +1075,7 @@ check_devices (const struct al_profile *p, const struct oci_linux *l, al_error_t
       const char *access = d->access ? d->access : "rwm";
       if (!d->allow || (strchr (access, 'r') == NULL && strchr (access, 'w') == NULL))
         continue; /* denying, or mknod only (needs CAP_MKNOD, which no container has) */
-      if (d->type == 'a' || d->major < 0 || d->minor < 0 || find_dev (p, d->type, d->major, d->minor) == NULL)
+      if (d->type == 'a' || d->major < 0 || find_dev (p, d->type, d->major, d->minor) == NULL)
         {
           char maj[24] = "*", min[24] = "*";
           if (d->major >= 0)
