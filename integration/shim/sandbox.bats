@@ -8,7 +8,7 @@
 #
 # The CRI config gets pod_annotations/container_annotations for `airlock`
 # (as integration/k8s/containerd-airlock.toml) and three more handlers:
-#   airlock-untrusted  options ConfigPath -> a shim config {"profile": "untrusted"}
+#   airlock-untrusted  options ConfigPath -> a shim config {"profile": "untrusted-pod"}
 #   airlock-badconfig  options ConfigPath -> a file that does not exist
 #   airlock-badkey     options ConfigPath -> a config with an unknown key
 
@@ -25,7 +25,7 @@ setup_file() {
 	SHIM_CFG_DIR=$(mktemp -d /tmp/al-shimcfg.XXXXXX)
 	chmod 0755 "$SHIM_CFG_DIR"
 	export SHIM_CFG_DIR
-	echo '{"comment": "test", "profile": "untrusted"}' >"$SHIM_CFG_DIR/untrusted.json"
+	echo '{"comment": "test", "profile": "untrusted-pod"}' >"$SHIM_CFG_DIR/untrusted.json"
 	echo '{"profile": "untrusted", "timeout": "1s"}' >"$SHIM_CFG_DIR/short.json"
 	echo '{"profile": "untrusted", "timeuot": "1s"}' >"$SHIM_CFG_DIR/badkey.json"
 	CTD_RUNTIMES_EXTRA=$(
@@ -145,9 +145,9 @@ wait_ctr_exited() {
 	fail "container $1: state $s, wanted CONTAINER_EXITED"
 }
 
-@test "sandbox (cri): pod annotation airlock.profile=untrusted: the verdict is the termination message" {
+@test "sandbox (cri): pod annotation airlock.profile=untrusted-pod: the verdict is the termination message" {
 	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
-	run_pod --handler airlock --annotation airlock.profile=untrusted
+	run_pod --handler airlock --annotation airlock.profile=untrusted-pod
 	create_ctr task sh -c 'echo hello; mount -t tmpfs none /mnt; mount -t tmpfs none /mnt; exit 4'
 	cri start "$CTR"
 	wait_ctr_exited "$CTR"
@@ -156,14 +156,13 @@ wait_ctr_exited() {
 	local v
 	v=$(cat "$W/task.termination-log")
 	[ -n "$v" ] || fail "empty termination message"
-	[ "$(jq -r .profile <<<"$v")" = untrusted ] || fail "$v"
+	[ "$(jq -r .profile <<<"$v")" = untrusted-pod ] || fail "$v"
 	[ "$(jq -r .exit_code <<<"$v")" = 4 ] || fail "$v"
 	[ "$(jq -r '.denied_syscalls[] | select(.name == "mount") | .count' <<<"$v")" = 2 ] || fail "$v"
 	# The pod's sandbox container runs under the profile too (no deadline).
 	run verdict_of "$POD" k8s.io
 	assert_failure # still running: no verdict yet
-	grep -q '"airlock.profile":"untrusted"' "/run/airlock-shim/k8s.io/$POD/config.json" \
-		|| grep -q '"airlock.profile": *"untrusted"' "/run/airlock-shim/k8s.io/$POD/config.json"
+	grep -q '"airlock.profile": *"untrusted-pod"' "/run/airlock-shim/k8s.io/$POD/config.json"
 	cri rm "$CTR"
 	cri stop-pod "$POD"
 	cri rm-pod "$POD"
@@ -177,7 +176,7 @@ wait_ctr_exited() {
 	wait_ctr_exited "$CTR"
 	local v
 	v=$(cat "$W/task.termination-log")
-	[ "$(jq -r .profile <<<"$v")" = untrusted ] || fail "$v"
+	[ "$(jq -r .profile <<<"$v")" = untrusted-pod ] || fail "$v"
 	[ "$(jq -r .exit_code <<<"$v")" = 0 ] || fail "$v"
 	[ "$(jq -r '.denied_syscalls[] | select(.name == "unshare") | .count' <<<"$v")" -ge 1 ] || fail "$v"
 	cri rm "$CTR"

@@ -74,6 +74,7 @@ struct al_profile
   uint32_t min_host_id;
 
   bool readonly_root;
+  bool writable_binds_readonly; /* writableBinds "readonly": made ro, not refused */
   bool no_new_privileges;
   struct scratch *scratch;
   size_t n_scratch;
@@ -663,8 +664,9 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
   static const char *const keys[] = { "name", "description", "timeoutSeconds", "namespaces", "user",
                                       "readonlyRootfs", "noNewPrivileges", "scratch", "capabilities", "seccomp",
                                       "limits", "maskedPaths", "readonlyPaths", "mountTypes", "deniedHostPaths",
-                                      "devices", "comment", NULL };
+                                      "devices", "writableBinds", "comment", NULL };
   long long timeout = 0;
+  _cleanup_free_ char *wb = NULL;
   int r;
   if (!YAJL_IS_OBJECT (root))
     return perr (c, NULL, "expected a JSON object, got %s", jkind (root));
@@ -680,8 +682,12 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
       || (r = f_strv (c, root, "", "readonlyPaths", false, true, &p->readonly)) < 0
       || (r = f_strv (c, root, "", "mountTypes", true, false, &p->mount_types)) < 0
       || (r = f_strv (c, root, "", "deniedHostPaths", false, true, &p->denied_host_paths)) < 0
-      || (r = parse_devices (c, root, p)) < 0)
+      || (r = parse_devices (c, root, p)) < 0 || (r = f_str (c, root, "", "writableBinds", false, &wb)) < 0)
     return r;
+  if (wb && strcmp (wb, "readonly") == 0)
+    p->writable_binds_readonly = true;
+  else if (wb && strcmp (wb, "refuse") != 0)
+    return perr (c, "writableBinds", "\"%s\": expected \"refuse\" or \"readonly\"", wb);
   p->timeout_ms = (uint64_t) timeout * 1000;
   for (const char *q = p->name; *q; q++)
     if (!strchr ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *q))
@@ -1003,7 +1009,8 @@ check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_
       if (is_bind (m, &f))
         {
           bool rdonly = ((f.flags | f.rec_flags) & MS_RDONLY) != 0;
-          if (!rdonly)
+          /* writableBinds "readonly": tightened to ro below instead. */
+          if (!rdonly && !p->writable_binds_readonly)
             return perr_apply (p, err,
                                "mounts[%zu] (%s -> %s): a writable bind mount of a host path: the profile allows host "
                                "paths read-only only (add \"ro\")",
@@ -1226,6 +1233,22 @@ ensure_option (struct oci_mount *m, const char *opt)
     strv_append (&m->options, opt);
 }
 
+/* Drop every "rw"/"rrw": the "ro" added after must win whatever the order. */
+static void
+remove_writable_options (struct oci_mount *m)
+{
+  size_t k = 0;
+  for (size_t i = 0; m->options && m->options[i]; i++)
+    {
+      if (strcmp (m->options[i], "rw") == 0 || strcmp (m->options[i], "rrw") == 0)
+        free (m->options[i]);
+      else
+        m->options[k++] = m->options[i];
+    }
+  if (m->options)
+    m->options[k] = NULL;
+}
+
 static void
 tighten_mounts (const struct al_profile *p, struct oci_spec *spec)
 {
@@ -1241,7 +1264,9 @@ tighten_mounts (const struct al_profile *p, struct oci_spec *spec)
         have[s - p->scratch] = true;
       if (is_bind (m, &f))
         {
-          /* Read-only (checked) on every submount too, never setuid or devices. */
+          /* Read-only (checked, or made so: writableBinds "readonly") on every
+             submount too, never setuid or devices. */
+          remove_writable_options (m);
           if (is_rbind (m, &f))
             {
               ensure_option (m, "rro");
