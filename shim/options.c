@@ -57,12 +57,12 @@ sh_options_parse_config (const char *name, const char *text, size_t len, struct 
       char *nl = strchr (ebuf, '\n');
       if (nl)
         *nl = '\0';
-      return al_err (err, EINVAL, "%s: not JSON: %s", name, *ebuf ? ebuf : "parse error");
+      return al_err (err, 0, "%s: not JSON: %s", name, *ebuf ? ebuf : "parse error");
     }
   int r = 0;
   if (!YAJL_IS_OBJECT (root))
     {
-      r = al_err (err, EINVAL, "%s: not a JSON object", name);
+      r = al_err (err, 0, "%s: not a JSON object", name);
       goto out;
     }
   for (size_t i = 0; i < root->u.object.len; i++)
@@ -75,7 +75,7 @@ sh_options_parse_config (const char *name, const char *text, size_t len, struct 
         {
           if (!YAJL_IS_STRING (v) || !valid_profile_name (YAJL_GET_STRING (v)))
             {
-              r = al_err (err, EINVAL, "%s: profile: not a profile name (letters, digits, '_', '.', '-')", name);
+              r = al_err (err, 0, "%s: profile: not a profile name (letters, digits, '_', '.', '-')", name);
               goto out;
             }
           free (o->profile);
@@ -87,14 +87,14 @@ sh_options_parse_config (const char *name, const char *text, size_t len, struct 
           uint64_t ms;
           if (!YAJL_IS_STRING (v) || al_parse_duration_ms (YAJL_GET_STRING (v), &ms) < 0)
             {
-              r = al_err (err, EINVAL, "%s: timeout: not a duration (e.g. \"10s\", \"500ms\", \"2m\")", name);
+              r = al_err (err, 0, "%s: timeout: not a duration (e.g. \"10s\", \"500ms\", \"2m\")", name);
               goto out;
             }
           free (o->timeout);
           o->timeout = al_xstrdup (YAJL_GET_STRING (v));
           continue;
         }
-      r = al_err (err, EINVAL, "%s: %s: unknown key (known: profile, timeout, comment)", name, k);
+      r = al_err (err, 0, "%s: %s: unknown key (known: profile, timeout, comment)", name, k);
       goto out;
     }
   free (o->source);
@@ -107,13 +107,15 @@ out:
 static int
 parse_cri_options (const uint8_t *data, size_t len, struct sh_options *o, al_error_t *err)
 {
+  _cleanup_free_ char *text = NULL;
+  size_t tlen = 0;
   Runtimeoptions__V1__Options *m = runtimeoptions__v1__options__unpack (NULL, len, data);
   if (m == NULL)
-    return al_err (err, EINVAL, "runtime options: malformed runtimeoptions.v1.Options");
+    return al_err (err, 0, "runtime options: malformed runtimeoptions.v1.Options");
   int r = 0;
   if (m->type_url && *m->type_url && strcmp (bare_type (m->type_url), SH_CONFIG_TYPE_URL) != 0)
     {
-      r = al_err (err, EINVAL, "runtime options: TypeUrl \"%s\": airlock's shim config is \"%s\" (or empty)",
+      r = al_err (err, 0, "runtime options: TypeUrl \"%s\": airlock's shim config is \"%s\" (or empty)",
                   m->type_url, SH_CONFIG_TYPE_URL);
       goto out;
     }
@@ -133,11 +135,9 @@ parse_cri_options (const uint8_t *data, size_t len, struct sh_options *o, al_err
     goto out; /* nothing configured */
   if (m->config_path[0] != '/')
     {
-      r = al_err (err, EINVAL, "runtime options: ConfigPath \"%s\": not an absolute path", m->config_path);
+      r = al_err (err, 0, "runtime options: ConfigPath \"%s\": not an absolute path", m->config_path);
       goto out;
     }
-  _cleanup_free_ char *text = NULL;
-  size_t tlen = 0;
   r = al_read_file_at (AT_FDCWD, m->config_path, SH_CONFIG_MAX_SIZE, &text, &tlen, err);
   if (r < 0)
     {
@@ -155,7 +155,7 @@ parse_runc_options (const uint8_t *data, size_t len, struct sh_options *o, al_er
 {
   Containerd__Runc__V1__Options *m = containerd__runc__v1__options__unpack (NULL, len, data);
   if (m == NULL)
-    return al_err (err, EINVAL, "runtime options: malformed containerd.runc.v1.Options");
+    return al_err (err, 0, "runtime options: malformed containerd.runc.v1.Options");
   o->no_pivot = m->no_pivot_root;
   o->no_new_keyring = m->no_new_keyring;
   o->systemd_cgroup = m->systemd_cgroup;
@@ -172,14 +172,14 @@ sh_options_parse (const char *type_url, const uint8_t *data, size_t len, struct 
     {
       if (len == 0)
         return 0;
-      return al_err (err, EINVAL, "runtime options: no type URL");
+      return al_err (err, 0, "runtime options: no type URL");
     }
   const char *t = bare_type (type_url);
   if (strcmp (t, "runtimeoptions.v1.Options") == 0 || strcmp (t, "cri.runtimeoptions.v1.Options") == 0)
     return parse_cri_options (data, len, o, err);
   if (strcmp (t, "containerd.runc.v1.Options") == 0)
     return parse_runc_options (data, len, o, err);
-  return al_err (err, EINVAL,
+  return al_err (err, 0,
                  "runtime options: unknown type \"%s\" (airlock takes runtimeoptions.v1.Options with a "
                  "ConfigPath, or containerd.runc.v1.Options)",
                  type_url);
@@ -240,7 +240,7 @@ sh_options_rewrite_config (const struct sh_options *o, const char *bundle, char 
   if (root == NULL || !YAJL_IS_OBJECT (root))
     {
       yajl_tree_free (root);
-      return al_err (err, EINVAL, "%s: not a JSON object", in);
+      return al_err (err, 0, "%s: not a JSON object", in);
     }
   yajl_val ann = NULL;
   for (size_t i = 0; i < root->u.object.len; i++)
@@ -251,7 +251,7 @@ sh_options_rewrite_config (const struct sh_options *o, const char *bundle, char 
   const char *have = tree_str (ann, AL_PROFILE_ANNOTATION);
   if (profile && have && strcmp (have, profile) != 0)
     {
-      r = al_err (err, EPERM,
+      r = al_err (err, 0,
                   "%s: annotations.\"%s\" is \"%s\" but the runtime class runs every container under profile "
                   "\"%s\" (%s)",
                   in, AL_PROFILE_ANNOTATION, have, profile, o->source ? o->source : "runtime options");
