@@ -35,6 +35,7 @@ setup_file() {
 			    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.airlock-${h%%:*}]
 			      runtime_type = "io.containerd.airlock.v2"
 			      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.airlock-${h%%:*}.options]
+			        TypeUrl = "io.airlock.shim.v1.Config"
 			        ConfigPath = "$SHIM_CFG_DIR/${h#*:}"
 			EOF
 		done
