@@ -169,6 +169,30 @@ wait_ctr_exited() {
 	cri rm-pod "$POD"
 }
 
+@test "sandbox (cri): airlock.timeout kills the container at its deadline, not the pod's sandbox" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	run_pod --handler airlock --annotation airlock.profile=untrusted-pod --annotation airlock.timeout=1s
+	create_ctr slow sleep 100
+	local t0=$SECONDS
+	cri start "$CTR"
+	wait_ctr_exited "$CTR"
+	[ $((SECONDS - t0)) -lt 10 ] || fail "took $((SECONDS - t0)) s"
+	run cri inspect "$CTR"
+	[ "$(jq -r .status.exit_code <<<"$output")" = 137 ] || fail "$output"
+	local v
+	v=$(cat "$W/slow.termination-log")
+	[ "$(jq -r .timed_out <<<"$v")" = true ] || fail "$v"
+	[ "$(jq -r .timeout_ms <<<"$v")" = 1000 ] || fail "$v"
+	[ "$(jq -r .signal <<<"$v")" = SIGKILL ] || fail "$v"
+	# The sandbox has the same annotations but no deadline: still running.
+	[ "$(task_status "$POD" k8s.io)" = RUNNING ] || fail "sandbox: $(task_status "$POD" k8s.io)"
+	run cri inspect-pod "$POD"
+	[ "$(jq -r '.status.state // "SANDBOX_READY"' <<<"$output")" = SANDBOX_READY ] || fail "$output"
+	cri rm "$CTR"
+	cri stop-pod "$POD"
+	cri rm-pod "$POD"
+}
+
 @test "sandbox (cri): the runtime class's shim config applies the profile without an annotation" {
 	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
 	run_pod --handler airlock-untrusted
