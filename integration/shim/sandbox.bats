@@ -196,14 +196,28 @@ wait_ctr_exited() {
 @test "sandbox (cri): the runtime class's shim config applies the profile without an annotation" {
 	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
 	run_pod --handler airlock-untrusted
-	create_ctr task sh -c 'unshare -U true; exit 0'
+	create_ctr task sh -c 'unshare -U true; sleep 100'
 	cri start "$CTR"
+	# An exec'd process gets the profile too (denied calls fail, unrecorded).
+	local i
+	for i in $(seq 1 100); do
+		[ "$(cri inspect "$CTR" | jq -r .status.state)" = CONTAINER_RUNNING ] && break
+		sleep 0.05
+	done
+	run cri exec-sync "$CTR" -- sh -c 'mount -t tmpfs none /mnt || echo denied; grep NoNewPrivs /proc/self/status'
+	assert_success
+	assert_output_contains denied
+	assert_output_contains "NoNewPrivs:	1"
+	cri stop --timeout 0 "$CTR"
 	wait_ctr_exited "$CTR"
 	local v
 	v=$(cat "$W/task.termination-log")
 	[ "$(jq -r .profile <<<"$v")" = untrusted-pod ] || fail "$v"
-	[ "$(jq -r .exit_code <<<"$v")" = 0 ] || fail "$v"
+	[ "$(jq -r .signal <<<"$v")" = SIGKILL ] || fail "$v"
+	[ "$(jq -r .timed_out <<<"$v")" = false ] || fail "$v"
 	[ "$(jq -r '.denied_syscalls[] | select(.name == "unshare") | .count' <<<"$v")" -ge 1 ] || fail "$v"
+	# The exec's mount was answered by the filter alone: not in the verdict.
+	[ "$(jq -r '[.denied_syscalls[] | select(.name == "mount")] | length' <<<"$v")" = 0 ] || fail "$v"
 	cri rm "$CTR"
 	cri stop-pod "$POD"
 	cri rm-pod "$POD"
