@@ -478,6 +478,7 @@ do_create (struct sh_task *t, struct tt_call *call)
     }
   _cleanup_error_ al_error_t err = NULL;
   _cleanup_free_ char *rootfs = al_xasprintf ("%s/rootfs", req->bundle);
+  _cleanup_free_ char *config_path = NULL; /* before any goto */
   int r;
   if (find_ctr (t, req->id))
     {
@@ -508,7 +509,6 @@ do_create (struct sh_task *t, struct tt_call *call)
   /* The runtime options (the handler's `options`, e.g. a shim config
      selecting a profile for the whole runtime class). */
   struct sh_options opts = { 0 };
-  _cleanup_free_ char *config_path = NULL;
   if (req->options)
     {
       r = sh_options_parse (req->options->type_url, req->options->value.data, req->options->value.len, &opts,
@@ -584,6 +584,8 @@ do_create (struct sh_task *t, struct tt_call *call)
   goto out;
 
 fail:
+  if (config_path)
+    sh_watch_explain (config_path, &err);
   if (err)
     sh_log ("create %s: %s", req->id, err->msg);
   reply_al_error (call, r, err, "create");

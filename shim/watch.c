@@ -246,3 +246,22 @@ sh_watch_free (struct sh_watch *w)
   free (w->termination_log);
   free (w);
 }
+
+void
+sh_watch_explain (const char *config_path, al_error_t *err)
+{
+  if (err == NULL || *err == NULL || (*err)->msg == NULL)
+    return;
+  _cleanup_spec_ struct oci_spec *spec = NULL;
+  _cleanup_error_ al_error_t e2 = NULL;
+  if (oci_spec_load (config_path, &spec, &e2) < 0)
+    return;
+  const char *profile = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
+  if (profile == NULL || strcmp (profile, "untrusted") != 0 || oci_spec_annotation (spec, CRI_CONTAINER_TYPE) == NULL)
+    return;
+  char *msg = al_xasprintf ("%s (profile \"untrusted\" is for standalone containers: a pod's containers and sandbox "
+                            "need \"untrusted-pod\")",
+                            (*err)->msg);
+  free ((*err)->msg);
+  (*err)->msg = msg;
+}

@@ -44,6 +44,10 @@ void sh_watch_started (struct sh_watch *w);
 void sh_watch_exited (struct sh_watch *w, int status, const struct rusage *ru);
 void sh_watch_free (struct sh_watch *w);
 
+/* A create under the profile "untrusted" of a CRI container (pod sandbox
+ * or pod container) failed: say in *err that pods need "untrusted-pod". */
+void sh_watch_explain (const char *config_path, al_error_t *err);
+
 /* The termination message text for a verdict JSON too long for kubelet:
  * exposed for tests. Returns the compact JSON of v with as many denied
  * syscalls as fit in max bytes. */

@@ -233,4 +233,9 @@ wait_ctr_exited() {
 	run cri run-pod --name "p2-$CID" --log-dir "$W/logs" --handler airlock-badkey
 	assert_failure
 	assert_output_contains "$SHIM_CFG_DIR/badkey.json: timeuot: unknown key"
+	# The profile for standalone containers does not fit a pod: said so.
+	run cri run-pod --name "p3-$CID" --log-dir "$W/logs" --handler airlock \
+		--annotation airlock.profile=untrusted
+	assert_failure
+	assert_output_contains 'need "untrusted-pod"'
 }
