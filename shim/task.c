@@ -22,10 +22,10 @@
 #include "spec.h"
 #include "state.h"
 #include "stats.h"
+#include "options.h"
 #include "stdio.h"
 #include "task.h"
 #include "util.h"
-#include "options.h"
 #include "watch.h"
 #include "worker.h"
 
