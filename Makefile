@@ -124,7 +124,7 @@ SHIM_LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj-shim/%.o)
 
 $(B)/obj-shim/%.o: %.c $(wildcard runtime/lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(AL_CFLAGS) $(CFLAGS) $(SHIM_OPT) -c -o $@ $<
+	$(CC) $(AL_CFLAGS) $(CFLAGS) $(SHIM_OPT) -DAL_STATIC_BINARY -c -o $@ $<
 
 $(B)/libairlock-shim.a: $(SHIM_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^

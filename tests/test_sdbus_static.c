@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +80,7 @@ start_bus (const char *dir, char **address)
   pid_t pid = fork ();
   if (pid == 0)
     {
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
       fcntl (p[1], F_SETFD, 0);
       int devnull = open ("/dev/null", O_RDWR);
       dup2 (devnull, 0);

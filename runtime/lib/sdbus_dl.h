@@ -47,9 +47,10 @@ struct al_sdbus_table
 #define AL_SDBUS_FIELD(name) __typeof__ (name) *p_##name;
   AL_SDBUS_FUNCS (AL_SDBUS_FIELD)
 #undef AL_SDBUS_FIELD
-  /* The free() of the C library libsystemd allocates with: what it hands
-   * over (sd_bus_path_encode) is released with this. In a statically linked
-   * program (the shim) dlopen() brings a second libc.so.6 with its own heap. */
+  /* The free() libsystemd allocates with: what it hands over
+   * (sd_bus_path_encode) is released with this. In a statically linked
+   * program (the shim: AL_STATIC_BINARY) dlopen() brings a second libc.so.6
+   * with its own heap; otherwise it is the program's free(). */
   void (*p_free) (void *);
 };
 
