@@ -24,6 +24,12 @@ B := build-san
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+# `make FUZZ=1 ...`: the same with clang and libFuzzer's coverage into build-fuzz/ (`make fuzz`).
+ifeq ($(FUZZ),1)
+B := build-fuzz
+CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
 LIB_SRCS := $(wildcard runtime/lib/*.c)
 CLI_SRCS := $(wildcard runtime/cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
@@ -65,7 +71,7 @@ install: $(B)/airlock
 	install -m 0644 specs/profiles/*.json $(DESTDIR)$(PREFIX)/share/airlock/profiles/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 .PHONY: all unit integration check install clean
 
