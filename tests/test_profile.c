@@ -240,6 +240,31 @@ test_load_errors (void **state)
     }
 }
 
+/* The text is exactly len bytes: no read past it, no NUL inside (found by
+ * tests/fuzz/fuzz_profile.c; inputs in tests/fuzz/regress/profile/). */
+static void
+test_parse_len (void **state)
+{
+  (void) state;
+  static const char text[] = "{\"name\":\"x\",\"namespaces\":{},\"capabilities\":[],\"mountTypes\":[]}";
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_profile *p = NULL;
+  /* a prefix is not the whole text */
+  assert_true (al_profile_parse ("p.json", text, 12, &p, &err) < 0);
+  assert_null (p);
+  assert_non_null (strstr (err->msg, "p.json: invalid JSON"));
+  al_error_free (&err);
+  char *nul = malloc (sizeof text + 8);
+  memcpy (nul, text, sizeof text); /* with its NUL, then more */
+  memcpy (nul + sizeof text, "{\"x\":1}", 7);
+  assert_true (al_profile_parse ("p.json", nul, sizeof text + 7, &p, &err) < 0);
+  assert_string_equal (err->msg, "p.json: invalid JSON: a NUL byte at offset 62");
+  al_error_free (&err);
+  assert_int_equal (al_profile_parse ("p.json", nul, sizeof text - 1, &p, &err), 0);
+  al_profile_free (p);
+  free (nul);
+}
+
 /* ----------------------------------------------------------- applying -- */
 
 static void
@@ -824,6 +849,7 @@ main (void)
     cmocka_unit_test (test_load_untrusted),
     cmocka_unit_test (test_load_by_path_and_lookup),
     cmocka_unit_test (test_load_errors),
+    cmocka_unit_test (test_parse_len),
     cmocka_unit_test (test_apply_default),
     cmocka_unit_test (test_apply_cgroup_and_monitor),
     cmocka_unit_test (test_never_loosen),

@@ -699,11 +699,19 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
 int
 al_profile_parse (const char *file, const char *text, size_t len, struct al_profile **out, al_error_t *err)
 {
-  (void) len; /* yajl_tree_parse needs the NUL terminated text */
   char ebuf[256] = "";
   struct pctx c = { .file = file, .err = err };
   *out = NULL;
-  yajl_val root = yajl_tree_parse (text, ebuf, sizeof ebuf);
+  if (len > AL_PROFILE_MAX_SIZE)
+    return al_err (err, 0, "%s: %zu bytes is more than the %u allowed", file, len, AL_PROFILE_MAX_SIZE);
+  /* yajl_tree_parse reads up to a NUL: give it exactly len bytes, and refuse
+   * a NUL inside (the rest would be ignored unseen). */
+  const char *nul = memchr (text, '\0', len);
+  if (nul)
+    return al_err (err, 0, "%s: invalid JSON: a NUL byte at offset %zu", file, (size_t) (nul - text));
+  _cleanup_free_ char *copy = al_xmalloc0 (len + 1);
+  memcpy (copy, text, len);
+  yajl_val root = yajl_tree_parse (copy, ebuf, sizeof ebuf);
   if (root == NULL)
     {
       for (char *q = ebuf; *q; q++)
