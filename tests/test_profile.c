@@ -265,6 +265,23 @@ test_parse_len (void **state)
   free (nul);
 }
 
+/* A document nested 400000 deep (under the size limit) is refused, not
+ * parsed: yajl_tree_free recursed once per level and overflowed the stack. */
+static void
+test_parse_deep (void **state)
+{
+  (void) state;
+  size_t n = 400000;
+  char *text = malloc (2 * n);
+  memset (text, '[', n);
+  memset (text + n, ']', n);
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_profile *p = NULL;
+  assert_true (al_profile_parse ("p.json", text, 2 * n, &p, &err) < 0);
+  assert_string_equal (err->msg, "p.json: invalid JSON: nesting deeper than 64 levels");
+  free (text);
+}
+
 /* ----------------------------------------------------------- applying -- */
 
 static void
@@ -850,6 +867,7 @@ main (void)
     cmocka_unit_test (test_load_by_path_and_lookup),
     cmocka_unit_test (test_load_errors),
     cmocka_unit_test (test_parse_len),
+    cmocka_unit_test (test_parse_deep),
     cmocka_unit_test (test_apply_default),
     cmocka_unit_test (test_apply_cgroup_and_monitor),
     cmocka_unit_test (test_never_loosen),

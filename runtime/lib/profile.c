@@ -23,6 +23,7 @@
 #include "cgroup.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "json.h"
 #include "util.h"
 
 struct scratch
@@ -704,14 +705,7 @@ al_profile_parse (const char *file, const char *text, size_t len, struct al_prof
   *out = NULL;
   if (len > AL_PROFILE_MAX_SIZE)
     return al_err (err, 0, "%s: %zu bytes is more than the %u allowed", file, len, AL_PROFILE_MAX_SIZE);
-  /* yajl_tree_parse reads up to a NUL: give it exactly len bytes, and refuse
-   * a NUL inside (the rest would be ignored unseen). */
-  const char *nul = memchr (text, '\0', len);
-  if (nul)
-    return al_err (err, 0, "%s: invalid JSON: a NUL byte at offset %zu", file, (size_t) (nul - text));
-  _cleanup_free_ char *copy = al_xmalloc0 (len + 1);
-  memcpy (copy, text, len);
-  yajl_val root = yajl_tree_parse (copy, ebuf, sizeof ebuf);
+  yajl_val root = al_json_tree_parse (text, len, ebuf, sizeof ebuf);
   if (root == NULL)
     {
       for (char *q = ebuf; *q; q++)
