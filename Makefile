@@ -27,7 +27,8 @@ endif
 # `make FUZZ=1 ...`: the same with clang and libFuzzer's coverage into build-fuzz/ (`make fuzz`).
 ifeq ($(FUZZ),1)
 B := build-fuzz
-CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS := -O1 -gline-tables-only -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 LIB_SRCS := $(wildcard runtime/lib/*.c)

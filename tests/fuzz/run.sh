@@ -15,6 +15,7 @@ for h in "$@"; do
   case $h in
     config|seccomp|profile) max_len=16384 ;;
     ttrpc) max_len=8192 ;;
+    notify) max_len=1200 ;;
     *) max_len=4096 ;;
   esac
   mkdir -p "build-fuzz/corpus/$h" "build-fuzz/crashes/$h" build-fuzz/logs
