@@ -6,6 +6,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 
@@ -164,5 +165,21 @@ def main():
                       "denied_syscalls_total": 2, "stdout_bytes": 5, "monitor_error": "x"}), "verdict.json")
 
 
+def dictionary(name, sources):
+    """tests/fuzz/NAME.dict: the identifiers quoted in the parser's sources,
+    as JSON strings (keys and enum values) for libFuzzer's -dict."""
+    words = set()
+    for src in sources:
+        for w in re.findall(r'"([A-Za-z_][A-Za-z0-9_.]{1,39})"', open(src).read()):
+            words.add(w)
+    with open("tests/fuzz/%s.dict" % name, "w") as f:
+        f.write("# written by tests/fuzz/mkseeds.py from %s\n" % " ".join(sources))
+        for w in sorted(words):
+            f.write('"\\"%s\\""\n' % w)
+
+
 if __name__ == "__main__":
     main()
+    dictionary("config", ["runtime/lib/config.c", "runtime/lib/names.c"])
+    dictionary("seccomp", ["runtime/lib/config.c", "runtime/lib/seccomp.c"])
+    dictionary("profile", ["runtime/lib/profile.c"])

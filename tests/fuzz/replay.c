@@ -2,9 +2,11 @@
  * directories given (default: tests/fuzz/corpus/NAME and
  * tests/fuzz/regress/NAME, NAME compiled in) goes through
  * LLVMFuzzerTestOneInput once. Prints TAP, one line per directory; a crash is
- * the process dying (the file being fed is named on stderr first). */
+ * the process dying, after naming the input on stderr. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,30 @@
 #ifndef FUZZ_NAME
 #error "FUZZ_NAME must name the harness"
 #endif
+
+/* The input being fed, named when the process dies on it. */
+static const char *current;
+
+static void
+name_current (void)
+{
+  if (current == NULL)
+    return;
+  static const char pre[] = "# fuzz replay " FUZZ_NAME ": died on input ";
+  if (write (2, pre, sizeof pre - 1) < 0 || write (2, current, strlen (current)) < 0 || write (2, "\n", 1) < 0)
+    return;
+}
+
+static void
+on_signal (int sig)
+{
+  name_current ();
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+/* Sanitizers report and exit without a signal: their death callback. */
+extern void __sanitizer_set_death_callback (void (*cb) (void)) __attribute__ ((weak));
 
 static int
 cmp (const void *a, const void *b)
@@ -37,14 +63,15 @@ feed (const char *path)
   fclose (f);
   if (buf == NULL)
     abort ();
-  fprintf (stderr, "# %s: %s (%zu bytes)\n", FUZZ_NAME, path, len);
   /* An exact-size copy, so ASan sees reads past the end. */
   uint8_t *in = malloc (len ? len : 1);
   if (in == NULL)
     abort ();
   memcpy (in, buf, len);
   free (buf);
+  current = path;
   LLVMFuzzerTestOneInput (in, len);
+  current = NULL;
   free (in);
   return 0;
 }
@@ -95,7 +122,13 @@ main (int argc, char **argv)
   const char **dirs = argc > 1 ? (const char **) argv + 1 : defaults;
   int n = argc > 1 ? argc - 1 : 2;
   int failed = 0;
+  static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+    signal (sigs[i], on_signal);
+  if (__sanitizer_set_death_callback)
+    __sanitizer_set_death_callback (name_current);
   printf ("1..%d\n", n);
+  fflush (stdout);
   for (int i = 0; i < n; i++)
     {
       size_t fed;

@@ -2,7 +2,8 @@
 # tests/fuzz/run.sh SECONDS NAME...: run each libFuzzer harness
 # build-fuzz/fuzz/NAME (built by `make fuzz`) for SECONDS, one after the
 # other, on a working corpus build-fuzz/corpus/NAME seeded from
-# tests/fuzz/corpus/NAME, after every input of tests/fuzz/regress/NAME. Prints
+# tests/fuzz/corpus/NAME, after every input of tests/fuzz/regress/NAME (with
+# the dictionary tests/fuzz/NAME.dict when there is one). Prints
 # one summary line per harness (runs, exec/s, coverage) and fails when one
 # crashed, leaked, timed out or ran out of memory (the input is kept in
 # build-fuzz/crashes/NAME/, the log in build-fuzz/logs/NAME.log).
@@ -22,7 +23,9 @@ for h in "$@"; do
   log=build-fuzz/logs/$h.log
   dirs=("build-fuzz/corpus/$h" "tests/fuzz/corpus/$h")
   [ -d "tests/fuzz/regress/$h" ] && dirs+=("tests/fuzz/regress/$h")
-  "$bin" -max_total_time="$secs" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+  opts=()
+  [ -f "tests/fuzz/$h.dict" ] && opts+=(-dict="tests/fuzz/$h.dict")
+  "$bin" "${opts[@]}" -max_total_time="$secs" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$h/" "${dirs[@]}" > "$log" 2>&1
   rc=$?
   stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
