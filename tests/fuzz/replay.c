@@ -63,11 +63,13 @@ feed (const char *path)
   fclose (f);
   if (buf == NULL)
     abort ();
-  /* An exact-size copy, so ASan sees reads past the end. */
-  uint8_t *in = malloc (len ? len : 1);
-  if (in == NULL)
+  /* An exact-size copy (none at all for an empty input), so ASan sees
+   * reads past the end. */
+  uint8_t *in = malloc (len);
+  if (in == NULL && len)
     abort ();
-  memcpy (in, buf, len);
+  if (len)
+    memcpy (in, buf, len);
   free (buf);
   current = path;
   LLVMFuzzerTestOneInput (in, len);
