@@ -24,6 +24,13 @@ B := build-san
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+# `make FUZZ=1 ...`: the same with clang and libFuzzer's coverage into build-fuzz/ (`make fuzz`).
+ifeq ($(FUZZ),1)
+B := build-fuzz
+CFLAGS := -O1 -gline-tables-only -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
 LIB_SRCS := $(wildcard runtime/lib/*.c)
 CLI_SRCS := $(wildcard runtime/cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
@@ -65,7 +72,7 @@ install: $(B)/airlock
 	install -m 0644 specs/profiles/*.json $(DESTDIR)$(PREFIX)/share/airlock/profiles/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 .PHONY: all unit integration check install clean
 
@@ -152,3 +159,38 @@ endif
 install-shim: $(B)/containerd-shim-airlock-v2
 	install -D -m 0755 $(B)/containerd-shim-airlock-v2 $(DESTDIR)$(BINDIR)/containerd-shim-airlock-v2
 .PHONY: install-shim
+
+# ---- fuzz (tests/fuzz/) --------------------------------------------------------
+# libFuzzer harnesses, one per tests/fuzz/fuzz_NAME.c. `make fuzz` builds them
+# with clang (FUZZ=1: ASan + UBSan, into build-fuzz/) and runs each for
+# FUZZ_SECONDS on its seeds (tests/fuzz/corpus/NAME) and past crashes
+# (tests/fuzz/regress/NAME): a crash fails it, its input lands in
+# build-fuzz/crashes/NAME/. The unit tests replay both directories through
+# every harness once, built with $(CC) and tests/fuzz/replay.c (no libFuzzer).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_DEPS := $(SHIM_TEST_OBJS) $(B)/libairlock.a $(wildcard tests/fuzz/*.h)
+FUZZ_LINK := $(SHIM_TEST_OBJS) $(B)/libairlock.a $(PKG_LIBS) $(SHIM_LIBS)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/fuzz-replay/%)
+
+$(B)/fuzz/%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(AL_CFLAGS) $(SHIM_CFLAGS) -Itests/fuzz $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LINK)
+
+$(B)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(AL_CFLAGS) $(SHIM_CFLAGS) -Itests/fuzz -DFUZZ_NAME='"$*"' $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_LINK)
+
+fuzz-build: $(FUZZ_NAMES:%=$(B)/fuzz/%)
+
+fuzz:
+	$(MAKE) FUZZ=1 CC=$(FUZZ_CC) fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# The replay runners are unit tests too (recipes expand TEST_BINS late).
+TEST_BINS += $(FUZZ_REPLAY)
+unit check: $(FUZZ_REPLAY)
+
+.PHONY: fuzz fuzz-build
+# ---- end fuzz ------------------------------------------------------------------

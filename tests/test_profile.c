@@ -240,6 +240,48 @@ test_load_errors (void **state)
     }
 }
 
+/* The text is exactly len bytes: no read past it, no NUL inside (found by
+ * tests/fuzz/fuzz_profile.c; inputs in tests/fuzz/regress/profile/). */
+static void
+test_parse_len (void **state)
+{
+  (void) state;
+  static const char text[] = "{\"name\":\"x\",\"namespaces\":{},\"capabilities\":[],\"mountTypes\":[]}";
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_profile *p = NULL;
+  /* a prefix is not the whole text */
+  assert_true (al_profile_parse ("p.json", text, 12, &p, &err) < 0);
+  assert_null (p);
+  assert_non_null (strstr (err->msg, "p.json: invalid JSON"));
+  al_error_free (&err);
+  char *nul = malloc (sizeof text + 8);
+  memcpy (nul, text, sizeof text); /* with its NUL, then more */
+  memcpy (nul + sizeof text, "{\"x\":1}", 7);
+  assert_true (al_profile_parse ("p.json", nul, sizeof text + 7, &p, &err) < 0);
+  assert_string_equal (err->msg, "p.json: invalid JSON: a NUL byte at offset 62");
+  al_error_free (&err);
+  assert_int_equal (al_profile_parse ("p.json", nul, sizeof text - 1, &p, &err), 0);
+  al_profile_free (p);
+  free (nul);
+}
+
+/* A document nested 400000 deep (under the size limit) is refused, not
+ * parsed: yajl_tree_free recursed once per level and overflowed the stack. */
+static void
+test_parse_deep (void **state)
+{
+  (void) state;
+  size_t n = 400000;
+  char *text = malloc (2 * n);
+  memset (text, '[', n);
+  memset (text + n, ']', n);
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_profile *p = NULL;
+  assert_true (al_profile_parse ("p.json", text, 2 * n, &p, &err) < 0);
+  assert_string_equal (err->msg, "p.json: invalid JSON: nesting deeper than 64 levels");
+  free (text);
+}
+
 /* ----------------------------------------------------------- applying -- */
 
 static void
@@ -962,6 +1004,8 @@ main (void)
     cmocka_unit_test (test_load_untrusted),
     cmocka_unit_test (test_load_by_path_and_lookup),
     cmocka_unit_test (test_load_errors),
+    cmocka_unit_test (test_parse_len),
+    cmocka_unit_test (test_parse_deep),
     cmocka_unit_test (test_apply_default),
     cmocka_unit_test (test_apply_cgroup_and_monitor),
     cmocka_unit_test (test_never_loosen),

@@ -141,4 +141,9 @@ void al_monitor_exited (struct al_monitor *m, int status, const struct rusage *r
 /* Test hook: record a denial as the loop does. */
 void al_monitor_record_denied (struct al_monitor *m, const char *name, pid_t pid, uint64_t at_ms);
 
+/* What the loop does with one received notification (its arch and syscall
+ * number come from the container): record the denial by syscall name. */
+struct seccomp_notif;
+void al_monitor_note_notification (struct al_monitor *m, const struct seccomp_notif *req, uint64_t at_ms);
+
 #endif

@@ -23,6 +23,7 @@
 #include "cgroup.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "json.h"
 #include "util.h"
 
 struct scratch
@@ -705,11 +706,12 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
 int
 al_profile_parse (const char *file, const char *text, size_t len, struct al_profile **out, al_error_t *err)
 {
-  (void) len; /* yajl_tree_parse needs the NUL terminated text */
   char ebuf[256] = "";
   struct pctx c = { .file = file, .err = err };
   *out = NULL;
-  yajl_val root = yajl_tree_parse (text, ebuf, sizeof ebuf);
+  if (len > AL_PROFILE_MAX_SIZE)
+    return al_err (err, 0, "%s: %zu bytes is more than the %u allowed", file, len, AL_PROFILE_MAX_SIZE);
+  yajl_val root = al_json_tree_parse (text, len, ebuf, sizeof ebuf);
   if (root == NULL)
     {
       for (char *q = ebuf; *q; q++)

@@ -367,10 +367,8 @@ int
 al_verdict_parse (const char *name, const char *text, size_t len, struct al_verdict *v, al_error_t *err)
 {
   memset (v, 0, sizeof *v);
-  _cleanup_free_ char *copy = al_xmalloc0 (len + 1);
-  memcpy (copy, text, len);
   char ebuf[256] = "";
-  yajl_val root = yajl_tree_parse (copy, ebuf, sizeof ebuf);
+  yajl_val root = al_json_tree_parse (text, len, ebuf, sizeof ebuf);
   if (root == NULL || !YAJL_IS_OBJECT (root))
     {
       yajl_tree_free (root);
