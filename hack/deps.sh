@@ -10,6 +10,8 @@ pkgs=(
   libcmocka-dev bats jq python3 busybox-static iproute2 util-linux procps
   # peers and benchmarks
   crun runc hyperfine containerd python3-grpcio python3-grpc-tools python3-protobuf
+  # the shim's memory checks (integration/shim/memcheck.bats)
+  valgrind gdb file
 )
 missing=()
 for p in "${pkgs[@]}"; do

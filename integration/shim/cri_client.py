@@ -28,6 +28,10 @@ Commands (ids are printed alone on stdout; structured replies as JSON):
                                                   when any failed)
   stop-rm-pods ID...                              (StopPodSandbox + RemovePodSandbox
                                                   of each, all at once)
+  cycle --pod ID --pod-config FILE --image IMG --count N -- CMD [ARG...]
+                                                  (N container lifecycles in the pod,
+                                                  one after another: create, start,
+                                                  wait until exited, remove)
 The default pod uses the host network (no CNI needed); --pod-network asks
 for a pod network namespace.
 """
@@ -174,6 +178,39 @@ def cmd_stop_rm_pods(stub, a):
     return 1 if bad else 0
 
 
+def cmd_cycle(stub, a):
+    import time
+    pcfg = pb.PodSandboxConfig()
+    with open(a.pod_config) as f:
+        json_format.Parse(f.read(), pcfg)
+    cmd = list(a.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    for i in range(a.count):
+        cfg = pb.ContainerConfig()
+        cfg.metadata.name = "cycle-%d" % i
+        cfg.image.image = a.image
+        cfg.command.extend(cmd)
+        cfg.linux.security_context.namespace_options.CopyFrom(
+            pcfg.linux.security_context.namespace_options)
+        cid = stub.CreateContainer(pb.CreateContainerRequest(
+            pod_sandbox_id=a.pod, config=cfg, sandbox_config=pcfg), timeout=a.timeout).container_id
+        stub.StartContainer(pb.StartContainerRequest(container_id=cid), timeout=a.timeout)
+        deadline = time.monotonic() + a.timeout
+        while True:
+            st = stub.ContainerStatus(pb.ContainerStatusRequest(container_id=cid),
+                                      timeout=a.timeout).status
+            if st.state == pb.CONTAINER_EXITED:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit("container %s (cycle %d) did not exit" % (cid, i))
+            time.sleep(0.02)
+        if st.exit_code != 0:
+            raise SystemExit("container %s (cycle %d): exit code %d" % (cid, i, st.exit_code))
+        stub.RemoveContainer(pb.RemoveContainerRequest(container_id=cid), timeout=a.timeout)
+    return 0
+
+
 def cmd_create(stub, a):
     pcfg = pb.PodSandboxConfig()
     with open(a.pod_config) as f:
@@ -268,6 +305,13 @@ def main():
     s = sub.add_parser("stop-rm-pods")
     s.add_argument("ids", nargs="*")
 
+    s = sub.add_parser("cycle")
+    s.add_argument("--pod", required=True)
+    s.add_argument("--pod-config", required=True)
+    s.add_argument("--image", required=True)
+    s.add_argument("--count", type=int, required=True)
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+
     s = sub.add_parser("create")
     s.add_argument("--pod", required=True)
     s.add_argument("--pod-config", required=True)
@@ -318,6 +362,8 @@ def main():
             return cmd_run_pods(rt, a)
         elif c == "stop-rm-pods":
             return cmd_stop_rm_pods(rt, a)
+        elif c == "cycle":
+            return cmd_cycle(rt, a)
         elif c == "create":
             cmd_create(rt, a)
         elif c == "start":
