@@ -23,6 +23,19 @@ ifeq ($(SAN),1)
 B := build-san
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+# `make SAN=1 check|integration` runs the bats suites against the build-san/
+# binaries. Sanitizer reports go to files under $(SAN_LOG_DIR) (the shim's
+# stderr is a FIFO containerd reads, daemons and forked children have no
+# terminal): tests/run.sh empties it first and fails when a report shows up.
+# A report also makes the process fail (exitcode, no recovery). GCC's UBSan
+# ignores log_path here: its reports go to stderr, with exit status 87.
+SAN_LOG_DIR := $(CURDIR)/build-san/san-logs
+export AIRLOCK := $(CURDIR)/build-san/airlock
+export BUILD_DIR := $(CURDIR)/build-san
+export AL_SAN_LOG_DIR := $(SAN_LOG_DIR)
+export ASAN_OPTIONS := log_path=$(SAN_LOG_DIR)/asan:exitcode=86:abort_on_error=0:detect_leaks=1:allocator_may_return_null=0
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1:exitcode=87
+export LSAN_OPTIONS := exitcode=88
 endif
 # `make FUZZ=1 ...`: the same with clang and libFuzzer's coverage into build-fuzz/ (`make fuzz`).
 ifeq ($(FUZZ),1)

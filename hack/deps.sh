@@ -13,6 +13,8 @@ pkgs=(
   clang libclang-rt-14-dev
   # peers and benchmarks
   crun runc hyperfine containerd python3-grpcio python3-grpc-tools python3-protobuf
+  # the shim's memory checks (integration/shim/memcheck.bats)
+  valgrind gdb file
 )
 missing=()
 for p in "${pkgs[@]}"; do

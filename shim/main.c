@@ -50,6 +50,11 @@
 
 #include "containerd/task/v2/shim.pb-c.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#  define AL_LSAN 1
+#  include <sanitizer/lsan_interface.h>
+#endif
+
 #define SOCKET_DIR "/run/containerd/s"
 #define STATE_ROOT "/run/airlock-shim"
 
@@ -266,8 +271,10 @@ cmd_start (const struct args *a, const char *bundle)
   /* The shim. */
   setsid ();
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  _cleanup_free_ char *logp = al_xasprintf ("%s/log", bundle);
+  /* Freed here, not by cleanup: serve() ends in _exit. */
+  char *logp = al_xasprintf ("%s/log", bundle);
   int logfd = open (logp, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  free (logp);
   dup2 (null, 0);
   dup2 (null, 1);
   dup2 (logfd >= 0 ? logfd : null, 2);
@@ -283,7 +290,18 @@ cmd_start (const struct args *a, const char *bundle)
   }
   if (chdir ("/") < 0)
     { /* stays in the bundle */ }
-  _exit (serve (a, fd, path));
+  int rc = serve (a, fd, path);
+  free (group);
+  free (key);
+  free (path);
+  free (address);
+#ifdef AL_LSAN
+  /* make SAN=1: _exit skips LeakSanitizer's exit-time check; run it for the
+     long-running loop (a leak fails with LSAN_OPTIONS' exitcode and a report
+     under ASAN_OPTIONS' log_path). */
+  __lsan_do_leak_check ();
+#endif
+  _exit (rc);
 }
 
 /* ------------------------------------------------------------- serve -- */

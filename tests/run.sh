@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+if [ -n "${AL_SAN_LOG_DIR:-}" ]; then
+  rm -rf "$AL_SAN_LOG_DIR"
+  mkdir -p "$AL_SAN_LOG_DIR"
+  chmod 0777 "$AL_SAN_LOG_DIR" # processes in user namespaces log here too
+fi
 
 tally() { # reads TAP on stdin, echoes it, counts results
   while IFS= read -r line; do
@@ -65,6 +70,23 @@ if [ "$what" = vm ]; then
   if [ $rc -ne 0 ] && ! grep -q '^not ok' "$log"; then
     echo "not ok - bats exited with status $rc"
     failed=$((failed + 1))
+  fi
+fi
+
+# Under `make SAN=1`: every ASan/UBSan/LSan report written during the run
+# (by any process: CLI, shim, forked children) fails the run.
+if [ -n "${AL_SAN_LOG_DIR:-}" ]; then
+  reports=$(find "$AL_SAN_LOG_DIR" -type f 2>/dev/null | sort)
+  if [ -n "$reports" ]; then
+    for r in $reports; do
+      echo "# sanitizer report $r:"
+      sed 's/^/#   /' "$r"
+    done
+    echo "not ok - sanitizer reports in $AL_SAN_LOG_DIR"
+    failed=$((failed + 1))
+  else
+    echo "ok - no sanitizer reports in $AL_SAN_LOG_DIR"
+    passed=$((passed + 1))
   fi
 fi
 

@@ -23,6 +23,16 @@ Commands (ids are printed alone on stdout; structured replies as JSON):
   stats ID | inspect ID | inspect-pod ID          -> JSON
   ps [--pod ID] [-q] | pods [-q]
   stop-pod ID | rm-pod ID
+  run-pods --count N --name-prefix P [run-pod options]
+                                                  (N RunPodSandbox calls at once,
+                                                  one thread each: pod ids; exits 1
+                                                  when any failed)
+  stop-rm-pods ID...                              (StopPodSandbox + RemovePodSandbox
+                                                  of each, all at once)
+  cycle --pod ID --pod-config FILE --image IMG --count N -- CMD [ARG...]
+                                                  (N container lifecycles in the pod,
+                                                  one after another: create, start,
+                                                  wait until exited, remove)
 The default pod uses the host network (no CNI needed); --pod-network asks
 for a pod network namespace.
 """
@@ -113,6 +123,95 @@ def cmd_run_pod(stub, a):
     print(r.pod_sandbox_id)
 
 
+def run_parallel(fn, items):
+    """fn(item) for each item, one thread each, all at once; returns
+    [(item, result, error)] in the items' order."""
+    import threading
+    out = [None] * len(items)
+    go = threading.Event()
+
+    def work(i, item):
+        go.wait()
+        try:
+            out[i] = (item, fn(item), None)
+        except grpc.RpcError as e:
+            out[i] = (item, None, "%s: %s" % (e.code().name, e.details()))
+        except Exception as e:  # noqa: BLE001 (reported, not swallowed)
+            out[i] = (item, None, repr(e))
+
+    threads = [threading.Thread(target=work, args=(i, it)) for i, it in enumerate(items)]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join()
+    return out
+
+
+def cmd_run_pods(stub, a):
+    def one(i):
+        b = argparse.Namespace(**vars(a))
+        b.name = "%s-%d" % (a.name_prefix, i)
+        cfg = pod_config(b)
+        return stub.RunPodSandbox(pb.RunPodSandboxRequest(config=cfg, runtime_handler=a.handler or ""),
+                                  timeout=a.timeout).pod_sandbox_id
+
+    bad = 0
+    for i, pod, err in run_parallel(one, list(range(a.count))):
+        if err:
+            bad += 1
+            print("pod %s-%d: %s" % (a.name_prefix, i, err), file=sys.stderr)
+        else:
+            print(pod)
+    return 1 if bad else 0
+
+
+def cmd_stop_rm_pods(stub, a):
+    def one(pod):
+        stub.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod), timeout=a.timeout)
+        stub.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=a.timeout)
+
+    bad = 0
+    for pod, _, err in run_parallel(one, a.ids):
+        if err:
+            bad += 1
+            print("pod %s: %s" % (pod, err), file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_cycle(stub, a):
+    import time
+    pcfg = pb.PodSandboxConfig()
+    with open(a.pod_config) as f:
+        json_format.Parse(f.read(), pcfg)
+    cmd = list(a.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    for i in range(a.count):
+        cfg = pb.ContainerConfig()
+        cfg.metadata.name = "cycle-%d" % i
+        cfg.image.image = a.image
+        cfg.command.extend(cmd)
+        cfg.linux.security_context.namespace_options.CopyFrom(
+            pcfg.linux.security_context.namespace_options)
+        cid = stub.CreateContainer(pb.CreateContainerRequest(
+            pod_sandbox_id=a.pod, config=cfg, sandbox_config=pcfg), timeout=a.timeout).container_id
+        stub.StartContainer(pb.StartContainerRequest(container_id=cid), timeout=a.timeout)
+        deadline = time.monotonic() + a.timeout
+        while True:
+            st = stub.ContainerStatus(pb.ContainerStatusRequest(container_id=cid),
+                                      timeout=a.timeout).status
+            if st.state == pb.CONTAINER_EXITED:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit("container %s (cycle %d) did not exit" % (cid, i))
+            time.sleep(0.02)
+        if st.exit_code != 0:
+            raise SystemExit("container %s (cycle %d): exit code %d" % (cid, i, st.exit_code))
+        stub.RemoveContainer(pb.RemoveContainerRequest(container_id=cid), timeout=a.timeout)
+    return 0
+
+
 def cmd_create(stub, a):
     pcfg = pb.PodSandboxConfig()
     with open(a.pod_config) as f:
@@ -199,6 +298,26 @@ def main():
     s.add_argument("--log-dir")
     s.add_argument("--save")
 
+    s = sub.add_parser("run-pods")
+    s.add_argument("--count", type=int, required=True)
+    s.add_argument("--name-prefix", required=True)
+    s.add_argument("--uid")
+    s.add_argument("--namespace", default="default")
+    s.add_argument("--handler")
+    s.add_argument("--annotation", action="append")
+    s.add_argument("--label", action="append")
+    s.add_argument("--pod-network", action="store_true")
+    s.add_argument("--log-dir")
+    s = sub.add_parser("stop-rm-pods")
+    s.add_argument("ids", nargs="*")
+
+    s = sub.add_parser("cycle")
+    s.add_argument("--pod", required=True)
+    s.add_argument("--pod-config", required=True)
+    s.add_argument("--image", required=True)
+    s.add_argument("--count", type=int, required=True)
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+
     s = sub.add_parser("create")
     s.add_argument("--pod", required=True)
     s.add_argument("--pod-config", required=True)
@@ -246,6 +365,12 @@ def main():
                 print("%s %s" % (i.id, ",".join(i.repo_tags)))
         elif c == "run-pod":
             cmd_run_pod(rt, a)
+        elif c == "run-pods":
+            return cmd_run_pods(rt, a)
+        elif c == "stop-rm-pods":
+            return cmd_stop_rm_pods(rt, a)
+        elif c == "cycle":
+            return cmd_cycle(rt, a)
         elif c == "create":
             cmd_create(rt, a)
         elif c == "start":

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "process.h"
 #include "spec.h"
 #include "util.h"
 
@@ -20,6 +21,8 @@ static void
 print_version (void)
 {
   printf ("airlock version %s\ncommit: %s\nspec: %s\n", AIRLOCK_VERSION, AIRLOCK_COMMIT, AL_OCI_VERSION);
+  if (al_process_skips_rlimit_as ())
+    printf ("sanitizers: address,undefined (RLIMIT_AS is not applied to containers)\n");
 }
 
 static void

@@ -77,7 +77,8 @@ static void
 caps_add (struct oci_cap_set *set, const int *caps, size_t n, int **keep)
 {
   int *v = al_xmalloc0 ((set->n + n) * sizeof (int));
-  memcpy (v, set->caps, set->n * sizeof (int));
+  if (set->n > 0) /* set->caps is NULL for an empty set */
+    memcpy (v, set->caps, set->n * sizeof (int));
   size_t k = set->n;
   for (size_t i = 0; i < n; i++)
     {

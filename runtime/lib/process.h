@@ -3,12 +3,15 @@
 #ifndef AIRLOCK_PROCESS_H
 #define AIRLOCK_PROCESS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
 #include "spec.h"
 
 int al_process_set_rlimits (const struct oci_process *p, al_error_t *err);
+/* True in AddressSanitizer builds (make SAN=1), which leave RLIMIT_AS unset. */
+bool al_process_skips_rlimit_as (void);
 /* setgroups(additionalGids), setresgid, setresuid; umask. */
 int al_process_set_user (const struct oci_process *p, al_error_t *err);
 /* process.scheduler, process.ioPriority (+ linux.personality when given). */
