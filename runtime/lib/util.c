@@ -243,6 +243,37 @@ al_mkdir_p (int dirfd, const char *path, mode_t mode, al_error_t *err)
   return 0;
 }
 
+char *
+al_escape (const char *s, size_t len, size_t max)
+{
+  size_t n = len < max ? len : max;
+  char *out = al_xmalloc0 (n * 4 + 4);
+  char *o = out;
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned char c = (unsigned char) s[i];
+      if (c == '\\' || c == '"')
+        {
+          *o++ = '\\';
+          *o++ = (char) c;
+        }
+      else if (c >= 0x20 && c < 0x7f)
+        *o++ = (char) c;
+      else if (c == '\n' || c == '\t' || c == '\r')
+        {
+          *o++ = '\\';
+          *o++ = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+        }
+      else
+        o += sprintf (o, "\\x%02x", c);
+    }
+  if (n < len)
+    memcpy (o, "...", 4);
+  else
+    *o = '\0';
+  return out;
+}
+
 static const struct
 {
   const char *name;

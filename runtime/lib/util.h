@@ -52,6 +52,11 @@ const char *al_signal_name (int sig);
 
 bool al_has_prefix (const char *s, const char *prefix);
 
+/* Printable form of untrusted bytes for a message: printable ASCII as is,
+ * `\\` and `"` escaped, other bytes as \n, \t, \r or \xNN. At most max input
+ * bytes are shown; "..." marks the cut. Heap string. */
+char *al_escape (const char *s, size_t len, size_t max);
+
 /* RFC 3339 timestamp with nanoseconds, UTC: "2026-11-23T18:55:08.123456789Z". */
 char *al_rfc3339_now (void);
 
