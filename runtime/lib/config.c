@@ -63,6 +63,66 @@
 #define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
 
 /* ---------------------------------------------------------------------- */
+/* JSON paths ("process.args[1]", annotations["a.b"]) for messages.     */
+
+struct pc
+{
+  const char *name;
+  al_error_t *err;
+  size_t len;
+  char path[1024];
+};
+
+static size_t
+p_append (struct pc *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static size_t
+p_append (struct pc *c, const char *fmt, ...)
+{
+  size_t old = c->len;
+  va_list ap;
+  va_start (ap, fmt);
+  int n = vsnprintf (c->path + c->len, sizeof (c->path) - c->len, fmt, ap);
+  va_end (ap);
+  if (n > 0)
+    c->len = c->len + (size_t) n >= sizeof (c->path) ? sizeof (c->path) - 1 : c->len + (size_t) n;
+  return old;
+}
+
+static bool
+is_ident (const char *k)
+{
+  if (!isalpha ((unsigned char) k[0]) && k[0] != '_')
+    return false;
+  for (; *k; k++)
+    if (!isalnum ((unsigned char) *k) && *k != '_')
+      return false;
+  return true;
+}
+
+/* Enter member `key`: ".key", or ["key"] when it is not a plain word. */
+static size_t
+p_key (struct pc *c, const char *key)
+{
+  if (is_ident (key))
+    return p_append (c, "%s%s", c->len ? "." : "", key);
+  return p_append (c, "[\"%s\"]", key);
+}
+
+static size_t
+p_idx (struct pc *c, size_t i)
+{
+  return p_append (c, "[%zu]", i);
+}
+
+static void
+p_pop (struct pc *c, size_t old)
+{
+  c->len = old;
+  c->path[old] = '\0';
+}
+
+/* ---------------------------------------------------------------------- */
 /* The JSON tree.                                                         */
 
 enum jtype
@@ -109,7 +169,27 @@ struct jbuild
   size_t depth;
   char *key;       /* key of the next object member */
   const char *why; /* reason a callback stopped the parse */
+  struct pc where; /* and the JSON path it stopped at, when it names one */
 };
+
+/* The path of the value being parsed, from the open containers: in an array
+ * the next index, in an object the pending key (none yet: the object's). */
+static void
+jb_path (struct jbuild *b)
+{
+  struct pc *c = &b->where;
+  for (size_t i = 0; i < b->depth; i++)
+    {
+      const struct jval *v = b->stack[i];
+      bool last = i + 1 == b->depth;
+      if (v->type == J_ARRAY)
+        p_idx (c, last ? v->n : v->n - 1);
+      else if (!last)
+        p_key (c, v->keys[v->n - 1]);
+      else if (b->key)
+        p_key (c, b->key);
+    }
+}
 
 static struct jval *
 jval_new (enum jtype type)
@@ -220,7 +300,9 @@ jb_string (void *ctx, const unsigned char *s, size_t len)
   struct jbuild *b = ctx;
   if (memchr (s, '\0', len) != NULL)
     {
-      b->why = "string contains a NUL character";
+      /* C would cut it at the NUL: refuse rather than truncate. */
+      b->why = "string contains a NUL character (\\u0000)";
+      jb_path (b);
       return 0;
     }
   struct jval *v = jval_new (J_STRING);
@@ -234,7 +316,10 @@ jb_key (void *ctx, const unsigned char *s, size_t len)
   struct jbuild *b = ctx;
   if (memchr (s, '\0', len) != NULL)
     {
-      b->why = "object key contains a NUL character";
+      b->why = "object key contains a NUL character (\\u0000)";
+      free (b->key);
+      b->key = NULL;
+      jb_path (b);
       return 0;
     }
   free (b->key);
@@ -273,7 +358,47 @@ yajl_handle_freep (yajl_handle *h)
     yajl_free (*h);
 }
 
-/* Parse text into a tree. Errors: "<name>: invalid JSON: <why>". */
+static int
+cmp_key (const void *a, const void *b, void *keys)
+{
+  char **k = keys;
+  return strcmp (k[*(const size_t *) a], k[*(const size_t *) b]);
+}
+
+/* Refuse an object with a key given twice anywhere in the tree: parsers
+ * disagree on which one wins, so a config must not depend on it. Sorting
+ * keeps an object with many keys (annotations) from costing n^2. */
+static int
+check_dup_keys (struct pc *c, const struct jval *v)
+{
+  if (v->type != J_OBJECT && v->type != J_ARRAY)
+    return 0;
+  if (v->type == J_OBJECT && v->n > 1)
+    {
+      _cleanup_free_ size_t *idx = al_xmalloc0 (v->n * sizeof (*idx));
+      for (size_t i = 0; i < v->n; i++)
+        idx[i] = i;
+      qsort_r (idx, v->n, sizeof (*idx), cmp_key, v->keys);
+      for (size_t i = 1; i < v->n; i++)
+        if (strcmp (v->keys[idx[i - 1]], v->keys[idx[i]]) == 0)
+          {
+            p_key (c, v->keys[idx[i]]);
+            return al_err (c->err, 0, "%s: %s: duplicate key", c->name, c->path);
+          }
+    }
+  for (size_t i = 0; i < v->n; i++)
+    {
+      size_t old = v->type == J_OBJECT ? p_key (c, v->keys[i]) : p_idx (c, i);
+      int r = check_dup_keys (c, v->items[i]);
+      if (r < 0)
+        return r;
+      p_pop (c, old);
+    }
+  return 0;
+}
+
+/* Parse text into a tree. Errors: "<name>: invalid JSON: <why>", or
+ * "<name>: <json path>: <why>" when the problem has a place. */
 static int
 json_parse (const char *name, const char *text, size_t len, struct jval **out, al_error_t *err)
 {
@@ -288,10 +413,19 @@ json_parse (const char *name, const char *text, size_t len, struct jval **out, a
   free (b.key);
   if (st == yajl_status_ok && b.root != NULL)
     {
+      struct pc c = { .name = name, .err = err };
+      int r = check_dup_keys (&c, b.root);
+      if (r < 0)
+        {
+          jval_free (b.root);
+          return r;
+        }
       *out = b.root;
       return 0;
     }
   jval_free (b.root);
+  if (st == yajl_status_client_canceled && b.why && b.where.len > 0)
+    return al_err (err, 0, "%s: %s: %s", name, b.where.path, b.why);
   if (st == yajl_status_client_canceled && b.why)
     return al_err (err, 0, "%s: invalid JSON: %s", name, b.why);
 
@@ -358,66 +492,8 @@ jtype_want (enum jtype t)
     }
   return "?";
 }
-
 /* ---------------------------------------------------------------------- */
-/* The walk: JSON path tracking and typed field readers.                  */
-
-struct pc
-{
-  const char *name;
-  al_error_t *err;
-  size_t len;
-  char path[1024];
-};
-
-static size_t
-p_append (struct pc *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static size_t
-p_append (struct pc *c, const char *fmt, ...)
-{
-  size_t old = c->len;
-  va_list ap;
-  va_start (ap, fmt);
-  int n = vsnprintf (c->path + c->len, sizeof (c->path) - c->len, fmt, ap);
-  va_end (ap);
-  if (n > 0)
-    c->len = c->len + (size_t) n >= sizeof (c->path) ? sizeof (c->path) - 1 : c->len + (size_t) n;
-  return old;
-}
-
-static bool
-is_ident (const char *k)
-{
-  if (!isalpha ((unsigned char) k[0]) && k[0] != '_')
-    return false;
-  for (; *k; k++)
-    if (!isalnum ((unsigned char) *k) && *k != '_')
-      return false;
-  return true;
-}
-
-/* Enter member `key`: ".key", or ["key"] when it is not a plain word. */
-static size_t
-p_key (struct pc *c, const char *key)
-{
-  if (is_ident (key))
-    return p_append (c, "%s%s", c->len ? "." : "", key);
-  return p_append (c, "[\"%s\"]", key);
-}
-
-static size_t
-p_idx (struct pc *c, size_t i)
-{
-  return p_append (c, "[%zu]", i);
-}
-
-static void
-p_pop (struct pc *c, size_t old)
-{
-  c->len = old;
-  c->path[old] = '\0';
-}
+/* The walk: typed field readers.                                         */
 
 static int
 p_err (struct pc *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
