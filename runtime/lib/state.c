@@ -29,14 +29,21 @@ al_id_validate (const char *id, al_error_t *err)
   if (id == NULL || *id == '\0')
     return al_err (err, 0, "container id must not be empty");
   size_t len = strlen (id);
+  /* The id is shown escaped and cut: it may hold anything, even terminal
+   * control sequences. */
+  _cleanup_free_ char *shown = al_escape (id, len, 64);
   if (len > AL_ID_MAX)
-    return al_err (err, 0, "container id is %zu bytes long, more than the %d allowed", len, AL_ID_MAX);
+    return al_err (err, 0, "invalid container id \"%s\": %zu bytes long, more than the %d allowed", shown, len,
+                   AL_ID_MAX);
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return al_err (err, 0, "invalid container id \"%s\"", id);
+    return al_err (err, 0, "invalid container id \"%s\": not a name", shown);
   for (const char *p = id; *p; p++)
     if (!(isalnum ((unsigned char) *p) || *p == '_' || *p == '+' || *p == '-' || *p == '.'))
       return al_err (err, 0, "invalid container id \"%s\": only letters, digits, `_`, `+`, `-` and `.` are allowed",
-                     id);
+                     shown);
+  /* Tools handed the id as an argument would take it for an option. */
+  if (id[0] == '-')
+    return al_err (err, 0, "invalid container id \"%s\": must not start with `-`", shown);
   return 0;
 }
 
