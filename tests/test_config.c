@@ -526,6 +526,35 @@ test_null_is_absent (void **state)
 }
 
 static void
+test_strict_utf8 (void **state)
+{
+  (void) state;
+  /* Malformed sequences: yajl refuses them. */
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"hostname\":\"\xff\xfe\"}", SIZE_MAX,
+                "config.json: invalid JSON: lexical error: invalid bytes in UTF8 string");
+  /* Well-formed in shape, invalid all the same: we refuse them. */
+  static const char *const bad[] = {
+    "\xc0\xaf",         /* overlong '/' */
+    "\xe0\x80\xaf",     /* overlong '/' */
+    "\xf0\x80\x80\xaf", /* overlong '/' */
+    "\xed\xa0\x80",     /* U+D800, a surrogate */
+    "\xf4\x90\x80\x80", /* U+110000 */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      _cleanup_free_ char *text = al_xasprintf ("{\"ociVersion\":\"1.2.0\",\"hostname\":\"a%sb\"}", bad[i]);
+      expect_error (text, SIZE_MAX, "config.json: hostname: string is not valid UTF-8");
+    }
+  _cleanup_free_ char *key = al_xasprintf ("{\"ociVersion\":\"1.2.0\",\"annotations\":{\"\xc0\xaf\":\"x\"}}");
+  expect_error (key, SIZE_MAX, "config.json: annotations: object key is not valid UTF-8");
+  /* The edges of what is valid. */
+  _cleanup_spec_ struct oci_spec *s = parse_ok ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},"
+                                                "\"hostname\":\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+                                                "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"}");
+  assert_string_equal (s->hostname, "\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf");
+}
+
+static void
 test_duplicate_keys (void **state)
 {
   (void) state;
@@ -628,7 +657,7 @@ main (void)
     cmocka_unit_test (test_deep_nesting),   cmocka_unit_test (test_nul_bytes),
     cmocka_unit_test (test_oversized),      cmocka_unit_test (test_versions),
     cmocka_unit_test (test_process_parse),  cmocka_unit_test (test_top_level_type),
-    cmocka_unit_test (test_null_is_absent), cmocka_unit_test (test_duplicate_keys),
+    cmocka_unit_test (test_null_is_absent), cmocka_unit_test (test_duplicate_keys), cmocka_unit_test (test_strict_utf8),
     cmocka_unit_test (test_many_keys),      cmocka_unit_test (test_names),
     cmocka_unit_test (test_load_missing),
   };

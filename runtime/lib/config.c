@@ -286,6 +286,53 @@ dup_len (const unsigned char *s, size_t len)
   return r;
 }
 
+/* UTF-8 as RFC 3629 has it. yajl checks the shape of the sequences only:
+ * overlong forms (\xc0\xaf for '/'), UTF-16 surrogates and code points past
+ * U+10FFFF get through it, and other parsers would read them differently. */
+static bool
+utf8_valid (const unsigned char *s, size_t len)
+{
+  size_t i = 0;
+  while (i < len)
+    {
+      unsigned char c = s[i];
+      size_t n;
+      unsigned char lo = 0x80, hi = 0xbf;
+      if (c < 0x80)
+        n = 0;
+      else if (c >= 0xc2 && c <= 0xdf)
+        n = 1;
+      else if (c >= 0xe0 && c <= 0xef)
+        {
+          n = 2;
+          if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+          else if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+        }
+      else if (c >= 0xf0 && c <= 0xf4)
+        {
+          n = 3;
+          if (c == 0xf0)
+            lo = 0x90; /* overlong */
+          else if (c == 0xf4)
+            hi = 0x8f; /* past U+10FFFF */
+        }
+      else
+        return false;
+      if (n > len - i - 1)
+        return false;
+      for (size_t k = 1; k <= n; k++)
+        {
+          unsigned char b = s[i + k];
+          if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+            return false;
+        }
+      i += n + 1;
+    }
+  return true;
+}
+
 static int
 jb_number (void *ctx, const char *s, size_t len)
 {
@@ -305,6 +352,12 @@ jb_string (void *ctx, const unsigned char *s, size_t len)
       jb_path (b);
       return 0;
     }
+  if (!utf8_valid (s, len))
+    {
+      b->why = "string is not valid UTF-8";
+      jb_path (b);
+      return 0;
+    }
   struct jval *v = jval_new (J_STRING);
   v->s = dup_len (s, len);
   return jb_scalar (b, v);
@@ -317,6 +370,14 @@ jb_key (void *ctx, const unsigned char *s, size_t len)
   if (memchr (s, '\0', len) != NULL)
     {
       b->why = "object key contains a NUL character (\\u0000)";
+      free (b->key);
+      b->key = NULL;
+      jb_path (b);
+      return 0;
+    }
+  if (!utf8_valid (s, len))
+    {
+      b->why = "object key is not valid UTF-8";
       free (b->key);
       b->key = NULL;
       jb_path (b);
