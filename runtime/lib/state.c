@@ -21,7 +21,9 @@
 #include "util.h"
 
 #define STATE_FILE "state.json"
-#define STATE_MAX_SIZE (1u << 20)
+/* The state holds the annotations, bounded by the config's size: room for
+ * all of them, escaped, so that a container we created stays readable. */
+#define STATE_MAX_SIZE (2 * AL_CONFIG_MAX_SIZE + (64u << 10))
 
 int
 al_id_validate (const char *id, al_error_t *err)
@@ -207,7 +209,11 @@ al_state_write (int dirfd, const struct al_state *st, al_error_t *err)
   gen_annotations (g, st->annotations);
   yajl_gen_map_close (g);
   _cleanup_free_ char *json = gen_finish (g);
-  int r = al_write_file_atomic_at (dirfd, STATE_FILE, json, strlen (json), 0600, err);
+  size_t len = strlen (json);
+  if (len > STATE_MAX_SIZE)
+    return al_err (err, EFBIG, "container \"%s\": state is %zu bytes, more than the %u allowed", st->id, len,
+                   STATE_MAX_SIZE);
+  int r = al_write_file_atomic_at (dirfd, STATE_FILE, json, len, 0600, err);
   if (r < 0)
     return al_err_prefix (err, "container \"%s\"", st->id);
   return 0;
