@@ -324,6 +324,9 @@ run_one (const char *phase, size_t index, const struct oci_hook *hook, const cha
 
   r.pid = pid;
   r.out_fd = al_steal_fd (out_r);
+  /* Also here, so that the group exists before any kill_hook(); fails
+   * harmlessly once the child has exec'd. */
+  setpgid (pid, pid);
   if (hook->has_timeout && hook->timeout > 0)
     r.deadline = now_ms () + (int64_t) hook->timeout * 1000;
   al_closep (&in_r);
