@@ -555,6 +555,39 @@ test_strict_utf8 (void **state)
 }
 
 static void
+test_env_entries (void **state)
+{
+  (void) state;
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],"
+                "\"env\":[\"A=1\",\"NOEQUALS\"]}}",
+                SIZE_MAX, "config.json: process.env[1]: \"NOEQUALS\" is not NAME=VALUE");
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],"
+                "\"env\":[\"=x\"]}}",
+                SIZE_MAX, "config.json: process.env[0]: \"=x\" is not NAME=VALUE");
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"prestart\":[{\"path\":\"/h\","
+                "\"env\":[\"\"]}]}}",
+                SIZE_MAX, "config.json: hooks.prestart[0].env[0]: \"\" is not NAME=VALUE");
+  _cleanup_spec_ struct oci_spec *s = parse_ok ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{"
+                                                "\"cwd\":\"/\",\"args\":[\"sh\"],\"env\":[\"A=\",\"B==c\"]}}");
+  assert_string_equal (s->process->env[1], "B==c");
+}
+
+static void
+test_value_count (void **state)
+{
+  /* 300000 tiny values fit in 4 MiB but not in the value budget. */
+  (void) state;
+  size_t n = 300000;
+  _cleanup_free_ char *text = malloc (64 + 2 * n);
+  size_t len = (size_t) sprintf (text, "{\"ociVersion\":\"1.2.0\",\"x\":[");
+  for (size_t i = 0; i < n; i++)
+    text[len++] = i ? ',' : '0', text[len++] = i ? '0' : ' ';
+  len += (size_t) sprintf (text + len, "]}");
+  /* the object, the version, the array: the 262145th value is x[262141] */
+  expect_error (text, len, "config.json: x[262141]: more than 262144 values in the document");
+}
+
+static void
 test_duplicate_keys (void **state)
 {
   (void) state;
@@ -657,7 +690,8 @@ main (void)
     cmocka_unit_test (test_deep_nesting),   cmocka_unit_test (test_nul_bytes),
     cmocka_unit_test (test_oversized),      cmocka_unit_test (test_versions),
     cmocka_unit_test (test_process_parse),  cmocka_unit_test (test_top_level_type),
-    cmocka_unit_test (test_null_is_absent), cmocka_unit_test (test_duplicate_keys), cmocka_unit_test (test_strict_utf8),
+    cmocka_unit_test (test_null_is_absent), cmocka_unit_test (test_duplicate_keys), cmocka_unit_test (test_env_entries),
+    cmocka_unit_test (test_value_count), cmocka_unit_test (test_strict_utf8),
     cmocka_unit_test (test_many_keys),      cmocka_unit_test (test_names),
     cmocka_unit_test (test_load_missing),
   };

@@ -128,6 +128,21 @@ wait_gone() {
 	expect_refused "$CONFIG: invalid JSON: nesting deeper than 64 levels"
 }
 
+@test "hostile: 300000 tiny values under the size limit exceed the value budget" {
+	# 4 MiB of "0," would be a 200 MB tree: refused at the 262145th value.
+	python3 -c 'print("{\"ociVersion\":\"1.0.2\",\"x\":[" + ",".join(["0"] * 300000) + "]}")' >"$CONFIG"
+	expect_refused "$CONFIG: x[262141]: more than 262144 values in the document"
+}
+
+@test "hostile: env entries that are not NAME=VALUE" {
+	local n
+	n=$(jq '.process.env | length' "$CONFIG")
+	update_config '.process.env += ["=/evil"]'
+	expect_refused "$CONFIG: process.env[$n]: \"=/evil\" is not NAME=VALUE"
+	update_config '.process.env[-1] = "" | .process.env += ["X=1"]'
+	expect_refused "$CONFIG: process.env[$n]: \"\" is not NAME=VALUE"
+}
+
 # --- strings: NUL bytes, UTF-8, duplicate keys -----------------------------
 
 @test "hostile: NUL in process.args" {

@@ -20,6 +20,10 @@
 #include "util.h"
 
 #define AL_JSON_MAX_DEPTH 64 /* no valid config comes anywhere near this */
+/* Values in one document. The size limit alone would let 4 MiB of `"",`
+ * become 1.3 million values and ~200 MB of tree; real configs (a seccomp
+ * profile, thousands of env entries) stay far below. */
+#define AL_JSON_MAX_VALUES 262144
 
 #ifndef SCHED_BATCH
 #define SCHED_BATCH 3
@@ -167,6 +171,7 @@ struct jbuild
   struct jval *root;
   struct jval *stack[AL_JSON_MAX_DEPTH];
   size_t depth;
+  size_t count;    /* values so far */
   char *key;       /* key of the next object member */
   const char *why; /* reason a callback stopped the parse */
   struct pc where; /* and the JSON path it stopped at, when it names one */
@@ -234,9 +239,24 @@ jb_attach (struct jbuild *b, struct jval *v)
   top->items[top->n++] = v;
 }
 
+static bool
+jb_count (struct jbuild *b)
+{
+  if (++b->count <= AL_JSON_MAX_VALUES)
+    return true;
+  b->why = "more than 262144 values in the document";
+  jb_path (b);
+  return false;
+}
+
 static int
 jb_scalar (struct jbuild *b, struct jval *v)
 {
+  if (!jb_count (b))
+    {
+      jval_free (v);
+      return 0;
+    }
   jb_attach (b, v);
   return 1;
 }
@@ -249,6 +269,8 @@ jb_open (struct jbuild *b, enum jtype type)
       b->why = "nesting deeper than 64 levels";
       return 0;
     }
+  if (!jb_count (b))
+    return 0;
   struct jval *v = jval_new (type);
   jb_attach (b, v);
   b->stack[b->depth++] = v;
@@ -770,6 +792,25 @@ v_strv (struct pc *c, const struct jval *v, bool nonempty, char ***out, size_t *
   return 0;
 }
 
+/* Environment entries are NAME=VALUE with a non-empty NAME (as runc has it). */
+static int
+check_env (struct pc *c, char *const *env)
+{
+  for (size_t i = 0; env && env[i]; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+      if (eq != NULL && eq != env[i])
+        continue;
+      size_t old = p_key (c, "env");
+      p_idx (c, i);
+      _cleanup_free_ char *shown = al_escape (env[i], strlen (env[i]), 64);
+      int r = p_err (c, "\"%s\" is not NAME=VALUE", shown);
+      p_pop (c, old);
+      return r;
+    }
+  return 0;
+}
+
 static int
 f_strv (struct pc *c, const struct jval *obj, const char *key, bool required, char ***out, size_t *n)
 {
@@ -1113,7 +1154,7 @@ parse_process_obj (struct pc *c, const struct jval *v, struct oci_process *p)
     }
 
   if ((r = f_strv (c, v, "args", true, &p->args, NULL)) < 0 || (r = f_strv (c, v, "env", false, &p->env, NULL)) < 0
-      || (r = f_abs (c, v, "cwd", true, &p->cwd)) < 0)
+      || (r = check_env (c, p->env)) < 0 || (r = f_abs (c, v, "cwd", true, &p->cwd)) < 0)
     return r;
 
   if ((r = f_get (c, v, "capabilities", J_OBJECT, false, &o)) < 0)
@@ -1182,7 +1223,7 @@ parse_hook (struct pc *c, const struct jval *v, size_t i, void *arr)
   int r;
   if ((r = v_type (c, v, J_OBJECT)) < 0 || (r = f_abs (c, v, "path", true, &h->path)) < 0
       || (r = f_strv (c, v, "args", false, &h->args, NULL)) < 0
-      || (r = f_strv (c, v, "env", false, &h->env, NULL)) < 0
+      || (r = f_strv (c, v, "env", false, &h->env, NULL)) < 0 || (r = check_env (c, h->env)) < 0
       || (r = f_int (c, v, "timeout", false, 1, INT_MAX, &t, NULL, &h->has_timeout)) < 0)
     return r;
   if (h->has_timeout)
