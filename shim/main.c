@@ -13,6 +13,9 @@
  *         ttrpc in its own session as a child subreaper, stdout on /dev/null,
  *         stderr on the bundle's `log` FIFO, until Shutdown with no
  *         container left.
+ *         containerd 1.6 also writes the runtime options (a protobuf Any)
+ *         to start's stdin: not read, as the daemonised shim gets them
+ *         again in each container's CreateTaskRequest.options (options.h).
  * delete  cleans up container ID after its shim died (libairlock delete
  *         --force in the shim's state root, unmount of <bundle>/rootfs) and
  *         prints a DeleteResponse (137, now). Idempotent, touches only ID.

@@ -72,6 +72,101 @@ tt_response_frame (uint32_t stream_id, int code, const char *message, const uint
   return frame_of_message (stream_id, TT_TYPE_RESPONSE, &resp.base, len);
 }
 
+/* ---------------------------------------------------------------- frames -- */
+
+void
+tt_framer_clear (struct tt_framer *f)
+{
+  free (f->data);
+  memset (f, 0, sizeof *f);
+}
+
+size_t
+tt_framer_want (struct tt_framer *f, uint8_t **buf)
+{
+  if (f->skip)
+    {
+      *buf = NULL;
+      return f->skip;
+    }
+  if (!f->in_data)
+    {
+      *buf = f->hdr + f->hdr_got;
+      return TT_HEADER_LEN - f->hdr_got;
+    }
+  *buf = f->data + f->data_got;
+  return f->h.length - f->data_got;
+}
+
+void
+tt_framer_got (struct tt_framer *f, size_t n, struct tt_frame *out)
+{
+  memset (out, 0, sizeof *out);
+  if (f->skip)
+    {
+      f->skip -= n < f->skip ? n : f->skip;
+      return;
+    }
+  if (f->in_data)
+    {
+      if ((f->data_got += n) < f->h.length)
+        return;
+      out->kind = TT_FRAME_REQUEST;
+      out->h = f->h;
+      out->data = f->data;
+      f->data = NULL;
+      f->in_data = false;
+      return;
+    }
+  if ((f->hdr_got += n) < TT_HEADER_LEN)
+    return;
+  f->hdr_got = 0;
+  tt_header_decode (f->hdr, &f->h);
+  out->h = f->h;
+  if (f->h.length > TT_MAX_DATA)
+    {
+      f->skip = f->h.length;
+      out->kind = TT_FRAME_TOO_LARGE;
+    }
+  else if (f->h.type != TT_TYPE_REQUEST)
+    f->skip = f->h.length;
+  else if (f->h.length == 0)
+    out->kind = TT_FRAME_REQUEST;
+  else
+    {
+      f->data = malloc (f->h.length);
+      if (f->data == NULL)
+        abort ();
+      f->data_got = 0;
+      f->in_data = true;
+    }
+}
+
+int
+tt_response_decode (const uint8_t *data, size_t len, int *code, char **msg, uint8_t **resp, size_t *resp_len)
+{
+  *code = TT_UNKNOWN;
+  *msg = NULL;
+  *resp = NULL;
+  *resp_len = 0;
+  Ttrpc__Response *rp = ttrpc__response__unpack (NULL, len, data);
+  if (rp == NULL)
+    return -EBADMSG;
+  *code = rp->status ? rp->status->code : TT_OK;
+  if (rp->status && rp->status->message)
+    *msg = strdup (rp->status->message);
+  if (rp->payload.len)
+    {
+      *resp = malloc (rp->payload.len);
+      if (*resp == NULL)
+        abort ();
+      memcpy (*resp, rp->payload.data, rp->payload.len);
+      *resp_len = rp->payload.len;
+    }
+  ttrpc__response__free_unpacked (rp, NULL);
+  return 0;
+}
+
 /* ---------------------------------------------------------------- server -- */
 
 struct tt_out
@@ -88,13 +183,7 @@ struct tt_conn
   struct tt_conn *prev, *next;
   unsigned refs; /* the server's while open, one per pending call */
   bool open;
-  uint8_t hdr[TT_HEADER_LEN];
-  size_t hdr_got;
-  bool in_data;
-  struct tt_header h;
-  uint8_t *data;
-  size_t data_got;
-  size_t skip; /* bytes of an unwanted frame still to throw away */
+  struct tt_framer fr;
   struct tt_out *out_head, *out_tail;
   bool want_out;
 };
@@ -112,9 +201,9 @@ struct tt_server
 static void
 conn_unref (struct tt_conn *c)
 {
-  if (--c->refs > 0)
+  if (c == NULL || --c->refs > 0)
     return;
-  free (c->data);
+  tt_framer_clear (&c->fr);
   while (c->out_head)
     {
       struct tt_out *o = c->out_head;
@@ -187,7 +276,7 @@ conn_flush (struct tt_conn *c)
 static void
 conn_send (struct tt_conn *c, uint8_t *frame, size_t len)
 {
-  if (!c->open)
+  if (c == NULL || !c->open)
     {
       free (frame);
       return;
@@ -213,22 +302,16 @@ send_status (struct tt_conn *c, uint32_t stream, int code, const char *msg)
   conn_send (c, f, len);
 }
 
-static void
-dispatch (struct tt_conn *c, uint32_t stream, uint8_t *data, size_t len)
+struct tt_call *
+tt_call_decode (uint32_t stream_id, const uint8_t *data, size_t len)
 {
   Ttrpc__Request *req = ttrpc__request__unpack (NULL, len, data);
-  free (data);
   if (req == NULL)
-    {
-      send_status (c, stream, TT_INVALID_ARGUMENT, "ttrpc: malformed request");
-      return;
-    }
+    return NULL;
   struct tt_call *call = calloc (1, sizeof *call);
   if (call == NULL)
     abort ();
-  call->conn = c;
-  c->refs++;
-  call->stream_id = stream;
+  call->stream_id = stream_id;
   call->service = strdup (req->service);
   call->method = strdup (req->method);
   for (size_t i = 0; i < req->n_metadata; i++)
@@ -241,6 +324,21 @@ dispatch (struct tt_conn *c, uint32_t stream, uint8_t *data, size_t len)
   if (req->payload.len)
     memcpy (call->payload, req->payload.data, req->payload.len);
   ttrpc__request__free_unpacked (req, NULL);
+  return call;
+}
+
+static void
+dispatch (struct tt_conn *c, uint32_t stream, uint8_t *data, size_t len)
+{
+  struct tt_call *call = tt_call_decode (stream, data, len);
+  free (data);
+  if (call == NULL)
+    {
+      send_status (c, stream, TT_INVALID_ARGUMENT, "ttrpc: malformed request");
+      return;
+    }
+  call->conn = c;
+  c->refs++;
   c->srv->fn (c->srv->data, call);
 }
 
@@ -250,77 +348,44 @@ conn_read (struct tt_conn *c)
 {
   for (;;)
     {
-      ssize_t n;
-      if (c->skip)
+      uint8_t junk[512];
+      uint8_t *buf;
+      size_t want = tt_framer_want (&c->fr, &buf);
+      if (buf == NULL)
         {
-          uint8_t junk[512];
-          n = recv (c->w.fd, junk, c->skip < sizeof junk ? c->skip : sizeof junk, MSG_DONTWAIT);
-          if (n > 0)
-            c->skip -= (size_t) n;
+          buf = junk;
+          if (want > sizeof junk)
+            want = sizeof junk;
         }
-      else if (!c->in_data)
+      ssize_t n = recv (c->w.fd, buf, want, MSG_DONTWAIT);
+      if (n > 0)
         {
-          n = recv (c->w.fd, c->hdr + c->hdr_got, TT_HEADER_LEN - c->hdr_got, MSG_DONTWAIT);
-          if (n > 0 && (c->hdr_got += (size_t) n) == TT_HEADER_LEN)
+          struct tt_frame f;
+          tt_framer_got (&c->fr, (size_t) n, &f);
+          if (f.kind == TT_FRAME_TOO_LARGE && f.h.type == TT_TYPE_REQUEST)
             {
-              c->hdr_got = 0;
-              tt_header_decode (c->hdr, &c->h);
-              if (c->h.length > TT_MAX_DATA)
-                {
-                  char msg[96];
-                  snprintf (msg, sizeof msg, "ttrpc: message of %u bytes exceeds the limit of %u", c->h.length,
-                            TT_MAX_DATA);
-                  c->skip = c->h.length;
-                  if (c->h.type == TT_TYPE_REQUEST)
-                    send_status (c, c->h.stream_id, TT_RESOURCE_EXHAUSTED, msg);
-                  if (!c->open)
-                    return false;
-                }
-              else if (c->h.type != TT_TYPE_REQUEST)
-                c->skip = c->h.length;
-              else if (c->h.length == 0)
-                {
-                  dispatch (c, c->h.stream_id, NULL, 0);
-                  if (!c->open)
-                    return false;
-                }
-              else
-                {
-                  c->data = malloc (c->h.length);
-                  if (c->data == NULL)
-                    abort ();
-                  c->data_got = 0;
-                  c->in_data = true;
-                }
+              char msg[96];
+              snprintf (msg, sizeof msg, "ttrpc: message of %u bytes exceeds the limit of %u", f.h.length,
+                        TT_MAX_DATA);
+              send_status (c, f.h.stream_id, TT_RESOURCE_EXHAUSTED, msg);
             }
-        }
-      else
-        {
-          n = recv (c->w.fd, c->data + c->data_got, c->h.length - c->data_got, MSG_DONTWAIT);
-          if (n > 0 && (c->data_got += (size_t) n) == c->h.length)
-            {
-              uint8_t *d = c->data;
-              c->data = NULL;
-              c->in_data = false;
-              dispatch (c, c->h.stream_id, d, c->h.length);
-              if (!c->open)
-                return false;
-            }
+          else if (f.kind == TT_FRAME_REQUEST)
+            dispatch (c, f.h.stream_id, f.data, f.h.length);
+          if (!c->open)
+            return false;
+          continue;
         }
       if (n == 0)
         {
           conn_close (c);
           return false;
         }
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          if (errno == EAGAIN)
-            return true;
-          conn_close (c);
-          return false;
-        }
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN)
+        return true;
+      conn_close (c);
+      return false;
     }
 }
 
@@ -435,7 +500,7 @@ tt_call_free (struct tt_call *c)
 bool
 tt_call_connected (const struct tt_call *c)
 {
-  return c->conn->open;
+  return c->conn != NULL && c->conn->open;
 }
 
 void
@@ -620,22 +685,8 @@ tt_client_call (struct tt_client *c, const char *service, const char *method, co
           free (data);
           continue;
         }
-      Ttrpc__Response *rp = ttrpc__response__unpack (NULL, h.length, data);
+      e = tt_response_decode (data, h.length, code, msg, resp, resp_len);
       free (data);
-      if (rp == NULL)
-        return -EBADMSG;
-      *code = rp->status ? rp->status->code : TT_OK;
-      if (rp->status && rp->status->message)
-        *msg = strdup (rp->status->message);
-      if (rp->payload.len)
-        {
-          *resp = malloc (rp->payload.len);
-          if (*resp == NULL)
-            abort ();
-          memcpy (*resp, rp->payload.data, rp->payload.len);
-          *resp_len = rp->payload.len;
-        }
-      ttrpc__response__free_unpacked (rp, NULL);
-      return 0;
+      return e;
     }
 }

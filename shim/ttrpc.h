@@ -66,6 +66,46 @@ void tt_header_decode (const uint8_t in[TT_HEADER_LEN], struct tt_header *h);
 uint8_t *tt_response_frame (uint32_t stream_id, int code, const char *message, const uint8_t *payload,
                             size_t payload_len, size_t *len);
 
+/* ---------------------------------------------------------------- frames -- */
+
+/* The server's read path without the socket: reassembles frames from a byte
+ * stream. tt_framer_want says how many bytes may come next and where they go
+ * (*buf NULL: they belong to a frame being thrown away, read them anywhere);
+ * tt_framer_got says that n (1..wanted) of them arrived and what completed. */
+struct tt_framer
+{
+  uint8_t hdr[TT_HEADER_LEN];
+  size_t hdr_got;
+  bool in_data;
+  struct tt_header h;
+  uint8_t *data;
+  size_t data_got;
+  size_t skip; /* bytes of an unwanted frame still to throw away */
+};
+
+enum tt_frame_kind
+{
+  TT_FRAME_NONE,      /* nothing completed */
+  TT_FRAME_REQUEST,   /* a whole request frame: data (malloc'ed, NULL when empty) is the caller's */
+  TT_FRAME_TOO_LARGE, /* a header announced more than TT_MAX_DATA: its data is skipped */
+};
+
+struct tt_frame
+{
+  enum tt_frame_kind kind;
+  struct tt_header h;
+  uint8_t *data;
+};
+
+void tt_framer_clear (struct tt_framer *f);
+size_t tt_framer_want (struct tt_framer *f, uint8_t **buf);
+void tt_framer_got (struct tt_framer *f, size_t n, struct tt_frame *out);
+
+/* Decode a Response (the client's side): 0, or -EBADMSG when it does not
+ * decode. *msg (status message or NULL) and *resp (payload or NULL) are the
+ * caller's. */
+int tt_response_decode (const uint8_t *data, size_t len, int *code, char **msg, uint8_t **resp, size_t *resp_len);
+
 /* ---------------------------------------------------------------- server -- */
 
 struct tt_conn;
@@ -83,6 +123,11 @@ struct tt_call
 };
 
 typedef void (*tt_handler_fn) (void *data, struct tt_call *call);
+
+/* Decode a request frame's data (a ttrpc.Request) into a call, NULL when it
+ * does not decode. The call has no connection until the server hands it to
+ * its handler: answers to such a call are encoded and dropped. */
+struct tt_call *tt_call_decode (uint32_t stream_id, const uint8_t *data, size_t len);
 
 /* Serve the listening socket listen_fd (made non-blocking; owned by the
  * server afterwards). Returns NULL with errno set on failure. */

@@ -1,5 +1,6 @@
 /* worker.c: see worker.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ struct report
   int r;
   int errnum;
   pid_t pid;
+  bool pty, listener; /* which fds follow, in this order */
   char msg[2048];
 };
 
@@ -34,13 +36,15 @@ child (int sock, enum job job, const void *opts)
   sigprocmask (SIG_SETMASK, &none, NULL);
   struct report rep = { 0 };
   al_error_t err = NULL;
-  int pty = -1;
+  int fds[2] = { -1, -1 };
+  int pty = -1, listener = -1;
   if (job == JOB_CREATE)
     {
       struct al_created c;
       rep.r = al_container_create (opts, &c, &err);
       rep.pid = c.pid;
       pty = c.pty_master;
+      listener = c.seccomp_listener;
     }
   else
     {
@@ -53,25 +57,32 @@ child (int sock, enum job job, const void *opts)
     {
       rep.errnum = err ? err->errnum : -rep.r;
       snprintf (rep.msg, sizeof rep.msg, "%s", err && err->msg ? err->msg : strerror (-rep.r));
-      pty = -1;
+      pty = listener = -1;
     }
+  int n = 0;
+  if (pty >= 0)
+    fds[n++] = pty;
+  if (listener >= 0)
+    fds[n++] = listener;
+  rep.pty = pty >= 0;
+  rep.listener = listener >= 0;
   struct iovec iov = { .iov_base = &rep, .iov_len = sizeof rep };
   union
   {
-    char buf[CMSG_SPACE (sizeof (int))];
+    char buf[CMSG_SPACE (sizeof fds)];
     struct cmsghdr align;
   } u;
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-  if (pty >= 0)
+  if (n > 0)
     {
       memset (&u, 0, sizeof u);
       mh.msg_control = u.buf;
-      mh.msg_controllen = sizeof u.buf;
+      mh.msg_controllen = CMSG_SPACE (n * sizeof (int));
       struct cmsghdr *cm = CMSG_FIRSTHDR (&mh);
       cm->cmsg_level = SOL_SOCKET;
       cm->cmsg_type = SCM_RIGHTS;
-      cm->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (cm), &pty, sizeof (int));
+      cm->cmsg_len = CMSG_LEN (n * sizeof (int));
+      memcpy (CMSG_DATA (cm), fds, n * sizeof (int));
     }
   while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
     ;
@@ -84,6 +95,7 @@ run (enum job job, const void *opts, const char *what, struct sh_spawned *out, a
   out->pid = -1;
   out->pidfd = -1;
   out->pty_master = -1;
+  out->seccomp_listener = -1;
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return al_err (err, errno, "%s: socketpair", what);
@@ -105,7 +117,7 @@ run (enum job job, const void *opts, const char *what, struct sh_spawned *out, a
   struct report rep;
   union
   {
-    char buf[CMSG_SPACE (sizeof (int))];
+    char buf[CMSG_SPACE (2 * sizeof (int))];
     struct cmsghdr align;
   } u;
   struct iovec iov = { .iov_base = &rep, .iov_len = sizeof rep };
@@ -118,9 +130,21 @@ run (enum job job, const void *opts, const char *what, struct sh_spawned *out, a
     ;
   if (n != (ssize_t) sizeof rep)
     return al_err (err, 0, "%s: the worker died (status 0x%x)", what, status);
+  int got[2] = { -1, -1 };
+  size_t ngot = 0;
   for (struct cmsghdr *cm = CMSG_FIRSTHDR (&mh); cm; cm = CMSG_NXTHDR (&mh, cm))
     if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-      memcpy (&out->pty_master, CMSG_DATA (cm), sizeof (int));
+      {
+        ngot = (cm->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+        if (ngot > 2)
+          ngot = 2;
+        memcpy (got, CMSG_DATA (cm), ngot * sizeof (int));
+      }
+  size_t k = 0;
+  if (rep.pty && k < ngot)
+    out->pty_master = got[k++];
+  if (rep.listener && k < ngot)
+    out->seccomp_listener = got[k++];
   rep.msg[sizeof rep.msg - 1] = 0;
   if (rep.r < 0)
     {
@@ -137,6 +161,7 @@ run (enum job job, const void *opts, const char *what, struct sh_spawned *out, a
       int e = errno;
       kill (rep.pid, SIGKILL);
       al_closep (&out->pty_master);
+      al_closep (&out->seccomp_listener);
       return al_err (err, e, "%s: pidfd_open %d", what, rep.pid);
     }
   return 0;

@@ -5,8 +5,8 @@
  * back, an unshared time namespace, PR_SET_DUMPABLE toggles, the signal
  * mask), and a failure half-way could leave the shim changed. So the shim
  * forks a short-lived worker with an empty signal mask that makes the call
- * and reports the result over a socketpair (pid, error message, pty master
- * as SCM_RIGHTS), then exits. The container process, the worker's child,
+ * and reports the result over a socketpair (pid, error message; pty master
+ * and seccomp listener as SCM_RIGHTS), then exits. The container process, the worker's child,
  * is reparented to the shim, a child subreaper: the caller reaps the worker
  * and then opens a pidfd for the process, which cannot be reaped or reused
  * by anyone else. The shim's namespaces, cwd, dumpable flag and signal mask
@@ -25,6 +25,7 @@ struct sh_spawned
   pid_t pid;
   int pidfd;      /* opened by the shim once the process is its child */
   int pty_master; /* -1 without a terminal */
+  int seccomp_listener; /* o->keep_seccomp_listener and a notify rule, else -1 */
 };
 
 int sh_worker_create (const struct al_create_opts *o, struct sh_spawned *out, al_error_t *err);

@@ -240,6 +240,48 @@ test_load_errors (void **state)
     }
 }
 
+/* The text is exactly len bytes: no read past it, no NUL inside (found by
+ * tests/fuzz/fuzz_profile.c; inputs in tests/fuzz/regress/profile/). */
+static void
+test_parse_len (void **state)
+{
+  (void) state;
+  static const char text[] = "{\"name\":\"x\",\"namespaces\":{},\"capabilities\":[],\"mountTypes\":[]}";
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_profile *p = NULL;
+  /* a prefix is not the whole text */
+  assert_true (al_profile_parse ("p.json", text, 12, &p, &err) < 0);
+  assert_null (p);
+  assert_non_null (strstr (err->msg, "p.json: invalid JSON"));
+  al_error_free (&err);
+  char *nul = malloc (sizeof text + 8);
+  memcpy (nul, text, sizeof text); /* with its NUL, then more */
+  memcpy (nul + sizeof text, "{\"x\":1}", 7);
+  assert_true (al_profile_parse ("p.json", nul, sizeof text + 7, &p, &err) < 0);
+  assert_string_equal (err->msg, "p.json: invalid JSON: a NUL byte at offset 62");
+  al_error_free (&err);
+  assert_int_equal (al_profile_parse ("p.json", nul, sizeof text - 1, &p, &err), 0);
+  al_profile_free (p);
+  free (nul);
+}
+
+/* A document nested 400000 deep (under the size limit) is refused, not
+ * parsed: yajl_tree_free recursed once per level and overflowed the stack. */
+static void
+test_parse_deep (void **state)
+{
+  (void) state;
+  size_t n = 400000;
+  char *text = malloc (2 * n);
+  memset (text, '[', n);
+  memset (text + n, ']', n);
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_profile *p = NULL;
+  assert_true (al_profile_parse ("p.json", text, 2 * n, &p, &err) < 0);
+  assert_string_equal (err->msg, "p.json: invalid JSON: nesting deeper than 64 levels");
+  free (text);
+}
+
 /* ----------------------------------------------------------- applying -- */
 
 static void
@@ -658,6 +700,144 @@ test_join_existing (void **state)
   waitpid (child, NULL, 0);
 }
 
+/* A child holding new network, IPC and UTS namespaces: a pod's sandbox. */
+static pid_t
+pod_child (void)
+{
+  int pfd[2];
+  assert_int_equal (pipe (pfd), 0);
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      close (pfd[0]);
+      char c = unshare (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0 ? 'y' : 'n';
+      if (write (pfd[1], &c, 1) != 1)
+        _exit (1);
+      pause ();
+      _exit (0);
+    }
+  close (pfd[1]);
+  char c = 0;
+  assert_int_equal (read (pfd[0], &c, 1), 1);
+  close (pfd[0]);
+  if (c != 'y')
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      return -1;
+    }
+  return pid;
+}
+
+/* untrusted-pod: what containerd's CRI gives a pod container (the sandbox's
+   network, IPC and UTS namespaces by path, writable binds of the pod's
+   files) is accepted and tightened; the host's namespaces still are not. */
+static void
+test_untrusted_pod (void **state)
+{
+  (void) state;
+  pid_t child = pod_child ();
+  if (child < 0)
+    skip ();
+  _cleanup_profile_ struct al_profile *p = load ("untrusted-pod");
+  _cleanup_error_ al_error_t err = NULL;
+  _cleanup_free_ char *j = al_xasprintf (
+      "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},"
+      "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+      "{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/var/lib/containerd/x/hosts\","
+      "\"options\":[\"rbind\",\"rprivate\",\"rw\"]},"
+      "{\"destination\":\"/dev/termination-log\",\"type\":\"bind\",\"source\":\"/var/lib/kubelet/pods/u/c/t\","
+      "\"options\":[\"ro\",\"rw\",\"bind\"]}],"
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},"
+      "{\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"},{\"type\":\"ipc\",\"path\":\"/proc/%d/ns/ipc\"},"
+      "{\"type\":\"uts\",\"path\":\"/proc/%d/ns/uts\"}],"
+      "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+      "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"}]}}}",
+      (int) child, (int) child, (int) child);
+  _cleanup_spec_ struct oci_spec *s = spec_from (j);
+  int r = al_profile_apply (p, s, NULL, NULL, &err);
+  if (r < 0)
+    fail_msg ("apply: %s", err->msg);
+  /* Joined, not replaced; no user namespace. */
+  assert_non_null (oci_spec_namespace (s, OCI_NS_NETWORK)->path);
+  assert_non_null (oci_spec_namespace (s, OCI_NS_IPC)->path);
+  assert_non_null (oci_spec_namespace (s, OCI_NS_UTS)->path);
+  assert_null (oci_spec_namespace (s, OCI_NS_USER));
+  assert_non_null (oci_spec_namespace (s, OCI_NS_CGROUP));
+  /* The writable binds are read-only now, whatever the order of options. */
+  for (size_t i = 1; i < 3; i++)
+    {
+      bool ro = false;
+      for (size_t k = 0; s->mounts[i].options[k]; k++)
+        {
+          assert_string_not_equal (s->mounts[i].options[k], "rw");
+          ro = ro || strcmp (s->mounts[i].options[k], "ro") == 0;
+        }
+      assert_true (ro);
+    }
+  assert_true (s->root_readonly);
+  assert_non_null (s->linux_->seccomp);
+
+  /* The host's namespaces stay refused. */
+  _cleanup_spec_ struct oci_spec *h = spec_from (
+      "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},"
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"ipc\",\"path\":\"/proc/1/ns/ipc\"}]}}");
+  assert_true (al_profile_apply (p, h, NULL, NULL, &err) < 0);
+  assert_string_equal (err->msg, "profile \"untrusted-pod\": linux.namespaces[2]: joins the host's ipc namespace "
+                                 "(/proc/1/ns/ipc): the profile needs a new one");
+  al_error_free (&err);
+
+  /* Host secrets stay out even read-only; and the runtime's sockets. */
+  _cleanup_spec_ struct oci_spec *d = variant (
+      ",{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"/run/containerd/containerd.sock\",\"options\":[\"rw\"]}",
+      "", "");
+  assert_true (al_profile_apply (p, d, NULL, NULL, &err) < 0);
+  assert_string_equal (err->msg, "profile \"untrusted-pod\": mounts[3] (/run/containerd/containerd.sock -> /s): binds "
+                                 "/run/containerd/containerd.sock, which the profile keeps from containers");
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+}
+
+/* writableBinds takes "refuse" or "readonly"; device minors -1 = all. */
+static void
+test_writable_binds_and_wildcard_devices (void **state)
+{
+  (void) state;
+  static const char base[] = "{\"name\":\"t\",\"namespaces\":{\"new\":[\"mount\"]},\"capabilities\":[],"
+                             "\"mountTypes\":[\"proc\"]";
+  _cleanup_error_ al_error_t err = NULL;
+  struct al_profile *p = NULL;
+  _cleanup_free_ char *bad = al_xasprintf ("%s,\"writableBinds\":\"sometimes\"}", base);
+  assert_true (al_profile_parse ("t.json", bad, strlen (bad), &p, &err) < 0);
+  assert_string_equal (err->msg, "t.json: writableBinds: \"sometimes\": expected \"refuse\" or \"readonly\"");
+  al_error_free (&err);
+  _cleanup_free_ char *badmin = al_xasprintf (
+      "%s,\"devices\":[{\"path\":\"/dev/pts/*\",\"type\":\"c\",\"major\":136,\"minor\":-2}]}", base);
+  assert_true (al_profile_parse ("t.json", badmin, strlen (badmin), &p, &err) < 0);
+  al_error_free (&err);
+
+  /* untrusted: the pty slaves (c 136:*) may be opened, /dev/net/tun not; a
+     writable bind is refused (writableBinds defaults to "refuse"). */
+  _cleanup_profile_ struct al_profile *u = load ("untrusted");
+  _cleanup_spec_ struct oci_spec *ok = variant (
+      "", ",\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"}]}", "");
+  if (al_profile_apply (u, ok, NULL, NULL, &err) < 0)
+    fail_msg ("apply: %s", err->msg);
+  _cleanup_spec_ struct oci_spec *tun = variant (
+      "", ",\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}]}",
+      "");
+  assert_true (al_profile_apply (u, tun, NULL, NULL, &err) < 0);
+  assert_string_equal (err->msg, "profile \"untrusted\": linux.resources.devices[0]: allows \"rwm\" access to c 10:200: "
+                                 "not one of the profile's devices");
+  al_error_free (&err);
+  _cleanup_spec_ struct oci_spec *pts = variant (
+      "", ",\"devices\":[{\"path\":\"/dev/pts/0\",\"type\":\"c\",\"major\":136,\"minor\":0}]", "");
+  assert_true (al_profile_apply (u, pts, NULL, NULL, &err) < 0);
+  assert_string_equal (err->msg, "profile \"untrusted\": linux.devices[0] (/dev/pts/0 c 136:0): not one of the profile's "
+                                 "devices");
+}
+
 static void
 test_apply_process (void **state)
 {
@@ -824,11 +1004,15 @@ main (void)
     cmocka_unit_test (test_load_untrusted),
     cmocka_unit_test (test_load_by_path_and_lookup),
     cmocka_unit_test (test_load_errors),
+    cmocka_unit_test (test_parse_len),
+    cmocka_unit_test (test_parse_deep),
     cmocka_unit_test (test_apply_default),
     cmocka_unit_test (test_apply_cgroup_and_monitor),
     cmocka_unit_test (test_never_loosen),
     cmocka_unit_test (test_refusals),
     cmocka_unit_test (test_join_existing),
+    cmocka_unit_test (test_untrusted_pod),
+    cmocka_unit_test (test_writable_binds_and_wildcard_devices),
     cmocka_unit_test (test_apply_process),
     cmocka_unit_test (test_filter_notifies_denied_only),
   };

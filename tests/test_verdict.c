@@ -380,11 +380,31 @@ test_monitor_seccomp (void **state)
   al_monitor_clear (&m);
 }
 
+/* Deep nesting and NUL bytes are refused before yajl_tree sees them. */
+static void
+test_parse_deep (void **state)
+{
+  (void) state;
+  size_t n = 1000000;
+  char *text = malloc (2 * n);
+  memset (text, '{', n);
+  memset (text + n, '}', n);
+  struct al_verdict v;
+  _cleanup_error_ al_error_t err = NULL;
+  assert_true (al_verdict_parse ("verdict.json", text, 2 * n, &v, &err) < 0);
+  assert_string_equal (err->msg, "verdict.json: not a verdict: nesting deeper than 64 levels: Invalid argument");
+  al_error_free (&err);
+  assert_true (al_verdict_parse ("verdict.json", "{\"id\":\"a\0b\"}", 11, &v, &err) < 0);
+  assert_string_equal (err->msg, "verdict.json: not a verdict: a NUL byte at offset 8: Invalid argument");
+  free (text);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_duration),
+    cmocka_unit_test (test_parse_deep),
     cmocka_unit_test (test_record_denied),
     cmocka_unit_test (test_collect_rusage),
     cmocka_unit_test (test_json_round_trip),

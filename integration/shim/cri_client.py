@@ -15,7 +15,8 @@ Commands (ids are printed alone on stdout; structured replies as JSON):
           [--log-dir DIR] [--save FILE]           -> pod id
   create --pod ID --pod-config FILE --name N --image IMG
          [--annotation K=V]... [--log-path P] [--env K=V]... [--tty]
-         [--stdin] -- CMD [ARG...]                -> container id
+         [--stdin] [--mount HOST:CTR[:ro]]... -- CMD [ARG...]
+                                                  -> container id
   start ID | stop [--timeout S] ID | rm ID
   exec-sync [--timeout S] ID -- CMD [ARG...]     (its stdout/stderr; exits
                                                   with the command's code)
@@ -126,6 +127,11 @@ def cmd_create(stub, a):
     for k, v in kv_list(a.env).items():
         cfg.envs.add(key=k, value=v)
     cfg.annotations.update(kv_list(a.annotation))
+    for m in a.mount or []:
+        parts = m.split(":")
+        if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "ro"):
+            raise SystemExit("--mount: expected HOST:CTR[:ro], got %r" % m)
+        cfg.mounts.add(host_path=parts[0], container_path=parts[1], readonly=len(parts) == 3)
     cfg.log_path = a.log_path or ""
     cfg.tty = a.tty
     cfg.stdin = a.stdin
@@ -203,6 +209,7 @@ def main():
     s.add_argument("--log-path")
     s.add_argument("--tty", action="store_true")
     s.add_argument("--stdin", action="store_true")
+    s.add_argument("--mount", action="append")
     s.add_argument("cmd", nargs=argparse.REMAINDER)
 
     for name in ("start", "rm", "stats", "inspect", "inspect-pod", "stop-pod", "rm-pod"):

@@ -20,6 +20,10 @@
 # sandbox; there is no cpu controller in the v2 tree here). The shim tests
 # set it unless AIRLOCK_MISSING_CONTROLLERS is already set.
 #
+# CTD_AIRLOCK_EXTRA (lines for the CRI runtime `airlock`'s table, e.g.
+# pod_annotations) and CTD_RUNTIMES_EXTRA (more runtime tables) are added to
+# the CRI config when set.
+#
 # RUNTIME selects the shim: io.containerd.airlock.v2 (default) or
 # io.containerd.runc.v2, to validate the tests themselves:
 #   RUNTIME=io.containerd.runc.v2 bats integration/shim
@@ -100,6 +104,8 @@ ctd_write_config() {
 	      runtime_type = "io.containerd.runc.v2"
 	    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.airlock]
 	      runtime_type = "io.containerd.airlock.v2"
+	${CTD_AIRLOCK_EXTRA:-}
+	${CTD_RUNTIMES_EXTRA:-}
 	EOF
 }
 

@@ -608,6 +608,16 @@ bus_error_freep (sd_bus_error *e)
 }
 #define _cleanup_bus_error_ __attribute__ ((cleanup (bus_error_freep)))
 
+/* Memory libsystemd allocated (see al_sdbus_table.p_free). */
+static void
+sd_freep (void *p)
+{
+  void **v = p;
+  if (*v)
+    al_sdbus.p_free (*v);
+}
+#define _cleanup_sd_free_ __attribute__ ((cleanup (sd_freep)))
+
 static uint64_t
 now_usec (void)
 {
@@ -856,7 +866,7 @@ start_unit (sd_bus *bus, bool direct, const char *unit, const struct al_sd_props
 static int
 unit_cgroup (sd_bus *bus, const char *unit, bool is_slice, uint64_t deadline, char **out, al_error_t *err)
 {
-  _cleanup_free_ char *path = NULL;
+  _cleanup_sd_free_ char *path = NULL;
   int r = sd_bus_path_encode ("/org/freedesktop/systemd1/unit", unit, &path);
   if (r < 0)
     return al_err (err, -r, "systemd: object path of unit %s", unit);

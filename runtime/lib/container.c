@@ -1017,13 +1017,12 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
         al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
     }
   oci_spec_free (spec);
-  _cleanup_close_ int rootfd = al_root_open (root, false, err);
-  if (rootfd < 0)
-    {
-      r = rootfd;
-      goto out;
-    }
-  r = al_state_dir_remove (rootfd, id, err);
+  {
+    /* A block of its own: the gotos above must not jump into its scope (its
+     * cleanup would close an uninitialized fd at `out`). */
+    _cleanup_close_ int rootfd = al_root_open (root, false, err);
+    r = rootfd < 0 ? rootfd : al_state_dir_remove (rootfd, id, err);
+  }
 out:
   al_cgroup_free (cg);
   al_container_close (&c);

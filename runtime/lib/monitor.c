@@ -191,6 +191,18 @@ al_monitor_record_denied (struct al_monitor *m, const char *name, pid_t pid, uin
   };
 }
 
+void
+al_monitor_note_notification (struct al_monitor *m, const struct seccomp_notif *req, uint64_t at_ms)
+{
+  char *name = seccomp_syscall_resolve_num_arch (req->data.arch, req->data.nr);
+  char fallback[32];
+  if (name == NULL)
+    snprintf (fallback, sizeof fallback, "syscall#%d", req->data.nr);
+  al_monitor_record_denied (m, name ? name : fallback, (pid_t) req->pid, at_ms);
+  free (name);
+  m->notifications++;
+}
+
 /* Buffers for SECCOMP_IOCTL_NOTIF_RECV/SEND, sized as the kernel says. */
 struct notif_bufs
 {
@@ -227,13 +239,7 @@ handle_notification (struct al_monitor *m, int listener, struct notif_bufs *b)
       note_error (m, msg);
       return false;
     }
-  char *name = seccomp_syscall_resolve_num_arch (b->req->data.arch, b->req->data.nr);
-  char fallback[32];
-  if (name == NULL)
-    snprintf (fallback, sizeof fallback, "syscall#%d", b->req->data.nr);
-  al_monitor_record_denied (m, name ? name : fallback, (pid_t) b->req->pid, elapsed_ms (m));
-  free (name);
-  m->notifications++;
+  al_monitor_note_notification (m, b->req, elapsed_ms (m));
 
   memset (b->resp, 0, b->resp_size);
   b->resp->id = b->req->id;
@@ -247,6 +253,33 @@ handle_notification (struct al_monitor *m, int listener, struct notif_bufs *b)
       note_error (m, msg);
     }
   return true;
+}
+
+bool
+al_monitor_handle_notification (struct al_monitor *m, int listener)
+{
+  struct notif_bufs b = { 0 };
+  _cleanup_error_ al_error_t err = NULL;
+  if (notif_bufs_alloc (&b, &err) < 0)
+    {
+      note_error (m, err->msg);
+      return false;
+    }
+  bool ok = handle_notification (m, listener, &b);
+  free (b.req);
+  free (b.resp);
+  return ok;
+}
+
+void
+al_monitor_exited (struct al_monitor *m, int status, const struct rusage *ru)
+{
+  al_monitor_start_clock (m);
+  m->wall_ms = elapsed_ms (m);
+  m->status = status;
+  if (ru)
+    m->rusage = *ru;
+  m->reaped = true;
 }
 
 /* Read one chunk of a stream and pass it on. Returns false at EOF. */

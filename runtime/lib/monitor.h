@@ -130,7 +130,20 @@ int al_monitor_watch (struct al_monitor *m, const struct al_created *c, const ch
 /* The container process's exit as an exit code: 128+N on signal N. */
 int al_monitor_exit_code (const struct al_monitor *m);
 
+/* For a monitor that runs in its own loop (the shim) instead of
+ * al_monitor_run: answer one notification of the listener (record the
+ * syscall, deny it with m->deny_errno); false when the listener is gone or
+ * failed (m->error says why). */
+bool al_monitor_handle_notification (struct al_monitor *m, int listener);
+/* The init was reaped elsewhere: its wait status and rusage (may be NULL). */
+void al_monitor_exited (struct al_monitor *m, int status, const struct rusage *ru);
+
 /* Test hook: record a denial as the loop does. */
 void al_monitor_record_denied (struct al_monitor *m, const char *name, pid_t pid, uint64_t at_ms);
+
+/* What the loop does with one received notification (its arch and syscall
+ * number come from the container): record the denial by syscall name. */
+struct seccomp_notif;
+void al_monitor_note_notification (struct al_monitor *m, const struct seccomp_notif *req, uint64_t at_ms);
 
 #endif

@@ -23,6 +23,7 @@
 #include "cgroup.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "json.h"
 #include "util.h"
 
 struct scratch
@@ -74,6 +75,7 @@ struct al_profile
   uint32_t min_host_id;
 
   bool readonly_root;
+  bool writable_binds_readonly; /* writableBinds "readonly": made ro, not refused */
   bool no_new_privileges;
   struct scratch *scratch;
   size_t n_scratch;
@@ -646,7 +648,7 @@ parse_devices (struct pctx *c, yajl_val root, struct al_profile *p)
       if ((r = check_keys (c, e, ep, keys)) < 0 || (r = f_str (c, e, ep, "path", true, &d->path)) < 0
           || (r = f_str (c, e, ep, "type", true, &type)) < 0
           || (r = f_int (c, e, ep, "major", true, 0, UINT32_MAX, &major, NULL)) < 0
-          || (r = f_int (c, e, ep, "minor", true, 0, UINT32_MAX, &minor, NULL)) < 0)
+          || (r = f_int (c, e, ep, "minor", true, -1, UINT32_MAX, &minor, NULL)) < 0)
         return r;
       if (strcmp (type, "c") != 0 && strcmp (type, "b") != 0)
         return perr (c, ep, "type: \"%s\": expected \"c\" or \"b\"", type);
@@ -663,8 +665,9 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
   static const char *const keys[] = { "name", "description", "timeoutSeconds", "namespaces", "user",
                                       "readonlyRootfs", "noNewPrivileges", "scratch", "capabilities", "seccomp",
                                       "limits", "maskedPaths", "readonlyPaths", "mountTypes", "deniedHostPaths",
-                                      "devices", "comment", NULL };
+                                      "devices", "writableBinds", "comment", NULL };
   long long timeout = 0;
+  _cleanup_free_ char *wb = NULL;
   int r;
   if (!YAJL_IS_OBJECT (root))
     return perr (c, NULL, "expected a JSON object, got %s", jkind (root));
@@ -680,8 +683,12 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
       || (r = f_strv (c, root, "", "readonlyPaths", false, true, &p->readonly)) < 0
       || (r = f_strv (c, root, "", "mountTypes", true, false, &p->mount_types)) < 0
       || (r = f_strv (c, root, "", "deniedHostPaths", false, true, &p->denied_host_paths)) < 0
-      || (r = parse_devices (c, root, p)) < 0)
+      || (r = parse_devices (c, root, p)) < 0 || (r = f_str (c, root, "", "writableBinds", false, &wb)) < 0)
     return r;
+  if (wb && strcmp (wb, "readonly") == 0)
+    p->writable_binds_readonly = true;
+  else if (wb && strcmp (wb, "refuse") != 0)
+    return perr (c, "writableBinds", "\"%s\": expected \"refuse\" or \"readonly\"", wb);
   p->timeout_ms = (uint64_t) timeout * 1000;
   for (const char *q = p->name; *q; q++)
     if (!strchr ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *q))
@@ -699,11 +706,12 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
 int
 al_profile_parse (const char *file, const char *text, size_t len, struct al_profile **out, al_error_t *err)
 {
-  (void) len; /* yajl_tree_parse needs the NUL terminated text */
   char ebuf[256] = "";
   struct pctx c = { .file = file, .err = err };
   *out = NULL;
-  yajl_val root = yajl_tree_parse (text, ebuf, sizeof ebuf);
+  if (len > AL_PROFILE_MAX_SIZE)
+    return al_err (err, 0, "%s: %zu bytes is more than the %u allowed", file, len, AL_PROFILE_MAX_SIZE);
+  yajl_val root = al_json_tree_parse (text, len, ebuf, sizeof ebuf);
   if (root == NULL)
     {
       for (char *q = ebuf; *q; q++)
@@ -1003,7 +1011,8 @@ check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_
       if (is_bind (m, &f))
         {
           bool rdonly = ((f.flags | f.rec_flags) & MS_RDONLY) != 0;
-          if (!rdonly)
+          /* writableBinds "readonly": tightened to ro below instead. */
+          if (!rdonly && !p->writable_binds_readonly)
             return perr_apply (p, err,
                                "mounts[%zu] (%s -> %s): a writable bind mount of a host path: the profile allows host "
                                "paths read-only only (add \"ro\")",
@@ -1047,8 +1056,12 @@ check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_
 static const struct allowed_dev *
 find_dev (const struct al_profile *p, char type, int64_t major, int64_t minor)
 {
+  /* minor -1 in the profile: every minor of that major (e.g. the pty
+     slaves, c 136:*), for cgroup rules only (a linux.devices node must
+     match a listed path). */
   for (size_t i = 0; i < p->n_devices; i++)
-    if (p->devices[i].type == type && p->devices[i].major == major && p->devices[i].minor == minor)
+    if (p->devices[i].type == type && p->devices[i].major == major
+        && (p->devices[i].minor == minor || p->devices[i].minor == -1))
       return &p->devices[i];
   return NULL;
 }
@@ -1071,7 +1084,7 @@ check_devices (const struct al_profile *p, const struct oci_linux *l, al_error_t
       const char *access = d->access ? d->access : "rwm";
       if (!d->allow || (strchr (access, 'r') == NULL && strchr (access, 'w') == NULL))
         continue; /* denying, or mknod only (needs CAP_MKNOD, which no container has) */
-      if (d->type == 'a' || d->major < 0 || d->minor < 0 || find_dev (p, d->type, d->major, d->minor) == NULL)
+      if (d->type == 'a' || d->major < 0 || find_dev (p, d->type, d->major, d->minor) == NULL)
         {
           char maj[24] = "*", min[24] = "*";
           if (d->major >= 0)
@@ -1222,6 +1235,22 @@ ensure_option (struct oci_mount *m, const char *opt)
     strv_append (&m->options, opt);
 }
 
+/* Drop every "rw"/"rrw": the "ro" added after must win whatever the order. */
+static void
+remove_writable_options (struct oci_mount *m)
+{
+  size_t k = 0;
+  for (size_t i = 0; m->options && m->options[i]; i++)
+    {
+      if (strcmp (m->options[i], "rw") == 0 || strcmp (m->options[i], "rrw") == 0)
+        free (m->options[i]);
+      else
+        m->options[k++] = m->options[i];
+    }
+  if (m->options)
+    m->options[k] = NULL;
+}
+
 static void
 tighten_mounts (const struct al_profile *p, struct oci_spec *spec)
 {
@@ -1237,7 +1266,9 @@ tighten_mounts (const struct al_profile *p, struct oci_spec *spec)
         have[s - p->scratch] = true;
       if (is_bind (m, &f))
         {
-          /* Read-only (checked) on every submount too, never setuid or devices. */
+          /* Read-only (checked, or made so: writableBinds "readonly") on every
+             submount too, never setuid or devices. */
+          remove_writable_options (m);
           if (is_rbind (m, &f))
             {
               ensure_option (m, "rro");

@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdlib.h>
 
 struct al_sdbus_table al_sdbus;
 
@@ -25,6 +26,13 @@ al_sdbus_load (al_error_t *err)
       return al_err (err, ENOSYS, "libsystemd.so.0 has no %s", #name);                                              \
     }
   AL_SDBUS_FUNCS (AL_SDBUS_RESOLVE)
+#ifdef AL_STATIC_BINARY
+  /* Statically linked: libsystemd allocates with the libc.so.6 that
+   * dlopen() brought along. */
+  AL_SDBUS_RESOLVE (free)
+#else
+  al_sdbus.p_free = free;
+#endif
 #undef AL_SDBUS_RESOLVE
   handle = h;
   return 0;

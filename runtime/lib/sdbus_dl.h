@@ -4,7 +4,12 @@
  * dynamic loading per `airlock` call and a few hundred KiB per shim.
  *
  * Include it after <systemd/sd-bus.h>, in the one file that talks to systemd:
- * the sd_bus_* names below then call through the loaded table. */
+ * the sd_bus_* names below then call through the loaded table.
+ *
+ * The shim is linked statically: there dlopen() brings libsystemd with a
+ * libc.so.6 of its own, which has its own heap (see p_free) and a copy of the
+ * environment as it was at the first al_sdbus_load (DBUS_SYSTEM_BUS_ADDRESS
+ * set later is not seen). tests/test_sdbus_static checks that setup. */
 #ifndef AIRLOCK_SDBUS_DL_H
 #define AIRLOCK_SDBUS_DL_H
 
@@ -42,6 +47,11 @@ struct al_sdbus_table
 #define AL_SDBUS_FIELD(name) __typeof__ (name) *p_##name;
   AL_SDBUS_FUNCS (AL_SDBUS_FIELD)
 #undef AL_SDBUS_FIELD
+  /* The free() libsystemd allocates with: what it hands over
+   * (sd_bus_path_encode) is released with this. In a statically linked
+   * program (the shim: AL_STATIC_BINARY) dlopen() brings a second libc.so.6
+   * with its own heap; otherwise it is the program's free(). */
+  void (*p_free) (void *);
 };
 
 /* Filled once by al_sdbus_load (a process-wide table of a loaded library). */

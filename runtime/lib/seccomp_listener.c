@@ -21,6 +21,15 @@ json_string (const char *s)
   return al_json_gen_finish (g);
 }
 
+char *
+al_seccomp_listener_message (const struct oci_seccomp *s, const struct al_state *st)
+{
+  _cleanup_free_ char *meta = json_string (s->listener_metadata);
+  _cleanup_free_ char *state = al_state_oci_json (st, AL_STATUS_CREATING, false);
+  return al_xasprintf ("{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":%s,\"state\":%s}",
+                       AL_OCI_VERSION, st->pid, meta, state);
+}
+
 int
 al_seccomp_listener_forward (int sync, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err)
 {
@@ -34,11 +43,7 @@ al_seccomp_listener_forward (int sync, const struct oci_seccomp *s, const struct
   _cleanup_close_ int sock = al_unix_connect (s->listener_path, err);
   if (sock < 0)
     return al_err_prefix (err, "linux.seccomp.listenerPath");
-  _cleanup_free_ char *meta = json_string (s->listener_metadata);
-  _cleanup_free_ char *state = al_state_oci_json (st, AL_STATUS_CREATING, false);
-  _cleanup_free_ char *msg = al_xasprintf ("{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":%s,"
-                                           "\"state\":%s}",
-                                           AL_OCI_VERSION, st->pid, meta, state);
+  _cleanup_free_ char *msg = al_seccomp_listener_message (s, st);
   r = al_send_fd (sock, fd, msg, err);
   if (r < 0)
     return al_err_prefix (err, "linux.seccomp.listenerPath `%s`", s->listener_path);

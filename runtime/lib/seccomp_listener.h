@@ -11,6 +11,9 @@
  * socket at s->listener_path (SCM_RIGHTS) with the containerProcessState JSON
  * (ociVersion, fds ["seccompFd"], pid, metadata, state). Without a
  * listenerPath the fd is closed: notified syscalls then fail with ENOSYS. */
+/* The containerProcessState JSON sent with the fd. Caller frees. */
+char *al_seccomp_listener_message (const struct oci_seccomp *s, const struct al_state *st);
+
 int al_seccomp_listener_forward (int sync, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err);
 
 #endif

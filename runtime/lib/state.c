@@ -239,11 +239,12 @@ int
 al_state_read (int dirfd, const char *id, struct al_state **out, al_error_t *err)
 {
   _cleanup_free_ char *text = NULL;
-  int r = al_read_file_at (dirfd, STATE_FILE, STATE_MAX_SIZE, &text, NULL, err);
+  size_t len = 0;
+  int r = al_read_file_at (dirfd, STATE_FILE, STATE_MAX_SIZE, &text, &len, err);
   if (r < 0)
     return al_err_prefix (err, "container \"%s\"", id);
   char ebuf[256];
-  yajl_val root = yajl_tree_parse (text, ebuf, sizeof ebuf);
+  yajl_val root = al_json_tree_parse (text, len, ebuf, sizeof ebuf);
   if (root == NULL || !YAJL_IS_OBJECT (root))
     {
       yajl_tree_free (root);

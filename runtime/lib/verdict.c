@@ -367,10 +367,8 @@ int
 al_verdict_parse (const char *name, const char *text, size_t len, struct al_verdict *v, al_error_t *err)
 {
   memset (v, 0, sizeof *v);
-  _cleanup_free_ char *copy = al_xmalloc0 (len + 1);
-  memcpy (copy, text, len);
   char ebuf[256] = "";
-  yajl_val root = yajl_tree_parse (copy, ebuf, sizeof ebuf);
+  yajl_val root = al_json_tree_parse (text, len, ebuf, sizeof ebuf);
   if (root == NULL || !YAJL_IS_OBJECT (root))
     {
       yajl_tree_free (root);
@@ -573,26 +571,15 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
 /* ---- the whole watch ---------------------------------------------------------- */
 
 int
-al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
+al_watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec, al_error_t *err)
 {
   memset (w, 0, sizeof *w);
   al_monitor_init (&w->m);
-  _cleanup_free_ char *path = o->config_path ? al_xstrdup (o->config_path)
-                                             : al_xasprintf ("%s/config.json", o->bundle ? o->bundle : ".");
-  _cleanup_free_ char *text = NULL;
-  size_t len = 0;
-  int r = al_read_file_at (AT_FDCWD, path, AL_CONFIG_MAX_SIZE, &text, &len, err);
-  if (r < 0)
-    return r;
-  _cleanup_spec_ struct oci_spec *spec = NULL;
-  r = oci_spec_parse (path, text, len, &spec, err);
-  if (r < 0)
-    return r;
   const char *name = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
   if (name == NULL)
     return 0;
   _cleanup_profile_ struct al_profile *p = NULL;
-  r = al_profile_load (name, &p, err);
+  int r = al_profile_load (name, &p, err);
   if (r < 0)
     return al_err_prefix (err, "%s: annotations.\"%s\"", path, AL_PROFILE_ANNOTATION);
   uint64_t requested = 0;
@@ -612,14 +599,36 @@ al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
   w->m.timeout_ms = al_profile_clamp_timeout (p, requested);
   w->m.deny_errno = al_profile_denied_errno (p);
   w->m.capture_output = !(spec->process && spec->process->terminal);
+  w->profile = al_xstrdup (al_profile_name (p));
+  w->active = true;
+  return 0;
+}
+
+int
+al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
+{
+  memset (w, 0, sizeof *w);
+  al_monitor_init (&w->m);
+  _cleanup_free_ char *path = o->config_path ? al_xstrdup (o->config_path)
+                                             : al_xasprintf ("%s/config.json", o->bundle ? o->bundle : ".");
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  int r = al_read_file_at (AT_FDCWD, path, AL_CONFIG_MAX_SIZE, &text, &len, err);
+  if (r < 0)
+    return r;
+  _cleanup_spec_ struct oci_spec *spec = NULL;
+  r = oci_spec_parse (path, text, len, &spec, err);
+  if (r < 0)
+    return r;
+  r = al_watch_configure (w, path, spec, err);
+  if (r < 0 || !w->active)
+    return r;
   r = al_monitor_prepare (&w->m, o, err);
   if (r < 0)
     {
-      al_monitor_clear (&w->m);
+      al_watch_clear (w);
       return r;
     }
-  w->profile = al_xstrdup (al_profile_name (p));
-  w->active = true;
   return 0;
 }
 

@@ -141,6 +141,13 @@ struct al_watch
  * process.terminal is set (then output is not counted). Settings of w->m
  * (output_limit, out_to, ...) may be changed before al_watch_run. */
 int al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err);
+/* The part of al_watch_prepare that needs no create opts, for a caller
+ * that has the config parsed already (the shim): from `spec` (tightened in
+ * place by the profile; `path` names it in errors), load the profile, check,
+ * learn the enforcement, set w->m.timeout_ms, deny_errno and
+ * capture_output. Inactive without airlock.profile. No pipes, no listener
+ * flag: the caller sets o->keep_seccomp_listener. */
+int al_watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec, al_error_t *err);
 void al_watch_created (struct al_watch *w);
 void al_watch_start_clock (struct al_watch *w);
 /* Monitor until the init is reaped, then write verdict.json into the state

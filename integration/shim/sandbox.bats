@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# Sandbox profiles through the shim: a container selected by the annotation
+# airlock.profile, or by the runtime class's shim config (runtime options
+# with a ConfigPath), is watched by the shim: denied syscalls recorded, the
+# deadline enforced, and its verdict written to the state dir and to the
+# termination message file (/dev/termination-log's host source) before
+# containerd hears of the exit.
+#
+# The CRI config gets pod_annotations/container_annotations for `airlock`
+# (as integration/k8s/containerd-airlock.toml) and three more handlers:
+#   airlock-untrusted  options ConfigPath -> a shim config {"profile": "untrusted-pod"}
+#   airlock-badconfig  options ConfigPath -> a file that does not exist
+#   airlock-badkey     options ConfigPath -> a config with an unknown key
+
+SHIM_NEED_CRI=1
+load helpers
+
+# The profiles of this tree, whatever is installed on the host.
+export AIRLOCK_PROFILES_DIR=$SHIM_TOP/specs/profiles
+
+CTD_AIRLOCK_EXTRA='      pod_annotations = ["airlock.*"]
+      container_annotations = ["airlock.*"]'
+
+setup_file() {
+	SHIM_CFG_DIR=$(mktemp -d /tmp/al-shimcfg.XXXXXX)
+	chmod 0755 "$SHIM_CFG_DIR"
+	export SHIM_CFG_DIR
+	echo '{"comment": "test", "profile": "untrusted-pod"}' >"$SHIM_CFG_DIR/untrusted.json"
+	echo '{"profile": "untrusted", "timeout": "1s"}' >"$SHIM_CFG_DIR/short.json"
+	echo '{"profile": "untrusted", "timeuot": "1s"}' >"$SHIM_CFG_DIR/badkey.json"
+	CTD_RUNTIMES_EXTRA=$(
+		local h
+		for h in untrusted:untrusted.json badconfig:missing.json badkey:badkey.json; do
+			cat <<-EOF
+			    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.airlock-${h%%:*}]
+			      runtime_type = "io.containerd.airlock.v2"
+			      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.airlock-${h%%:*}.options]
+			        TypeUrl = "io.airlock.shim.v1.Config"
+			        ConfigPath = "$SHIM_CFG_DIR/${h#*:}"
+			EOF
+		done
+	)
+	export CTD_RUNTIMES_EXTRA
+	shim_setup_file
+}
+
+teardown_file() {
+	shim_teardown_file
+	rm -rf "$SHIM_CFG_DIR"
+}
+
+# The verdict the shim wrote into its state dir for a (stopped, not yet
+# deleted) container of namespace $2 (default $NS).
+verdict_of() {
+	cat "/run/airlock-shim/${2:-$NS}/$1/verdict.json"
+}
+
+# ctr run -d through the airlock shim; wait for the exit.
+ctr_run_stopped() {
+	local id=$1
+	shift
+	c run -d --runtime "$RUNTIME" --cpu-shares 0 "$@" </dev/null >/dev/null
+	wait_task_status "$id" STOPPED
+}
+
+@test "sandbox (ctr): annotation airlock.profile: denied syscalls in the verdict, exit code" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	ctr_run_stopped "$CID" --annotation airlock.profile=untrusted "$IMAGE" "$CID" \
+		sh -c 'mount -t tmpfs none /mnt; unshare -n true; exit 3'
+	run c task ls
+	assert_output_contains "$CID"
+	run verdict_of "$CID"
+	assert_success
+	local v=$output
+	[ "$(jq -r .profile <<<"$v")" = untrusted ] || fail "$v"
+	[ "$(jq -r .exit_code <<<"$v")" = 3 ] || fail "$v"
+	[ "$(jq -r '.denied_syscalls[] | select(.name == "mount") | .count' <<<"$v")" -ge 1 ] || fail "$v"
+	[ "$(jq -r '.denied_syscalls[] | select(.name == "unshare") | .count' <<<"$v")" -ge 1 ] || fail "$v"
+	[ "$(jq -r .timed_out <<<"$v")" = false ] || fail "$v"
+	c task delete "$CID"
+	c container delete "$CID"
+}
+
+@test "sandbox (ctr): runtime config path selects the profile without an annotation; its timeout kills" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	ctr_run_stopped "$CID" --runtime-config-path "$SHIM_CFG_DIR/short.json" "$IMAGE" "$CID" \
+		sh -c 'mount -t tmpfs none /mnt; sleep 100'
+	run verdict_of "$CID"
+	assert_success
+	local v=$output
+	[ "$(jq -r .profile <<<"$v")" = untrusted ] || fail "$v"
+	[ "$(jq -r .timed_out <<<"$v")" = true ] || fail "$v"
+	[ "$(jq -r .timeout_ms <<<"$v")" = 1000 ] || fail "$v"
+	[ "$(jq -r .signal <<<"$v")" = SIGKILL ] || fail "$v"
+	[ "$(jq -r '.denied_syscalls[0].name' <<<"$v")" = mount ] || fail "$v"
+	# The stored config carries the profile (exec re-applies it).
+	grep -q '"airlock.profile":"untrusted"' "/run/airlock-shim/$NS/$CID/config.json"
+	c task delete "$CID"
+	c container delete "$CID"
+}
+
+@test "sandbox (ctr): a bad runtime config is a clear error from Create" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	run c run --runtime "$RUNTIME" --cpu-shares 0 --runtime-config-path "$SHIM_CFG_DIR/badkey.json" \
+		"$IMAGE" "$CID" true
+	assert_failure
+	assert_output_contains "$SHIM_CFG_DIR/badkey.json: timeuot: unknown key"
+	c container delete "$CID"
+	run c run --runtime "$RUNTIME" --cpu-shares 0 --runtime-config-path "$SHIM_CFG_DIR/nope.json" \
+		"$IMAGE" "$CID" true
+	assert_failure
+	assert_output_contains "ConfigPath"
+	assert_output_contains "$SHIM_CFG_DIR/nope.json"
+	c container delete "$CID"
+}
+
+# ---- CRI --------------------------------------------------------------------
+
+run_pod() {
+	W=$CTD_DIR/work/$CID
+	mkdir -p "$W/logs"
+	POD=$(cri run-pod --name "p-$CID" --log-dir "$W/logs" --save "$W/pod.json" "$@")
+	[ -n "$POD" ]
+}
+
+# create_ctr NAME CMD...: a container with a termination message file as
+# kubelet makes it ($W/NAME.termination-log); sets $CTR.
+create_ctr() {
+	local name=$1
+	shift
+	: >"$W/$name.termination-log"
+	CTR=$(cri create --pod "$POD" --pod-config "$W/pod.json" --name "$name" \
+		--image "$IMAGE" --log-path "$name.log" \
+		--mount "$W/$name.termination-log:/dev/termination-log" -- "$@")
+	[ -n "$CTR" ]
+}
+
+wait_ctr_exited() {
+	local end=$((SECONDS + 20)) s
+	while :; do
+		s=$(cri inspect "$1" | jq -r '.status.state // "CONTAINER_CREATED"')
+		[ "$s" = CONTAINER_EXITED ] && return 0
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.05
+	done
+	fail "container $1: state $s, wanted CONTAINER_EXITED"
+}
+
+@test "sandbox (cri): pod annotation airlock.profile=untrusted-pod: the verdict is the termination message" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	run_pod --handler airlock --annotation airlock.profile=untrusted-pod
+	create_ctr task sh -c 'echo hello; mount -t tmpfs none /mnt; mount -t tmpfs none /mnt; exit 4'
+	cri start "$CTR"
+	wait_ctr_exited "$CTR"
+	run cri inspect "$CTR"
+	[ "$(jq -r .status.exit_code <<<"$output")" = 4 ] || fail "$output"
+	local v
+	v=$(cat "$W/task.termination-log")
+	[ -n "$v" ] || fail "empty termination message"
+	[ "$(jq -r .profile <<<"$v")" = untrusted-pod ] || fail "$v"
+	[ "$(jq -r .exit_code <<<"$v")" = 4 ] || fail "$v"
+	[ "$(jq -r '.denied_syscalls[] | select(.name == "mount") | .count' <<<"$v")" = 2 ] || fail "$v"
+	# The pod's sandbox container runs under the profile too (no deadline).
+	run verdict_of "$POD" k8s.io
+	assert_failure # still running: no verdict yet
+	grep -q '"airlock.profile": *"untrusted-pod"' "/run/airlock-shim/k8s.io/$POD/config.json"
+	cri rm "$CTR"
+	cri stop-pod "$POD"
+	cri rm-pod "$POD"
+}
+
+@test "sandbox (cri): airlock.timeout kills the container at its deadline, not the pod's sandbox" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	run_pod --handler airlock --annotation airlock.profile=untrusted-pod --annotation airlock.timeout=1s
+	create_ctr slow sleep 100
+	local t0=$SECONDS
+	cri start "$CTR"
+	wait_ctr_exited "$CTR"
+	[ $((SECONDS - t0)) -lt 10 ] || fail "took $((SECONDS - t0)) s"
+	run cri inspect "$CTR"
+	[ "$(jq -r .status.exit_code <<<"$output")" = 137 ] || fail "$output"
+	local v
+	v=$(cat "$W/slow.termination-log")
+	[ "$(jq -r .timed_out <<<"$v")" = true ] || fail "$v"
+	[ "$(jq -r .timeout_ms <<<"$v")" = 1000 ] || fail "$v"
+	[ "$(jq -r .signal <<<"$v")" = SIGKILL ] || fail "$v"
+	# The sandbox has the same annotations but no deadline: still running.
+	[ "$(task_status "$POD" k8s.io)" = RUNNING ] || fail "sandbox: $(task_status "$POD" k8s.io)"
+	run cri inspect-pod "$POD"
+	[ "$(jq -r '.status.state // "SANDBOX_READY"' <<<"$output")" = SANDBOX_READY ] || fail "$output"
+	cri rm "$CTR"
+	cri stop-pod "$POD"
+	cri rm-pod "$POD"
+}
+
+@test "sandbox (cri): the runtime class's shim config applies the profile without an annotation" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	run_pod --handler airlock-untrusted
+	create_ctr task sh -c 'unshare -U true; sleep 100'
+	cri start "$CTR"
+	# An exec'd process gets the profile too (denied calls fail, unrecorded).
+	local i
+	for i in $(seq 1 100); do
+		[ "$(cri inspect "$CTR" | jq -r .status.state)" = CONTAINER_RUNNING ] && break
+		sleep 0.05
+	done
+	run cri exec-sync "$CTR" -- sh -c 'mount -t tmpfs none /mnt || echo denied; grep NoNewPrivs /proc/self/status'
+	assert_success
+	assert_output_contains denied
+	assert_output_contains "NoNewPrivs:	1"
+	cri stop --timeout 0 "$CTR"
+	wait_ctr_exited "$CTR"
+	local v
+	v=$(cat "$W/task.termination-log")
+	[ "$(jq -r .profile <<<"$v")" = untrusted-pod ] || fail "$v"
+	[ "$(jq -r .signal <<<"$v")" = SIGKILL ] || fail "$v"
+	[ "$(jq -r .timed_out <<<"$v")" = false ] || fail "$v"
+	[ "$(jq -r '.denied_syscalls[] | select(.name == "unshare") | .count' <<<"$v")" -ge 1 ] || fail "$v"
+	# The exec's mount was answered by the filter alone: not in the verdict.
+	[ "$(jq -r '[.denied_syscalls[] | select(.name == "mount")] | length' <<<"$v")" = 0 ] || fail "$v"
+	cri rm "$CTR"
+	cri stop-pod "$POD"
+	cri rm-pod "$POD"
+}
+
+@test "sandbox (cri): a runtime class with a bad shim config fails with the file named" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	W=$CTD_DIR/work/$CID
+	mkdir -p "$W/logs"
+	run cri run-pod --name "p-$CID" --log-dir "$W/logs" --handler airlock-badconfig
+	assert_failure
+	assert_output_contains "$SHIM_CFG_DIR/missing.json"
+	run cri run-pod --name "p2-$CID" --log-dir "$W/logs" --handler airlock-badkey
+	assert_failure
+	assert_output_contains "$SHIM_CFG_DIR/badkey.json: timeuot: unknown key"
+	# The profile for standalone containers does not fit a pod: said so.
+	run cri run-pod --name "p3-$CID" --log-dir "$W/logs" --handler airlock \
+		--annotation airlock.profile=untrusted
+	assert_failure
+	assert_output_contains 'need "untrusted-pod"'
+}

@@ -1,0 +1,267 @@
+/* watch.c: see watch.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "shimlog.h"
+#include "spec.h"
+#include "util.h"
+#include "verdict.h"
+#include "watch.h"
+
+#define CRI_CONTAINER_TYPE "io.kubernetes.cri.container-type"
+
+struct sh_watch
+{
+  struct al_watch w;
+  struct sl_loop *loop;
+  char *root, *id;
+  char *termination_log; /* host path, NULL when the config has none */
+  bool sandbox;          /* a pod's sandbox container: no deadline */
+  struct sl_watch listener;
+  struct sl_watch deadline;
+};
+
+static void
+unwatch (struct sh_watch *w, struct sl_watch *x)
+{
+  if (x->fd < 0)
+    return;
+  if (w->loop)
+    sl_watch_del (w->loop, x);
+  close (x->fd);
+  x->fd = -1;
+}
+
+static const char *
+termination_log_of (const struct oci_spec *spec)
+{
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      const struct oci_mount *m = &spec->mounts[i];
+      if (m->destination && strcmp (m->destination, SH_TERMINATION_LOG) == 0 && m->source && m->source[0] == '/')
+        return m->source;
+    }
+  return NULL;
+}
+
+/* The profile gave the container a user namespace that containerd did not
+ * know of when it made the bundle (0700, root's): like containerd does for
+ * configs with a user namespace, let the container's root group traverse
+ * it (group: the host gid of container gid 0, mode 0710), or the init,
+ * root of its user namespace only, cannot reach its rootfs. */
+static void
+open_bundle_to_userns (const char *config_path, const struct oci_spec *spec)
+{
+  const struct oci_linux *l = spec->linux_;
+  if (l == NULL || oci_spec_namespace (spec, OCI_NS_USER) == NULL)
+    return;
+  for (size_t i = 0; i < l->n_gid_mappings; i++)
+    if (l->gid_mappings[i].container_id == 0)
+      {
+        _cleanup_free_ char *bundle = al_xstrdup (config_path);
+        char *slash = strrchr (bundle, '/');
+        if (slash == NULL || slash == bundle)
+          return;
+        *slash = '\0';
+        struct stat st;
+        if (stat (bundle, &st) < 0 || (st.st_mode & 0010))
+          return;
+        if (chown (bundle, (uid_t) -1, (gid_t) l->gid_mappings[i].host_id) < 0
+            || chmod (bundle, (st.st_mode & 07777) | 0010) < 0)
+          sh_log ("bundle %s: let the container's user namespace in: %m", bundle);
+        return;
+      }
+}
+
+int
+sh_watch_new (const char *config_path, const char *id, struct al_create_opts *o, struct sh_watch **out,
+              al_error_t *err)
+{
+  *out = NULL;
+  _cleanup_spec_ struct oci_spec *spec = NULL;
+  int r = oci_spec_load (config_path, &spec, err);
+  if (r < 0)
+    return r;
+  if (oci_spec_annotation (spec, AL_PROFILE_ANNOTATION) == NULL)
+    return 0;
+  struct sh_watch *w = al_xmalloc0 (sizeof *w);
+  w->listener.fd = w->deadline.fd = -1;
+  const char *tl = termination_log_of (spec);
+  w->termination_log = tl ? al_xstrdup (tl) : NULL;
+  const char *type = oci_spec_annotation (spec, CRI_CONTAINER_TYPE);
+  w->sandbox = type && strcmp (type, "sandbox") == 0;
+  r = al_watch_configure (&w->w, config_path, spec, err);
+  if (r < 0 || !w->w.active)
+    {
+      sh_watch_free (w);
+      return r;
+    }
+  if (w->sandbox)
+    w->w.m.timeout_ms = 0;
+  open_bundle_to_userns (config_path, spec);
+  w->id = al_xstrdup (id);
+  o->keep_seccomp_listener = true;
+  *out = w;
+  return 0;
+}
+
+static void
+listener_event (struct sl_watch *x, uint32_t events)
+{
+  struct sh_watch *w = x->data;
+  if ((events & EPOLLIN) == 0 || !al_monitor_handle_notification (&w->w.m, x->fd))
+    unwatch (w, x); /* EPOLLHUP: no process uses the filter any more */
+}
+
+static void
+deadline_event (struct sl_watch *x, uint32_t events)
+{
+  (void) events;
+  struct sh_watch *w = x->data;
+  uint64_t n;
+  if (read (x->fd, &n, sizeof n) != (ssize_t) sizeof n)
+    return;
+  unwatch (w, x);
+  if (w->w.m.reaped)
+    return;
+  w->w.m.timed_out = true;
+  _cleanup_error_ al_error_t err = NULL;
+  if (al_container_kill (w->root, w->id, SIGKILL, true, &err) < 0)
+    sh_log ("container %s: deadline: kill: %s", w->id, err->msg);
+}
+
+void
+sh_watch_created (struct sh_watch *w, struct sl_loop *loop, const char *root, int listener)
+{
+  w->loop = loop;
+  w->root = al_xstrdup (root);
+  if (listener < 0)
+    {
+      if (w->w.report.seccomp_notify && w->w.m.error == NULL)
+        w->w.m.error = al_xstrdup ("no seccomp listener came back from create: denied syscalls are not recorded");
+      return;
+    }
+  w->listener = (struct sl_watch){ .fd = listener, .cb = listener_event, .data = w };
+  if (sl_watch_add (loop, &w->listener, EPOLLIN) < 0)
+    {
+      sh_log ("container %s: watch the seccomp listener: %m", w->id);
+      close (listener);
+      w->listener.fd = -1;
+    }
+}
+
+void
+sh_watch_started (struct sh_watch *w)
+{
+  al_watch_start_clock (&w->w);
+  if (w->w.m.timeout_ms == 0 || w->deadline.fd >= 0)
+    return;
+  int fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  struct itimerspec its = { .it_value = { .tv_sec = (time_t) (w->w.m.timeout_ms / 1000),
+                                          .tv_nsec = (long) (w->w.m.timeout_ms % 1000) * 1000000 } };
+  if (fd < 0 || timerfd_settime (fd, 0, &its, NULL) < 0)
+    {
+      sh_log ("container %s: deadline timer: %m", w->id);
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  w->deadline = (struct sl_watch){ .fd = fd, .cb = deadline_event, .data = w };
+  if (sl_watch_add (w->loop, &w->deadline, EPOLLIN) < 0)
+    {
+      close (fd);
+      w->deadline.fd = -1;
+    }
+}
+
+char *
+sh_watch_termination_message (const struct al_verdict *v, size_t max)
+{
+  struct al_verdict t = *v;
+  for (;;)
+    {
+      char *json = al_verdict_json (&t, false);
+      if (strlen (json) <= max || t.n_denied == 0)
+        return json;
+      free (json);
+      t.n_denied--;
+    }
+}
+
+static void
+write_termination_log (struct sh_watch *w)
+{
+  _cleanup_free_ char *msg = sh_watch_termination_message (&w->w.v, SH_TERMINATION_MAX);
+  _cleanup_close_ int fd = open (w->termination_log, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || al_write_all (fd, msg, strlen (msg)) < 0)
+    sh_log ("container %s: write the verdict to %s: %m", w->id, w->termination_log);
+}
+
+void
+sh_watch_exited (struct sh_watch *w, int status, const struct rusage *ru)
+{
+  if (w->w.m.reaped)
+    return;
+  /* Denials still queued: answered and counted before the verdict. */
+  for (int i = 0; w->listener.fd >= 0 && i < 1024; i++)
+    {
+      struct pollfd p = { .fd = w->listener.fd, .events = POLLIN };
+      if (poll (&p, 1, 0) <= 0 || (p.revents & POLLIN) == 0)
+        break;
+      if (!al_monitor_handle_notification (&w->w.m, w->listener.fd))
+        break;
+    }
+  unwatch (w, &w->listener);
+  unwatch (w, &w->deadline);
+  al_monitor_exited (&w->w.m, status, ru);
+  _cleanup_error_ al_error_t err = NULL;
+  if (al_verdict_finish (w->root, w->id, &w->w.m, w->w.profile, &w->w.report, &w->w.v, &err) < 0)
+    {
+      sh_log ("container %s: verdict: %s", w->id, err->msg);
+      if (w->w.v.monitor_error == NULL)
+        w->w.v.monitor_error = al_xstrdup (err->msg);
+    }
+  if (w->termination_log)
+    write_termination_log (w);
+}
+
+void
+sh_watch_free (struct sh_watch *w)
+{
+  if (w == NULL)
+    return;
+  unwatch (w, &w->listener);
+  unwatch (w, &w->deadline);
+  al_watch_clear (&w->w);
+  free (w->root);
+  free (w->id);
+  free (w->termination_log);
+  free (w);
+}
+
+void
+sh_watch_explain (const char *config_path, al_error_t *err)
+{
+  if (err == NULL || *err == NULL || (*err)->msg == NULL)
+    return;
+  _cleanup_spec_ struct oci_spec *spec = NULL;
+  _cleanup_error_ al_error_t e2 = NULL;
+  if (oci_spec_load (config_path, &spec, &e2) < 0)
+    return;
+  const char *profile = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
+  if (profile == NULL || strcmp (profile, "untrusted") != 0 || oci_spec_annotation (spec, CRI_CONTAINER_TYPE) == NULL)
+    return;
+  char *msg = al_xasprintf ("%s (profile \"untrusted\" is for standalone containers: a pod's containers and sandbox "
+                            "need \"untrusted-pod\")",
+                            (*err)->msg);
+  free ((*err)->msg);
+  (*err)->msg = msg;
+}

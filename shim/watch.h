@@ -1,0 +1,57 @@
+/* watch.h: a container selected by a sandbox profile (annotation
+ * airlock.profile, or the runtime class's shim config), watched from the
+ * shim's own loop as `airlock run` watches it in the foreground:
+ *   - the seccomp notify listener comes back from the create worker; each
+ *     denied syscall is recorded and answered with the profile's errno;
+ *   - the deadline (airlock.timeout, clamped by the profile) kills the
+ *     container's whole cgroup; it counts from Start. A pod's sandbox
+ *     (pause) container, io.kubernetes.cri.container-type=sandbox, gets no
+ *     deadline: it only holds the pod's namespaces, and killing it would
+ *     end the pod rather than the untrusted program;
+ *   - when the init has exited, the verdict (verdict.h) is written to the
+ *     container's state dir (verdict.json) and, compact and at most 4096
+ *     bytes, to the container's termination message file: the host source
+ *     of the bind mount whose destination is /dev/termination-log (kubelet
+ *     puts it there), so `kubectl get pod` and the CRI's
+ *     ContainerStatus.message show it. That happens before TaskExit.
+ * Nothing of this exists for containers without a profile. */
+#ifndef SHIM_WATCH_H
+#define SHIM_WATCH_H
+
+#include <sys/resource.h>
+
+#include "container.h"
+#include "error.h"
+#include "loop.h"
+
+#define SH_TERMINATION_LOG "/dev/termination-log"
+#define SH_TERMINATION_MAX 4096
+
+struct sh_watch;
+
+/* From the config create will read (config_path): without a profile, *out
+ * is NULL and nothing is set. With one: the profile is loaded and the config
+ * checked against it (a conflict is the error create would give, before
+ * anything exists), and o->keep_seccomp_listener is set. */
+int sh_watch_new (const char *config_path, const char *id, struct al_create_opts *o, struct sh_watch **out,
+                  al_error_t *err);
+/* Created: the listener (owned afterwards; -1 when none came back). */
+void sh_watch_created (struct sh_watch *w, struct sl_loop *loop, const char *root, int listener);
+/* Started: the clock and the deadline. */
+void sh_watch_started (struct sh_watch *w);
+/* The init exited (wait status, rusage may be NULL): stop watching, write
+ * the verdict. */
+void sh_watch_exited (struct sh_watch *w, int status, const struct rusage *ru);
+void sh_watch_free (struct sh_watch *w);
+
+/* A create under the profile "untrusted" of a CRI container (pod sandbox
+ * or pod container) failed: say in *err that pods need "untrusted-pod". */
+void sh_watch_explain (const char *config_path, al_error_t *err);
+
+/* The termination message text for a verdict JSON too long for kubelet:
+ * exposed for tests. Returns the compact JSON of v with as many denied
+ * syscalls as fit in max bytes. */
+struct al_verdict;
+char *sh_watch_termination_message (const struct al_verdict *v, size_t max);
+
+#endif
