@@ -4,8 +4,10 @@
 # container under $ROOT and checks nothing leaked.
 # Run against another runtime with AIRLOCK=/usr/sbin/runc bats integration.
 
-AIRLOCK=${AIRLOCK:-$BATS_TEST_DIRNAME/../build/airlock}
-MKBUNDLE=$BATS_TEST_DIRNAME/../hack/mkbundle.sh
+# Relative to this file, so that bats files in subdirectories can load it.
+AL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+AIRLOCK=${AIRLOCK:-$AL_TOP/build/airlock}
+MKBUNDLE=$AL_TOP/hack/mkbundle.sh
 export AIRLOCK
 
 # True when the runtime under test is airlock (not runc): guards tests of

@@ -41,8 +41,8 @@ if [ "$what" = unit ] || [ "$what" = all ]; then
 fi
 
 if [ "$what" = integration ] || [ "$what" = all ]; then
-  echo "# integration: bats integration/ integration/shim/"
-  bats --tap integration integration/shim > "$log" 2>&1
+  echo "# integration: bats integration/ integration/hostile/ integration/shim/"
+  bats --tap integration integration/hostile integration/shim > "$log" 2>&1
   rc=$?
   tally < "$log"
   if [ $rc -ne 0 ] && ! grep -q '^not ok' "$log"; then

@@ -39,6 +39,8 @@ parse_ok (const char *text)
 static void
 expect_error (const char *text, size_t len, const char *msg)
 {
+  if (len == SIZE_MAX)
+    len = strlen (text);
   struct oci_spec *spec = NULL;
   _cleanup_error_ al_error_t err = NULL;
   int r = oci_spec_parse ("config.json", text, len, &spec, &err);
@@ -386,9 +388,18 @@ test_nul_bytes (void **state)
   static const char outside[] = "{\"ociVersion\":\"1.2.0\",\0\"root\":{\"path\":\"ab\"}}";
   expect_error (outside, sizeof (outside) - 1, "config.json: invalid JSON: lexical error: invalid char in json text");
   static const char esc[] = "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\\u0000b\"}}";
-  expect_error (esc, sizeof (esc) - 1, "config.json: invalid JSON: string contains a NUL character");
+  expect_error (esc, sizeof (esc) - 1, "config.json: root.path: string contains a NUL character (\\u0000)");
   static const char key[] = "{\"ociVersion\":\"1.2.0\",\"ro\\u0000ot\":{\"path\":\"ab\"}}";
-  expect_error (key, sizeof (key) - 1, "config.json: invalid JSON: object key contains a NUL character");
+  expect_error (key, sizeof (key) - 1, "config.json: invalid JSON: object key contains a NUL character (\\u0000)");
+  static const char nested_key[] = "{\"ociVersion\":\"1.2.0\",\"annotations\":{\"a\":\"1\",\"b\\u0000\":\"2\"}}";
+  expect_error (nested_key, sizeof (nested_key) - 1,
+                "config.json: annotations: object key contains a NUL character (\\u0000)");
+  static const char arg[] = "{\"ociVersion\":\"1.2.0\",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\",\"-c\",\"x\\u0000y\"]}}";
+  expect_error (arg, sizeof (arg) - 1, "config.json: process.args[2]: string contains a NUL character (\\u0000)");
+  static const char env[] = "{\"ociVersion\":\"1.2.0\",\"process\":{\"env\":[\"A=1\",\"B=\\u0000\"]}}";
+  expect_error (env, sizeof (env) - 1, "config.json: process.env[1]: string contains a NUL character (\\u0000)");
+  static const char ann[] = "{\"ociVersion\":\"1.2.0\",\"annotations\":{\"io.x/y\":\"\\u0000\"}}";
+  expect_error (ann, sizeof (ann) - 1, "config.json: annotations[\"io.x/y\"]: string contains a NUL character (\\u0000)");
   expect_error ("", 0, "config.json: invalid JSON: parse error: premature EOF");
 }
 
@@ -512,10 +523,108 @@ test_null_is_absent (void **state)
   assert_non_null (s->linux_);
   assert_null (s->linux_->seccomp);
   assert_null (s->hostname);
-  /* Later keys win. */
-  _cleanup_spec_ struct oci_spec *d
-      = parse_ok ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\"},\"root\":{\"path\":\"b\"}}");
-  assert_string_equal (d->root_path, "b");
+}
+
+static void
+test_strict_utf8 (void **state)
+{
+  (void) state;
+  /* Malformed sequences: yajl refuses them. */
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"hostname\":\"\xff\xfe\"}", SIZE_MAX,
+                "config.json: invalid JSON: lexical error: invalid bytes in UTF8 string");
+  /* Well-formed in shape, invalid all the same: we refuse them. */
+  static const char *const bad[] = {
+    "\xc0\xaf",         /* overlong '/' */
+    "\xe0\x80\xaf",     /* overlong '/' */
+    "\xf0\x80\x80\xaf", /* overlong '/' */
+    "\xed\xa0\x80",     /* U+D800, a surrogate */
+    "\xf4\x90\x80\x80", /* U+110000 */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      _cleanup_free_ char *text = al_xasprintf ("{\"ociVersion\":\"1.2.0\",\"hostname\":\"a%sb\"}", bad[i]);
+      expect_error (text, SIZE_MAX, "config.json: hostname: string is not valid UTF-8");
+    }
+  _cleanup_free_ char *key = al_xasprintf ("{\"ociVersion\":\"1.2.0\",\"annotations\":{\"\xc0\xaf\":\"x\"}}");
+  expect_error (key, SIZE_MAX, "config.json: annotations: object key is not valid UTF-8");
+  /* The edges of what is valid. */
+  _cleanup_spec_ struct oci_spec *s = parse_ok ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},"
+                                                "\"hostname\":\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+                                                "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"}");
+  assert_string_equal (s->hostname, "\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf");
+}
+
+static void
+test_env_entries (void **state)
+{
+  (void) state;
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],"
+                "\"env\":[\"A=1\",\"NOEQUALS\"]}}",
+                SIZE_MAX, "config.json: process.env[1]: \"NOEQUALS\" is not NAME=VALUE");
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],"
+                "\"env\":[\"=x\"]}}",
+                SIZE_MAX, "config.json: process.env[0]: \"=x\" is not NAME=VALUE");
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"prestart\":[{\"path\":\"/h\","
+                "\"env\":[\"\"]}]}}",
+                SIZE_MAX, "config.json: hooks.prestart[0].env[0]: \"\" is not NAME=VALUE");
+  _cleanup_spec_ struct oci_spec *s = parse_ok ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{"
+                                                "\"cwd\":\"/\",\"args\":[\"sh\"],\"env\":[\"A=\",\"B==c\"]}}");
+  assert_string_equal (s->process->env[1], "B==c");
+}
+
+static void
+test_value_count (void **state)
+{
+  /* 300000 tiny values fit in 4 MiB but not in the value budget. */
+  (void) state;
+  size_t n = 300000;
+  _cleanup_free_ char *text = malloc (64 + 2 * n);
+  size_t len = (size_t) sprintf (text, "{\"ociVersion\":\"1.2.0\",\"x\":[");
+  for (size_t i = 0; i < n; i++)
+    text[len++] = i ? ',' : '0', text[len++] = i ? '0' : ' ';
+  len += (size_t) sprintf (text + len, "]}");
+  /* the object, the version, the array: the 262145th value is x[262141] */
+  expect_error (text, len, "config.json: x[262141]: more than 262144 values in the document");
+}
+
+static void
+test_duplicate_keys (void **state)
+{
+  (void) state;
+  /* Parsers disagree on which of two equal keys wins: refused, anywhere. */
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\"},\"root\":{\"path\":\"b\"}}", SIZE_MAX,
+                "config.json: root: duplicate key");
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"args\":[\"b\"]}}", SIZE_MAX,
+                "config.json: process.args: duplicate key");
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"mounts\":[{\"destination\":\"/a\"},{\"type\":\"x\",\"type\":\"y\"}]}",
+                SIZE_MAX, "config.json: mounts[1].type: duplicate key");
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"annotations\":{\"k.1\":\"a\",\"k.2\":\"b\",\"k.1\":\"c\"}}", SIZE_MAX,
+                "config.json: annotations[\"k.1\"]: duplicate key");
+  /* Unknown objects too. */
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"future\":{\"x\":1,\"x\":2}}", SIZE_MAX,
+                "config.json: future.x: duplicate key");
+  /* Equal keys in different objects are fine. */
+  _cleanup_spec_ struct oci_spec *s = parse_ok (
+      "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"a\":{\"path\":1},\"b\":[{\"path\":1},{\"path\":2}]}");
+  assert_string_equal (s->root_path, "r");
+}
+
+static void
+test_many_keys (void **state)
+{
+  /* 100000 distinct annotations: the duplicate check stays fast. */
+  (void) state;
+  size_t n = 100000;
+  size_t cap = 64 + n * 24;
+  _cleanup_free_ char *text = malloc (cap);
+  size_t len = (size_t) sprintf (text, "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"annotations\":{");
+  for (size_t i = 0; i < n; i++)
+    len += (size_t) sprintf (text + len, "%s\"k%zu\":\"v\"", i ? "," : "", i);
+  len += (size_t) sprintf (text + len, "}}");
+  _cleanup_spec_ struct oci_spec *s = parse_ok (text);
+  assert_non_null (s);
+  sprintf (text + len - 2, ",\"k77\":\"w\"}}");
+  expect_error (text, SIZE_MAX, "config.json: annotations.k77: duplicate key");
 }
 
 static void
@@ -581,7 +690,9 @@ main (void)
     cmocka_unit_test (test_deep_nesting),   cmocka_unit_test (test_nul_bytes),
     cmocka_unit_test (test_oversized),      cmocka_unit_test (test_versions),
     cmocka_unit_test (test_process_parse),  cmocka_unit_test (test_top_level_type),
-    cmocka_unit_test (test_null_is_absent), cmocka_unit_test (test_names),
+    cmocka_unit_test (test_null_is_absent), cmocka_unit_test (test_duplicate_keys), cmocka_unit_test (test_env_entries),
+    cmocka_unit_test (test_value_count), cmocka_unit_test (test_strict_utf8),
+    cmocka_unit_test (test_many_keys),      cmocka_unit_test (test_names),
     cmocka_unit_test (test_load_missing),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -259,6 +259,86 @@ test_missing_binary (void **state)
 }
 
 static void
+test_output_in_error (void **state)
+{
+  struct fixture *f = *state;
+  _cleanup_free_ char *script = write_script (f, "o", "echo to-stdout; echo 'to \"stderr\"' >&2; printf '\\033[31m'; exit 4");
+  struct oci_hook h = { .path = script };
+  struct oci_hook_list list = { .hooks = &h, .n = 1 };
+  _cleanup_error_ al_error_t err = NULL;
+  assert_true (al_hooks_run (&list, "prestart", "{}", &err) < 0);
+  _cleanup_free_ char *want = al_xasprintf (
+      "prestart hook #0 `%s` exited with status 4; output: \"to-stdout\\nto \\\"stderr\\\"\\n\\x1b[31m\"", script);
+  assert_string_equal (err->msg, want);
+  assert_no_children ();
+}
+
+static void
+test_output_megabytes (void **state)
+{
+  /* 8 MiB on stdout and stderr: neither blocks nor is kept, only the tail. */
+  struct fixture *f = *state;
+  _cleanup_free_ char *script
+      = write_script (f, "m", "/bin/head -c 4194304 /dev/zero; /bin/head -c 4194304 /dev/zero >&2; echo the-end; exit 1");
+  struct oci_hook h = { .path = script, .has_timeout = true, .timeout = 30 };
+  struct oci_hook_list list = { .hooks = &h, .n = 1 };
+  _cleanup_error_ al_error_t err = NULL;
+  double t0 = now_s ();
+  assert_true (al_hooks_run (&list, "createRuntime", "{}", &err) < 0);
+  assert_true (now_s () - t0 < 10.0);
+  _cleanup_free_ char *head = al_xasprintf ("createRuntime hook #0 `%s` exited with status 1; output (last %d of %d bytes): \"",
+                                            script, AL_HOOK_OUTPUT_TAIL, 8388608 + 8);
+  assert_memory_equal (err->msg, head, strlen (head));
+  const char *end = "\\x00\\x00the-end\\n\"";
+  assert_string_equal (err->msg + strlen (err->msg) - strlen (end), end);
+  /* 1016 NULs at 4 bytes each, "the-end\n" escaped */
+  assert_int_equal (strlen (err->msg), strlen (head) + 4 * (AL_HOOK_OUTPUT_TAIL - 8) + 9 + 1);
+  assert_no_children ();
+}
+
+static void
+test_output_discarded_on_success (void **state)
+{
+  struct fixture *f = *state;
+  _cleanup_free_ char *script = write_script (f, "s", "/bin/head -c 1048576 /dev/zero; echo fine >&2");
+  struct oci_hook h = { .path = script };
+  struct oci_hook_list list = { .hooks = &h, .n = 1 };
+  _cleanup_error_ al_error_t err = NULL;
+  assert_int_equal (al_hooks_run (&list, "poststart", "{}", &err), 0);
+  assert_null (err);
+  assert_no_children ();
+}
+
+static void
+test_timeout_kills_group (void **state)
+{
+  /* The hook's children die with it at the deadline, and its output so far
+   * is quoted. The background sleep holds the output pipe open. */
+  struct fixture *f = *state;
+  _cleanup_free_ char *pidfile = al_xasprintf ("%s/child", f->dir);
+  _cleanup_free_ char *body = al_xasprintf ("/bin/sleep 100 & echo $! > %s; echo waiting; wait", pidfile);
+  _cleanup_free_ char *script = write_script (f, "g", body);
+  struct oci_hook h = { .path = script, .has_timeout = true, .timeout = 1 };
+  struct oci_hook_list list = { .hooks = &h, .n = 1 };
+  _cleanup_error_ al_error_t err = NULL;
+  double t0 = now_s ();
+  assert_true (al_hooks_run (&list, "prestart", "{}", &err) < 0);
+  assert_true (now_s () - t0 < 3.0);
+  _cleanup_free_ char *want = al_xasprintf ("prestart hook #0 `%s` timed out after 1 s; output: \"waiting\\n\"", script);
+  assert_string_equal (err->msg, want);
+  size_t len;
+  _cleanup_free_ char *pid_text = slurp (pidfile, &len);
+  pid_t child = (pid_t) atoi (pid_text);
+  assert_true (child > 0);
+  /* Reparented to init (or a subreaper), which reaps it: bounded wait. */
+  int i;
+  for (i = 0; i < 200 && kill (child, 0) == 0; i++)
+    usleep (10000);
+  assert_int_equal (kill (child, 0), -1);
+  assert_no_children ();
+}
+
+static void
 test_empty_list (void **state)
 {
   (void) state;
@@ -281,6 +361,10 @@ main (void)
     cmocka_unit_test_setup_teardown (test_timeout_while_writing_stdin, setup, teardown),
     cmocka_unit_test_setup_teardown (test_big_state_not_read, setup, teardown),
     cmocka_unit_test_setup_teardown (test_missing_binary, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_output_in_error, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_output_megabytes, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_output_discarded_on_success, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_timeout_kills_group, setup, teardown),
     cmocka_unit_test_setup_teardown (test_empty_list, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

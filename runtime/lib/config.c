@@ -20,6 +20,10 @@
 #include "util.h"
 
 #define AL_JSON_MAX_DEPTH 64 /* no valid config comes anywhere near this */
+/* Values in one document. The size limit alone would let 4 MiB of `"",`
+ * become 1.3 million values and ~200 MB of tree; real configs (a seccomp
+ * profile, thousands of env entries) stay far below. */
+#define AL_JSON_MAX_VALUES 262144
 
 #ifndef SCHED_BATCH
 #define SCHED_BATCH 3
@@ -61,6 +65,66 @@
 #endif
 
 #define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+/* ---------------------------------------------------------------------- */
+/* JSON paths ("process.args[1]", annotations["a.b"]) for messages.     */
+
+struct pc
+{
+  const char *name;
+  al_error_t *err;
+  size_t len;
+  char path[1024];
+};
+
+static size_t
+p_append (struct pc *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static size_t
+p_append (struct pc *c, const char *fmt, ...)
+{
+  size_t old = c->len;
+  va_list ap;
+  va_start (ap, fmt);
+  int n = vsnprintf (c->path + c->len, sizeof (c->path) - c->len, fmt, ap);
+  va_end (ap);
+  if (n > 0)
+    c->len = c->len + (size_t) n >= sizeof (c->path) ? sizeof (c->path) - 1 : c->len + (size_t) n;
+  return old;
+}
+
+static bool
+is_ident (const char *k)
+{
+  if (!isalpha ((unsigned char) k[0]) && k[0] != '_')
+    return false;
+  for (; *k; k++)
+    if (!isalnum ((unsigned char) *k) && *k != '_')
+      return false;
+  return true;
+}
+
+/* Enter member `key`: ".key", or ["key"] when it is not a plain word. */
+static size_t
+p_key (struct pc *c, const char *key)
+{
+  if (is_ident (key))
+    return p_append (c, "%s%s", c->len ? "." : "", key);
+  return p_append (c, "[\"%s\"]", key);
+}
+
+static size_t
+p_idx (struct pc *c, size_t i)
+{
+  return p_append (c, "[%zu]", i);
+}
+
+static void
+p_pop (struct pc *c, size_t old)
+{
+  c->len = old;
+  c->path[old] = '\0';
+}
 
 /* ---------------------------------------------------------------------- */
 /* The JSON tree.                                                         */
@@ -107,9 +171,30 @@ struct jbuild
   struct jval *root;
   struct jval *stack[AL_JSON_MAX_DEPTH];
   size_t depth;
+  size_t count;    /* values so far */
   char *key;       /* key of the next object member */
   const char *why; /* reason a callback stopped the parse */
+  struct pc where; /* and the JSON path it stopped at, when it names one */
 };
+
+/* The path of the value being parsed, from the open containers: in an array
+ * the next index, in an object the pending key (none yet: the object's). */
+static void
+jb_path (struct jbuild *b)
+{
+  struct pc *c = &b->where;
+  for (size_t i = 0; i < b->depth; i++)
+    {
+      const struct jval *v = b->stack[i];
+      bool last = i + 1 == b->depth;
+      if (v->type == J_ARRAY)
+        p_idx (c, last ? v->n : v->n - 1);
+      else if (!last)
+        p_key (c, v->keys[v->n - 1]);
+      else if (b->key)
+        p_key (c, b->key);
+    }
+}
 
 static struct jval *
 jval_new (enum jtype type)
@@ -154,9 +239,24 @@ jb_attach (struct jbuild *b, struct jval *v)
   top->items[top->n++] = v;
 }
 
+static bool
+jb_count (struct jbuild *b)
+{
+  if (++b->count <= AL_JSON_MAX_VALUES)
+    return true;
+  b->why = "more than 262144 values in the document";
+  jb_path (b);
+  return false;
+}
+
 static int
 jb_scalar (struct jbuild *b, struct jval *v)
 {
+  if (!jb_count (b))
+    {
+      jval_free (v);
+      return 0;
+    }
   jb_attach (b, v);
   return 1;
 }
@@ -169,6 +269,8 @@ jb_open (struct jbuild *b, enum jtype type)
       b->why = "nesting deeper than 64 levels";
       return 0;
     }
+  if (!jb_count (b))
+    return 0;
   struct jval *v = jval_new (type);
   jb_attach (b, v);
   b->stack[b->depth++] = v;
@@ -206,6 +308,53 @@ dup_len (const unsigned char *s, size_t len)
   return r;
 }
 
+/* UTF-8 as RFC 3629 has it. yajl checks the shape of the sequences only:
+ * overlong forms (\xc0\xaf for '/'), UTF-16 surrogates and code points past
+ * U+10FFFF get through it, and other parsers would read them differently. */
+static bool
+utf8_valid (const unsigned char *s, size_t len)
+{
+  size_t i = 0;
+  while (i < len)
+    {
+      unsigned char c = s[i];
+      size_t n;
+      unsigned char lo = 0x80, hi = 0xbf;
+      if (c < 0x80)
+        n = 0;
+      else if (c >= 0xc2 && c <= 0xdf)
+        n = 1;
+      else if (c >= 0xe0 && c <= 0xef)
+        {
+          n = 2;
+          if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+          else if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+        }
+      else if (c >= 0xf0 && c <= 0xf4)
+        {
+          n = 3;
+          if (c == 0xf0)
+            lo = 0x90; /* overlong */
+          else if (c == 0xf4)
+            hi = 0x8f; /* past U+10FFFF */
+        }
+      else
+        return false;
+      if (n > len - i - 1)
+        return false;
+      for (size_t k = 1; k <= n; k++)
+        {
+          unsigned char b = s[i + k];
+          if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+            return false;
+        }
+      i += n + 1;
+    }
+  return true;
+}
+
 static int
 jb_number (void *ctx, const char *s, size_t len)
 {
@@ -220,7 +369,15 @@ jb_string (void *ctx, const unsigned char *s, size_t len)
   struct jbuild *b = ctx;
   if (memchr (s, '\0', len) != NULL)
     {
-      b->why = "string contains a NUL character";
+      /* C would cut it at the NUL: refuse rather than truncate. */
+      b->why = "string contains a NUL character (\\u0000)";
+      jb_path (b);
+      return 0;
+    }
+  if (!utf8_valid (s, len))
+    {
+      b->why = "string is not valid UTF-8";
+      jb_path (b);
       return 0;
     }
   struct jval *v = jval_new (J_STRING);
@@ -234,7 +391,18 @@ jb_key (void *ctx, const unsigned char *s, size_t len)
   struct jbuild *b = ctx;
   if (memchr (s, '\0', len) != NULL)
     {
-      b->why = "object key contains a NUL character";
+      b->why = "object key contains a NUL character (\\u0000)";
+      free (b->key);
+      b->key = NULL;
+      jb_path (b);
+      return 0;
+    }
+  if (!utf8_valid (s, len))
+    {
+      b->why = "object key is not valid UTF-8";
+      free (b->key);
+      b->key = NULL;
+      jb_path (b);
       return 0;
     }
   free (b->key);
@@ -273,7 +441,47 @@ yajl_handle_freep (yajl_handle *h)
     yajl_free (*h);
 }
 
-/* Parse text into a tree. Errors: "<name>: invalid JSON: <why>". */
+static int
+cmp_key (const void *a, const void *b, void *keys)
+{
+  char **k = keys;
+  return strcmp (k[*(const size_t *) a], k[*(const size_t *) b]);
+}
+
+/* Refuse an object with a key given twice anywhere in the tree: parsers
+ * disagree on which one wins, so a config must not depend on it. Sorting
+ * keeps an object with many keys (annotations) from costing n^2. */
+static int
+check_dup_keys (struct pc *c, const struct jval *v)
+{
+  if (v->type != J_OBJECT && v->type != J_ARRAY)
+    return 0;
+  if (v->type == J_OBJECT && v->n > 1)
+    {
+      _cleanup_free_ size_t *idx = al_xmalloc0 (v->n * sizeof (*idx));
+      for (size_t i = 0; i < v->n; i++)
+        idx[i] = i;
+      qsort_r (idx, v->n, sizeof (*idx), cmp_key, v->keys);
+      for (size_t i = 1; i < v->n; i++)
+        if (strcmp (v->keys[idx[i - 1]], v->keys[idx[i]]) == 0)
+          {
+            p_key (c, v->keys[idx[i]]);
+            return al_err (c->err, 0, "%s: %s: duplicate key", c->name, c->path);
+          }
+    }
+  for (size_t i = 0; i < v->n; i++)
+    {
+      size_t old = v->type == J_OBJECT ? p_key (c, v->keys[i]) : p_idx (c, i);
+      int r = check_dup_keys (c, v->items[i]);
+      if (r < 0)
+        return r;
+      p_pop (c, old);
+    }
+  return 0;
+}
+
+/* Parse text into a tree. Errors: "<name>: invalid JSON: <why>", or
+ * "<name>: <json path>: <why>" when the problem has a place. */
 static int
 json_parse (const char *name, const char *text, size_t len, struct jval **out, al_error_t *err)
 {
@@ -288,10 +496,19 @@ json_parse (const char *name, const char *text, size_t len, struct jval **out, a
   free (b.key);
   if (st == yajl_status_ok && b.root != NULL)
     {
+      struct pc c = { .name = name, .err = err };
+      int r = check_dup_keys (&c, b.root);
+      if (r < 0)
+        {
+          jval_free (b.root);
+          return r;
+        }
       *out = b.root;
       return 0;
     }
   jval_free (b.root);
+  if (st == yajl_status_client_canceled && b.why && b.where.len > 0)
+    return al_err (err, 0, "%s: %s: %s", name, b.where.path, b.why);
   if (st == yajl_status_client_canceled && b.why)
     return al_err (err, 0, "%s: invalid JSON: %s", name, b.why);
 
@@ -358,66 +575,8 @@ jtype_want (enum jtype t)
     }
   return "?";
 }
-
 /* ---------------------------------------------------------------------- */
-/* The walk: JSON path tracking and typed field readers.                  */
-
-struct pc
-{
-  const char *name;
-  al_error_t *err;
-  size_t len;
-  char path[1024];
-};
-
-static size_t
-p_append (struct pc *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static size_t
-p_append (struct pc *c, const char *fmt, ...)
-{
-  size_t old = c->len;
-  va_list ap;
-  va_start (ap, fmt);
-  int n = vsnprintf (c->path + c->len, sizeof (c->path) - c->len, fmt, ap);
-  va_end (ap);
-  if (n > 0)
-    c->len = c->len + (size_t) n >= sizeof (c->path) ? sizeof (c->path) - 1 : c->len + (size_t) n;
-  return old;
-}
-
-static bool
-is_ident (const char *k)
-{
-  if (!isalpha ((unsigned char) k[0]) && k[0] != '_')
-    return false;
-  for (; *k; k++)
-    if (!isalnum ((unsigned char) *k) && *k != '_')
-      return false;
-  return true;
-}
-
-/* Enter member `key`: ".key", or ["key"] when it is not a plain word. */
-static size_t
-p_key (struct pc *c, const char *key)
-{
-  if (is_ident (key))
-    return p_append (c, "%s%s", c->len ? "." : "", key);
-  return p_append (c, "[\"%s\"]", key);
-}
-
-static size_t
-p_idx (struct pc *c, size_t i)
-{
-  return p_append (c, "[%zu]", i);
-}
-
-static void
-p_pop (struct pc *c, size_t old)
-{
-  c->len = old;
-  c->path[old] = '\0';
-}
+/* The walk: typed field readers.                                         */
 
 static int
 p_err (struct pc *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
@@ -630,6 +789,25 @@ v_strv (struct pc *c, const struct jval *v, bool nonempty, char ***out, size_t *
   *out = r;
   if (n)
     *n = v->n;
+  return 0;
+}
+
+/* Environment entries are NAME=VALUE with a non-empty NAME (as runc has it). */
+static int
+check_env (struct pc *c, char *const *env)
+{
+  for (size_t i = 0; env && env[i]; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+      if (eq != NULL && eq != env[i])
+        continue;
+      size_t old = p_key (c, "env");
+      p_idx (c, i);
+      _cleanup_free_ char *shown = al_escape (env[i], strlen (env[i]), 64);
+      int r = p_err (c, "\"%s\" is not NAME=VALUE", shown);
+      p_pop (c, old);
+      return r;
+    }
   return 0;
 }
 
@@ -976,7 +1154,7 @@ parse_process_obj (struct pc *c, const struct jval *v, struct oci_process *p)
     }
 
   if ((r = f_strv (c, v, "args", true, &p->args, NULL)) < 0 || (r = f_strv (c, v, "env", false, &p->env, NULL)) < 0
-      || (r = f_abs (c, v, "cwd", true, &p->cwd)) < 0)
+      || (r = check_env (c, p->env)) < 0 || (r = f_abs (c, v, "cwd", true, &p->cwd)) < 0)
     return r;
 
   if ((r = f_get (c, v, "capabilities", J_OBJECT, false, &o)) < 0)
@@ -1045,7 +1223,7 @@ parse_hook (struct pc *c, const struct jval *v, size_t i, void *arr)
   int r;
   if ((r = v_type (c, v, J_OBJECT)) < 0 || (r = f_abs (c, v, "path", true, &h->path)) < 0
       || (r = f_strv (c, v, "args", false, &h->args, NULL)) < 0
-      || (r = f_strv (c, v, "env", false, &h->env, NULL)) < 0
+      || (r = f_strv (c, v, "env", false, &h->env, NULL)) < 0 || (r = check_env (c, h->env)) < 0
       || (r = f_int (c, v, "timeout", false, 1, INT_MAX, &t, NULL, &h->has_timeout)) < 0)
     return r;
   if (h->has_timeout)

@@ -403,7 +403,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
                                                     : al_xasprintf ("%s/config.json", bundle);
   _cleanup_free_ char *text = NULL;
   size_t text_len = 0;
-  r = al_read_file_at (AT_FDCWD, config_path, AL_CONFIG_MAX_SIZE, &text, &text_len, err);
+  /* The bundle's config.json must be a regular file (a FIFO would block us,
+   * a device never end); --config may be a pipe: the caller chose it. */
+  if (o->config_path)
+    r = al_read_file_at (AT_FDCWD, config_path, AL_CONFIG_MAX_SIZE, &text, &text_len, err);
+  else
+    r = al_read_regular_file_at (AT_FDCWD, config_path, AL_CONFIG_MAX_SIZE, &text, &text_len, err);
   if (r < 0)
     return r;
   _cleanup_spec_ struct oci_spec *spec = NULL;
@@ -428,6 +433,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   struct stat stt;
   if (stat (rootfs, &stt) < 0 || !S_ISDIR (stt.st_mode))
     return al_err (err, ENOTDIR, "%s: root.path: `%s`", config_path, rootfs);
+  /* A rootfs that is (or links to) the host's / would make the host the
+   * container's root: refused, whatever the namespaces. */
+  if (strcmp (rootfs, "/") == 0)
+    return al_err (err, 0, "%s: root.path: `%s` resolves to the host's root directory `/`", config_path, rootfs_cfg);
   if (spec->process->terminal && o->console_socket == NULL && !o->foreground)
     return al_err (err, 0, "%s: process.terminal is true: --console-socket is required", config_path);
 

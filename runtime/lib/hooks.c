@@ -1,6 +1,11 @@
-/* hooks.c: run OCI hooks. Each hook is forked and exec'd with the state JSON on
- * a pipe as stdin; we wait on a pidfd with the hook's timeout and SIGKILL it at
- * the deadline. An execve failure comes back through a CLOEXEC pipe. */
+/* hooks.c: run OCI hooks. Each hook is forked and exec'd in its own process
+ * group with the state JSON on a pipe as stdin; we wait on a pidfd with the
+ * hook's timeout and SIGKILL its group at the deadline. Its stdout and stderr
+ * go to one pipe that we drain while waiting, keeping only the last
+ * AL_HOOK_OUTPUT_TAIL bytes for the error message: a hook that prints
+ * megabytes neither blocks nor grows our memory. A hook without a timeout is
+ * waited for as long as it runs (as runc does). An execve failure comes back
+ * through a CLOEXEC pipe. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,8 +33,11 @@ struct hook_run
   pid_t pid;
   int pidfd;         /* -1 when pidfd_open is unavailable */
   bool reaped;
-  int status;
   int64_t deadline;  /* CLOCK_MONOTONIC ms; -1 without timeout */
+  int out_fd;        /* read end of the hook's stdout+stderr, -1 at EOF */
+  size_t out_total;  /* bytes the hook wrote */
+  size_t out_len;    /* bytes in out_tail */
+  char out_tail[AL_HOOK_OUTPUT_TAIL];
 };
 
 static int64_t
@@ -58,9 +66,48 @@ hook_err (al_error_t *err, const struct hook_run *r, int errnum, const char *wha
   return al_err (err, errnum, "%s hook #%zu `%s`: %s", r->phase, r->index, r->hook->path, what);
 }
 
+/* Keep the last AL_HOOK_OUTPUT_TAIL bytes of the hook's output. */
+static void
+tail_append (struct hook_run *r, const char *buf, size_t n)
+{
+  r->out_total += n;
+  if (n >= sizeof (r->out_tail))
+    {
+      memcpy (r->out_tail, buf + n - sizeof (r->out_tail), sizeof (r->out_tail));
+      r->out_len = sizeof (r->out_tail);
+      return;
+    }
+  size_t keep = r->out_len + n > sizeof (r->out_tail) ? sizeof (r->out_tail) - n : r->out_len;
+  memmove (r->out_tail, r->out_tail + r->out_len - keep, keep);
+  memcpy (r->out_tail + keep, buf, n);
+  r->out_len = keep + n;
+}
+
+/* Read what the hook wrote, without blocking; a bounded number of reads per
+ * call so that a hook writing without pause cannot keep us past its deadline. */
+static void
+drain_output (struct hook_run *r)
+{
+  char buf[65536];
+  for (int i = 0; i < 16 && r->out_fd >= 0; i++)
+    {
+      ssize_t n = read (r->out_fd, buf, sizeof buf);
+      if (n > 0)
+        {
+          tail_append (r, buf, (size_t) n);
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n == 0 || errno != EAGAIN)
+        al_closep (&r->out_fd); /* EOF: nobody holds the write end any more */
+      return;
+    }
+}
+
 /* In the child, after fork: never returns. Only async-signal-safe calls. */
 static void __attribute__ ((noreturn))
-child_exec (const struct oci_hook *hook, char *const *argv, char *const *envp, int stdin_fd, int err_fd)
+child_exec (const struct oci_hook *hook, char *const *argv, char *const *envp, int stdin_fd, int out_fd, int err_fd)
 {
   sigset_t none;
   sigemptyset (&none);
@@ -68,10 +115,15 @@ child_exec (const struct oci_hook *hook, char *const *argv, char *const *envp, i
   /* Ignored dispositions survive execve: give the hook default ones. */
   for (int sig = 1; sig < NSIG; sig++)
     signal (sig, SIG_DFL);
+  /* Its own group, so that the deadline kills what it started too. */
+  setpgid (0, 0);
 
-  if (stdin_fd == STDIN_FILENO)
-    fcntl (stdin_fd, F_SETFD, 0);
-  else if (dup2 (stdin_fd, STDIN_FILENO) < 0)
+  /* The pipes may have landed on 0-2 (when our stdio was closed): move them
+   * above before dup2 puts them in place. */
+  stdin_fd = fcntl (stdin_fd, F_DUPFD_CLOEXEC, 3);
+  out_fd = fcntl (out_fd, F_DUPFD_CLOEXEC, 3);
+  if (stdin_fd < 0 || out_fd < 0 || dup2 (stdin_fd, STDIN_FILENO) < 0 || dup2 (out_fd, STDOUT_FILENO) < 0
+      || dup2 (out_fd, STDERR_FILENO) < 0)
     goto fail;
   /* Nothing of ours but stdio reaches the hook. */
   syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -84,17 +136,20 @@ fail:;
   _exit (127);
 }
 
-/* Reap the hook if it has exited; true once it has. */
+/* True once the hook has exited. It is left a zombie (WNOWAIT), so that its
+ * pid, which is also its process group id, stays ours until reap(). */
 static bool
 try_reap (struct hook_run *r)
 {
   if (r->reaped)
     return true;
-  pid_t p;
+  siginfo_t si;
+  memset (&si, 0, sizeof si);
+  int p;
   do
-    p = waitpid (r->pid, &r->status, WNOHANG);
+    p = waitid (P_PID, (id_t) r->pid, &si, WEXITED | WNOHANG | WNOWAIT);
   while (p < 0 && errno == EINTR);
-  if (p == r->pid)
+  if (p == 0 && si.si_pid == r->pid)
     r->reaped = true;
   return r->reaped;
 }
@@ -113,10 +168,16 @@ wait_step (struct hook_run *r, int fd, short events)
       int timeout = poll_timeout (r);
       if (timeout == 0)
         return -ETIMEDOUT;
-      struct pollfd p[2];
+      struct pollfd p[3];
       nfds_t n = 0;
+      int out_i = -1;
       if (fd >= 0)
         p[n++] = (struct pollfd){ .fd = fd, .events = events };
+      if (r->out_fd >= 0)
+        {
+          out_i = (int) n;
+          p[n++] = (struct pollfd){ .fd = r->out_fd, .events = POLLIN };
+        }
       if (r->pidfd >= 0)
         p[n++] = (struct pollfd){ .fd = r->pidfd, .events = POLLIN };
       else if (timeout < 0 || timeout > 10)
@@ -124,18 +185,23 @@ wait_step (struct hook_run *r, int fd, short events)
       int ready = poll (p, n, timeout);
       if (ready < 0 && errno != EINTR)
         return -errno;
+      if (ready > 0 && out_i >= 0 && p[out_i].revents)
+        drain_output (r);
       if (ready > 0 && fd >= 0 && p[0].revents)
         return 1;
     }
 }
 
+/* SIGKILL the hook and its process group. Only before reap(): until then the
+ * hook's pid (a zombie at worst) keeps the group id from being reused. */
 static void
 kill_hook (struct hook_run *r)
 {
+  kill (-r->pid, SIGKILL);
   if (r->pidfd >= 0)
     syscall (SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
-  else if (!r->reaped)
-    kill (r->pid, SIGKILL); /* not reaped yet, so the pid is still ours */
+  else
+    kill (r->pid, SIGKILL);
 }
 
 /* Feed the state to the hook's stdin without ever blocking past the deadline,
@@ -207,10 +273,26 @@ reap (pid_t pid, int *status)
     }
 }
 
+/* The error for a hook that failed (why: "exited with status 3"...), with
+ * the tail of its output when it wrote any. */
+static int
+fail_err (al_error_t *err, const struct hook_run *r, const char *why)
+{
+  if (r->out_total == 0)
+    return al_err (err, 0, "%s hook #%zu `%s` %s", r->phase, r->index, r->hook->path, why);
+  _cleanup_free_ char *out = al_escape (r->out_tail, r->out_len, r->out_len);
+  if (r->out_total > r->out_len)
+    return al_err (err, 0, "%s hook #%zu `%s` %s; output (last %zu of %zu bytes): \"%s\"", r->phase, r->index,
+                   r->hook->path, why, r->out_len, r->out_total, out);
+  return al_err (err, 0, "%s hook #%zu `%s` %s; output: \"%s\"", r->phase, r->index, r->hook->path, why, out);
+}
+
 static int
 run_one (const char *phase, size_t index, const struct oci_hook *hook, const char *state_json, al_error_t *err)
 {
-  struct hook_run r = { .phase = phase, .index = index, .hook = hook, .pid = -1, .pidfd = -1, .deadline = -1 };
+  struct hook_run r
+      = { .phase = phase, .index = index, .hook = hook, .pid = -1, .pidfd = -1, .deadline = -1, .out_fd = -1 };
+  _cleanup_close_ int out_r = -1;
   char *default_argv[] = { hook->path, NULL };
   char *empty_env[] = { NULL };
   char *const *argv = hook->args && hook->args[0] ? hook->args : default_argv;
@@ -225,26 +307,40 @@ run_one (const char *phase, size_t index, const struct oci_hook *hook, const cha
     return hook_err (err, &r, errno, "pipe");
   _cleanup_close_ int err_r = err_pipe[0];
   _cleanup_close_ int err_w = err_pipe[1];
+  int out_pipe[2];
+  if (pipe2 (out_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+    return hook_err (err, &r, errno, "pipe");
+  out_r = out_pipe[0];
+  _cleanup_close_ int out_w = out_pipe[1];
+  /* The hook's end blocks as usual: only our read end is non-blocking. */
+  if (fcntl (out_w, F_SETFL, 0) < 0)
+    return hook_err (err, &r, errno, "fcntl");
 
   pid_t pid = fork ();
   if (pid < 0)
     return hook_err (err, &r, errno, "fork");
   if (pid == 0)
-    child_exec (hook, argv, envp, in_r, err_w);
+    child_exec (hook, argv, envp, in_r, out_w, err_w);
 
   r.pid = pid;
+  r.out_fd = al_steal_fd (out_r);
+  /* Also here, so that the group exists before any kill_hook(); fails
+   * harmlessly once the child has exec'd. */
+  setpgid (pid, pid);
   if (hook->has_timeout && hook->timeout > 0)
     r.deadline = now_ms () + (int64_t) hook->timeout * 1000;
   al_closep (&in_r);
   al_closep (&err_w);
+  al_closep (&out_w);
 
   int status = 0;
   _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   if (pidfd < 0 && errno != ENOSYS)
     {
       int e = errno;
-      kill (pid, SIGKILL);
+      kill_hook (&r);
       reap (pid, &status);
+      al_closep (&r.out_fd);
       return hook_err (err, &r, e, "pidfd_open");
     }
   r.pidfd = pidfd;
@@ -258,6 +354,7 @@ run_one (const char *phase, size_t index, const struct oci_hook *hook, const cha
   if (n == (ssize_t) sizeof exec_errno)
     {
       reap (pid, &status);
+      al_closep (&r.out_fd);
       return al_err (err, exec_errno, "%s hook #%zu `%s`: execve", phase, index, hook->path);
     }
 
@@ -268,28 +365,42 @@ run_one (const char *phase, size_t index, const struct oci_hook *hook, const cha
   bool timed_out = ret == -ETIMEDOUT;
   if (ret < 0)
     kill_hook (&r);
-
-  int wret = 0;
-  if (r.reaped)
-    status = r.status;
   else
-    wret = reap (pid, &status);
+    {
+      /* Exited (a zombie, not reaped yet): did it fail? Then what it left
+       * running in its group goes too. */
+      siginfo_t si;
+      memset (&si, 0, sizeof si);
+      if (waitid (P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid
+          && !(si.si_code == CLD_EXITED && si.si_status == 0))
+        kill (-pid, SIGKILL);
+    }
+
+  int wret = reap (pid, &status);
+  /* What it wrote before exiting; a child it left behind may hold the pipe
+   * open, so this reads what is there and does not wait for EOF. */
+  drain_output (&r);
+  al_closep (&r.out_fd);
   if (timed_out)
-    return al_err (err, 0, "%s hook #%zu `%s` timed out after %d s", phase, index, hook->path, hook->timeout);
+    {
+      _cleanup_free_ char *why = al_xasprintf ("timed out after %d s", hook->timeout);
+      return fail_err (err, &r, why);
+    }
   if (wret < 0)
     return hook_err (err, &r, -wret, "waitpid");
   if (ret < 0)
     return hook_err (err, &r, -ret, "writing the state to stdin");
   if (WIFEXITED (status) && WEXITSTATUS (status) != 0)
-    return al_err (err, 0, "%s hook #%zu `%s` exited with status %d", phase, index, hook->path,
-                   WEXITSTATUS (status));
+    {
+      _cleanup_free_ char *why = al_xasprintf ("exited with status %d", WEXITSTATUS (status));
+      return fail_err (err, &r, why);
+    }
   if (WIFSIGNALED (status))
     {
       const char *name = al_signal_name (WTERMSIG (status));
-      if (name)
-        return al_err (err, 0, "%s hook #%zu `%s` was killed by signal %s", phase, index, hook->path, name);
-      return al_err (err, 0, "%s hook #%zu `%s` was killed by signal %d", phase, index, hook->path,
-                     WTERMSIG (status));
+      _cleanup_free_ char *why = name ? al_xasprintf ("was killed by signal %s", name)
+                                      : al_xasprintf ("was killed by signal %d", WTERMSIG (status));
+      return fail_err (err, &r, why);
     }
   return 0;
 }

@@ -5,12 +5,19 @@
 #include "error.h"
 #include "spec.h"
 
+/* Bytes of a failing hook's output (stdout and stderr, interleaved) quoted in
+ * the error message: the last ones. */
+#define AL_HOOK_OUTPUT_TAIL 1024
+
 /* Run the hooks of one phase in order. Each gets `state_json` on stdin, its
- * args (args[0] is argv[0]) and env (only what the hook lists), a timeout
- * (SIGKILL at the deadline, reported as an error), and its stdout/stderr
- * passed through to `out_fd`/stderr (out_fd -1: stderr). The first failing hook
- * stops the phase and returns an error naming the phase, the index and the path
- * ("prestart hook #1 `/usr/bin/x` exited with status 3"). */
+ * args (args[0] is argv[0]) and env (only what the hook lists), its own
+ * process group, and a timeout (SIGKILL of the group at the deadline, reported
+ * as an error); without a timeout a hook is waited for as long as it runs.
+ * Its stdout and stderr are captured: discarded when it succeeds, and their
+ * last AL_HOOK_OUTPUT_TAIL bytes quoted (escaped) in the error when it fails.
+ * The first failing hook stops the phase and returns an error naming the
+ * phase, the index and the path ("prestart hook #1 `/usr/bin/x` exited with
+ * status 3; output: \"no network\n\""); the group of a failed hook is killed. */
 int al_hooks_run (const struct oci_hook_list *list, const char *phase, const char *state_json, al_error_t *err);
 
 #endif

@@ -21,7 +21,9 @@
 #include "util.h"
 
 #define STATE_FILE "state.json"
-#define STATE_MAX_SIZE (1u << 20)
+/* The state holds the annotations, bounded by the config's size: room for
+ * all of them, escaped, so that a container we created stays readable. */
+#define STATE_MAX_SIZE (2 * AL_CONFIG_MAX_SIZE + (64u << 10))
 
 int
 al_id_validate (const char *id, al_error_t *err)
@@ -29,14 +31,21 @@ al_id_validate (const char *id, al_error_t *err)
   if (id == NULL || *id == '\0')
     return al_err (err, 0, "container id must not be empty");
   size_t len = strlen (id);
+  /* The id is shown escaped and cut: it may hold anything, even terminal
+   * control sequences. */
+  _cleanup_free_ char *shown = al_escape (id, len, 64);
   if (len > AL_ID_MAX)
-    return al_err (err, 0, "container id is %zu bytes long, more than the %d allowed", len, AL_ID_MAX);
+    return al_err (err, 0, "invalid container id \"%s\": %zu bytes long, more than the %d allowed", shown, len,
+                   AL_ID_MAX);
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return al_err (err, 0, "invalid container id \"%s\"", id);
+    return al_err (err, 0, "invalid container id \"%s\": not a name", shown);
   for (const char *p = id; *p; p++)
     if (!(isalnum ((unsigned char) *p) || *p == '_' || *p == '+' || *p == '-' || *p == '.'))
       return al_err (err, 0, "invalid container id \"%s\": only letters, digits, `_`, `+`, `-` and `.` are allowed",
-                     id);
+                     shown);
+  /* Tools handed the id as an argument would take it for an option. */
+  if (id[0] == '-')
+    return al_err (err, 0, "invalid container id \"%s\": must not start with `-`", shown);
   return 0;
 }
 
@@ -200,7 +209,11 @@ al_state_write (int dirfd, const struct al_state *st, al_error_t *err)
   gen_annotations (g, st->annotations);
   yajl_gen_map_close (g);
   _cleanup_free_ char *json = gen_finish (g);
-  int r = al_write_file_atomic_at (dirfd, STATE_FILE, json, strlen (json), 0600, err);
+  size_t len = strlen (json);
+  if (len > STATE_MAX_SIZE)
+    return al_err (err, EFBIG, "container \"%s\": state is %zu bytes, more than the %u allowed", st->id, len,
+                   STATE_MAX_SIZE);
+  int r = al_write_file_atomic_at (dirfd, STATE_FILE, json, len, 0600, err);
   if (r < 0)
     return al_err_prefix (err, "container \"%s\"", st->id);
   return 0;

@@ -12,7 +12,7 @@
 
 #include "error.h"
 
-#define AL_ID_MAX 1024
+#define AL_ID_MAX 128 /* a cgroup, a state dir and a unit are named after it */
 
 enum al_status
 {
@@ -39,7 +39,7 @@ struct al_state
 };
 
 /* Validate a container id: non-empty, at most AL_ID_MAX bytes, characters
- * [A-Za-z0-9_+.-], not "." or "..". */
+ * [A-Za-z0-9_+.-], not starting with `-`, not "." or "..". */
 int al_id_validate (const char *id, al_error_t *err);
 
 /* Open (creating with mode 0700) the root directory. */

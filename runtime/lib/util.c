@@ -135,12 +135,37 @@ al_read_all (int fd, void *buf, size_t len)
   return (ssize_t) done;
 }
 
+static int read_fd (int fd, const char *path, size_t max_size, char **out, size_t *len, al_error_t *err);
+
 int
 al_read_file_at (int dirfd, const char *path, size_t max_size, char **out, size_t *len, al_error_t *err)
 {
   _cleanup_close_ int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return al_err (err, errno, "open `%s`", path);
+  return read_fd (fd, path, max_size, out, len, err);
+}
+
+int
+al_read_regular_file_at (int dirfd, const char *path, size_t max_size, char **out, size_t *len, al_error_t *err)
+{
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+  _cleanup_close_ int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return al_err (err, errno, "open `%s`", path);
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return al_err (err, errno, "stat `%s`", path);
+  if (!S_ISREG (st.st_mode))
+    return al_err (err, 0, "`%s` is not a regular file", path);
+  if (fcntl (fd, F_SETFL, 0) < 0)
+    return al_err (err, errno, "fcntl `%s`", path);
+  return read_fd (fd, path, max_size, out, len, err);
+}
+
+static int
+read_fd (int fd, const char *path, size_t max_size, char **out, size_t *len, al_error_t *err)
+{
   struct stat st;
   if (fstat (fd, &st) < 0)
     return al_err (err, errno, "stat `%s`", path);
@@ -241,6 +266,37 @@ al_mkdir_p (int dirfd, const char *path, mode_t mode, al_error_t *err)
         }
     }
   return 0;
+}
+
+char *
+al_escape (const char *s, size_t len, size_t max)
+{
+  size_t n = len < max ? len : max;
+  char *out = al_xmalloc0 (n * 4 + 4);
+  char *o = out;
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned char c = (unsigned char) s[i];
+      if (c == '\\' || c == '"')
+        {
+          *o++ = '\\';
+          *o++ = (char) c;
+        }
+      else if (c >= 0x20 && c < 0x7f)
+        *o++ = (char) c;
+      else if (c == '\n' || c == '\t' || c == '\r')
+        {
+          *o++ = '\\';
+          *o++ = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+        }
+      else
+        o += sprintf (o, "\\x%02x", c);
+    }
+  if (n < len)
+    memcpy (o, "...", 4);
+  else
+    *o = '\0';
+  return out;
 }
 
 static const struct

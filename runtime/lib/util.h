@@ -32,6 +32,9 @@ size_t al_strv_len (char *const *v);
 /* Read a whole file (at most max_size bytes; larger is an error naming the path).
  * *out is NUL terminated, *len excludes the NUL. dirfd may be AT_FDCWD. */
 int al_read_file_at (int dirfd, const char *path, size_t max_size, char **out, size_t *len, al_error_t *err);
+/* The same for a file that must be a regular one (a FIFO, a device or a
+ * directory is an error, and opening never blocks). */
+int al_read_regular_file_at (int dirfd, const char *path, size_t max_size, char **out, size_t *len, al_error_t *err);
 /* Write buf to path (O_WRONLY|O_TRUNC, no create unless mode != 0). */
 int al_write_file_at (int dirfd, const char *path, const void *buf, size_t len, mode_t mode, al_error_t *err);
 /* Write atomically: temp file in the same dir, fsync-free rename. */
@@ -51,6 +54,11 @@ int al_parse_signal (const char *s);
 const char *al_signal_name (int sig);
 
 bool al_has_prefix (const char *s, const char *prefix);
+
+/* Printable form of untrusted bytes for a message: printable ASCII as is,
+ * `\\` and `"` escaped, other bytes as \n, \t, \r or \xNN. At most max input
+ * bytes are shown; "..." marks the cut. Heap string. */
+char *al_escape (const char *s, size_t len, size_t max);
 
 /* RFC 3339 timestamp with nanoseconds, UTC: "2026-11-23T18:55:08.123456789Z". */
 char *al_rfc3339_now (void);
