@@ -8,6 +8,8 @@ pkgs=(
   protobuf-c-compiler libprotobuf-c-dev
   # tests
   libcmocka-dev bats jq python3 busybox-static iproute2 util-linux procps
+  # fault injection (integration/faults.bats: strace -e inject)
+  strace
   # peers and benchmarks
   crun runc hyperfine containerd python3-grpcio python3-grpc-tools python3-protobuf
 )

@@ -464,7 +464,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   state_created = true;
   r = al_write_file_at (dirfd, "config.json", text, text_len, 0600, err);
   if (r < 0)
-    goto fail;
+    {
+      al_err_prefix (err, "container \"%s\": state dir %s/%s", o->id, o->root, o->id);
+      goto fail;
+    }
   if (mkfifoat (dirfd, "exec.fifo", 0600) < 0)
     {
       r = al_err (err, errno, "container \"%s\": mkfifo exec.fifo", o->id);
@@ -494,7 +497,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     {
       r = al_cgroup_resolve (cgroups_path, o->id, &cg, err);
       if (r < 0)
-        goto fail;
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
       if (res && missing_controllers_opt_in (spec))
         {
           _cleanup_free_ char *dropped = NULL;
@@ -509,7 +515,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         }
       r = al_cgroup_create (cg, res, err);
       if (r < 0)
-        goto fail;
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
       cg_owned = true;
       _cleanup_free_ char *mark = al_xasprintf ("%s\n%s\n", cg->mount, cg->path);
       r = al_write_file_at (dirfd, AL_STATE_CGROUP_FILE, mark, strlen (mark), 0600, err);
@@ -547,7 +556,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
-      r = al_err (err, errno, "socketpair");
+      r = al_err (err, errno, "container \"%s\": socketpair", o->id);
       goto fail;
     }
   sv0 = sv[0];
@@ -775,22 +784,37 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
 fail:
   if (pid > 0)
     kill_and_reap (pid, pidfd);
+  /* Out of fds (EMFILE) the cleanup needs some back. */
+  al_closep (&fifo);
+  al_closep (&console);
+  al_closep (&sv0);
+  al_closep (&sv1);
+  al_closep (&pidfd);
   if (out->pty_master >= 0)
     al_closep (&out->pty_master);
   al_closep (&out->seccomp_listener);
   if (unit)
     al_systemd_cgroup_destroy (unit, cg, NULL);
   else if (cg)
-    /* A cgroup that create did not make (it existed, in use by another
-       container) is removed only if empty, never killed. */
-    al_cgroup_destroy (cg, cg_owned, NULL);
+    {
+      /* A cgroup that create did not make (it existed, in use by another
+         container) is removed only if empty, never killed. */
+      _cleanup_error_ al_error_t cerr = NULL;
+      if (al_cgroup_destroy (cg, cg_owned, &cerr) < 0 && cg_owned)
+        al_log (o->log, "warning", "container \"%s\": cleanup after the failed create: %s", o->id, cerr->msg);
+    }
   al_cgroup_free (cg);
   free (unit);
   if (plan_open)
     al_ns_plan_close (&plan);
   al_seccomp_free (seccomp);
   if (state_created)
-    al_state_dir_remove (rootfd, o->id, NULL);
+    {
+      _cleanup_error_ al_error_t serr = NULL;
+      if (al_state_dir_remove (rootfd, o->id, &serr) < 0)
+        al_log (o->log, "warning", "container \"%s\": cleanup after the failed create: %s (delete --force removes it)",
+                o->id, serr->msg);
+    }
   free (st.created);
   free (st.annotations);
   return r;

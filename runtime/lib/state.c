@@ -70,11 +70,16 @@ al_state_dir_create (int rootfd, const char *id, al_error_t *err)
     }
   int fd = openat (rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return al_err (err, errno, "container \"%s\": open state dir", id);
+    {
+      int e = errno;
+      unlinkat (rootfd, id, AT_REMOVEDIR);
+      return al_err (err, e, "container \"%s\": open state dir", id);
+    }
   if (flock (fd, LOCK_EX) < 0)
     {
       int e = errno;
       close (fd);
+      unlinkat (rootfd, id, AT_REMOVEDIR);
       return al_err (err, e, "container \"%s\": lock state dir", id);
     }
   return fd;
@@ -149,6 +154,9 @@ remove_tree_at (int parent, const char *name)
     return 0;
   if (errno != EISDIR && errno != EPERM)
     return -errno;
+  /* An empty dir needs no fd (what is left when out of fds). */
+  if (unlinkat (parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    return 0;
   int fd = openat (parent, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return -errno;
