@@ -130,3 +130,21 @@ assert_no_trace_of() {
 	assert_no_trace_of "$ctr" k8s.io
 	assert_no_trace_of "$pod" k8s.io
 }
+
+@test "kill: failing Execs leave no fd behind in the shim" {
+	run_detached "$CID" sh -c 'sleep 1000 & wait'
+	wait_task_status "$CID" RUNNING
+	local shim before after i
+	shim=$(shim_pid_of "$CID")
+	# One exec first: whatever the shim opens once (and keeps) is open now.
+	run_bounded 30 ctr --address "$CTD_SOCK" -n "$NS" task exec --exec-id w0 "$CID" true </dev/null
+	assert_success
+	before=$(ls "/proc/$shim/fd" | wc -l)
+	for i in 1 2 3 4 5; do
+		run_bounded 30 ctr --address "$CTD_SOCK" -n "$NS" task exec --exec-id f$i "$CID" /no/such/program </dev/null
+		assert_failure
+		assert_output_contains "/no/such/program"
+	done
+	after=$(ls "/proc/$shim/fd" | wc -l)
+	[ "$after" -eq "$before" ] || fail "shim fds: $before before, $after after: $(ls -l "/proc/$shim/fd")"
+}
