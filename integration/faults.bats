@@ -73,6 +73,10 @@ wait_gone() {
 	fail "pid $1 still alive"
 }
 
+need_strace() {
+	command -v strace >/dev/null || skip "strace is not installed (hack/deps.sh installs it)"
+}
+
 # Run `create` under strace, which kills it with SIGKILL on entering the
 # first call of syscall $1. Extra strace options may follow.
 create_killed_at() {
@@ -86,6 +90,7 @@ create_killed_at() {
 
 @test "faults: create killed at each step, delete --force cleans up" {
 	is_airlock || skip "airlock's state layout and cgroup placement"
+	need_strace
 	set_args sleep 100
 	local step want
 	for step in flock:empty mknodat:config.json clone3:cgroup renameat:state.json.tmp sendto:state.json; do
@@ -148,6 +153,7 @@ create_killed_at() {
 }
 
 @test "faults: init killed mid-mount: create fails, names it, cleans up" {
+	need_strace
 	set_args sleep 100
 	# -f: the init is traced too; pivot_root is its last mount step.
 	create_killed_at pivot_root -f

@@ -29,6 +29,7 @@ sigkill_pending() {
 # Start strace on the shim (and the workers it forks), holding every clone3
 # at its entry for a minute. Sets STRACE_PID.
 hold_clone3() {
+	command -v strace >/dev/null || skip "strace is not installed (hack/deps.sh installs it)"
 	strace -f -p "$1" -o "$CTD_DIR/work/$CID.strace" -e trace=clone3 -e inject=clone3:delay_enter=60s &
 	STRACE_PID=$!
 	# Attached once strace reports the shim's state as traced.
