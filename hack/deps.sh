@@ -11,6 +11,8 @@ pkgs=(
   dbus-daemon # test_sdbus_static: a private bus
   # fuzzing (make fuzz: clang's libFuzzer and sanitizer runtimes)
   clang libclang-rt-14-dev
+  # fault injection (integration/faults.bats: strace -e inject)
+  strace
   # peers and benchmarks
   crun runc hyperfine containerd python3-grpcio python3-grpc-tools python3-protobuf
   # the shim's memory checks (integration/shim/memcheck.bats)

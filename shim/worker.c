@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,8 +30,14 @@ enum job
 };
 
 static void
-child (int sock, enum job job, const void *opts)
+child (int sock, enum job job, const void *opts, pid_t shim)
 {
+  /* A worker must not outlive a shim killed mid-Create or mid-Exec: it would
+     hold the container's state lock (and finish a create nobody waits for)
+     while containerd runs the shim's `delete`. Its half-made init dies with
+     it (it reads EOF on its sync socket). */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != shim)
+    _exit (1);
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -100,6 +107,7 @@ run (enum job job, const void *opts, const char *what, struct sh_spawned *out, a
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return al_err (err, errno, "%s: socketpair", what);
   _cleanup_close_ int sock = sv[0];
+  pid_t shim = getpid ();
   pid_t w = fork ();
   if (w < 0)
     {
@@ -110,7 +118,7 @@ run (enum job job, const void *opts, const char *what, struct sh_spawned *out, a
   if (w == 0)
     {
       close (sv[0]);
-      child (sv[1], job, opts);
+      child (sv[1], job, opts, shim);
     }
   close (sv[1]);
 

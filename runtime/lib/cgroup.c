@@ -1063,6 +1063,43 @@ al_cgroup_signal (struct al_cgroup *cg, int sig, al_error_t *err)
   return 0;
 }
 
+/* "pid 12 (state D, in fuse_...), ..." for the first few processes left. */
+static char *
+survivors (struct al_cgroup *cg)
+{
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  if (al_cgroup_pids (cg, &pids, &n, NULL) < 0 || n == 0)
+    return al_xstrdup ("(unknown)");
+  char buf[1024] = "";
+  size_t len = 0;
+  for (size_t i = 0; i < n && i < 8; i++)
+    {
+      char path[64], stat[512] = "", wchan[128] = "";
+      char state = '?';
+      snprintf (path, sizeof path, "/proc/%d/stat", (int) pids[i]);
+      _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0 && al_read_all (fd, stat, sizeof stat - 1) > 0)
+        {
+          char *p = strrchr (stat, ')');
+          if (p && p[1] == ' ')
+            state = p[2];
+        }
+      snprintf (path, sizeof path, "/proc/%d/wchan", (int) pids[i]);
+      _cleanup_close_ int wfd = open (path, O_RDONLY | O_CLOEXEC);
+      if (wfd < 0 || al_read_all (wfd, wchan, sizeof wchan - 1) <= 0 || strcmp (wchan, "0") == 0)
+        snprintf (wchan, sizeof wchan, "?");
+      int w = snprintf (buf + len, sizeof buf - len, "%spid %d (state %c%s, in %s)", i ? ", " : "", (int) pids[i],
+                        state, state == 'D' ? ": uninterruptible sleep" : "", wchan);
+      if (w < 0 || (size_t) w >= sizeof buf - len)
+        break;
+      len += (size_t) w;
+    }
+  if (n > 8)
+    return al_xasprintf ("%s and %zu more", buf, n - 8);
+  return al_xstrdup (buf);
+}
+
 int
 al_cgroup_kill (struct al_cgroup *cg, al_error_t *err)
 {
@@ -1100,7 +1137,19 @@ al_cgroup_kill (struct al_cgroup *cg, al_error_t *err)
           usleep (1000);
         }
     }
-  return wait_event (cg, "populated", 0, err);
+  r = wait_event (cg, "populated", 0, err);
+  if (r == -ETIMEDOUT)
+    {
+      /* Name the survivors: a process in uninterruptible sleep (a hung
+       * FUSE or NFS request, a stuck device) cannot die until the kernel
+       * lets it go, and the caller reports what it could not clean. */
+      _cleanup_free_ char *d = cg_display (cg);
+      _cleanup_free_ char *who = survivors (cg);
+      al_error_free (err);
+      return al_err (err, EBUSY, "cgroup %s: processes still alive %d ms after SIGKILL: %s", d, CG_WAIT_TIMEOUT_MS,
+                     who);
+    }
+  return r;
 }
 
 int

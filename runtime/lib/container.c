@@ -62,6 +62,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
+#define DELETE_LOCK_TIMEOUT_MS 10000 /* delete --force behind a hung create */
 
 /* ------------------------------------------------------------------ init -- */
 
@@ -453,7 +454,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   struct al_cgroup *cg = NULL;
   char *unit = NULL;
   struct al_ns_plan plan;
-  bool plan_open = false, state_created = false;
+  bool plan_open = false, state_created = false, cg_owned = false;
   pid_t pid = -1;
   struct al_state st = { 0 };
 
@@ -472,7 +473,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   state_created = true;
   r = al_write_file_at (dirfd, "config.json", text, text_len, 0600, err);
   if (r < 0)
-    goto fail;
+    {
+      al_err_prefix (err, "container \"%s\": state dir %s/%s", o->id, o->root, o->id);
+      goto fail;
+    }
   if (mkfifoat (dirfd, "exec.fifo", 0600) < 0)
     {
       r = al_err (err, errno, "container \"%s\": mkfifo exec.fifo", o->id);
@@ -502,7 +506,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     {
       r = al_cgroup_resolve (cgroups_path, o->id, &cg, err);
       if (r < 0)
-        goto fail;
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
       if (res && missing_controllers_opt_in (spec))
         {
           _cleanup_free_ char *dropped = NULL;
@@ -517,7 +524,18 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         }
       r = al_cgroup_create (cg, res, err);
       if (r < 0)
-        goto fail;
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
+      cg_owned = true;
+      _cleanup_free_ char *mark = al_xasprintf ("%s\n%s\n", cg->mount, cg->path);
+      r = al_write_file_at (dirfd, AL_STATE_CGROUP_FILE, mark, strlen (mark), 0600, err);
+      if (r < 0)
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
       if (res)
         {
           r = al_cgroup_apply (cg, res, err);
@@ -547,7 +565,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
-      r = al_err (err, errno, "socketpair");
+      r = al_err (err, errno, "container \"%s\": socketpair", o->id);
       goto fail;
     }
   sv0 = sv[0];
@@ -775,20 +793,37 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
 fail:
   if (pid > 0)
     kill_and_reap (pid, pidfd);
+  /* Out of fds (EMFILE) the cleanup needs some back. */
+  al_closep (&fifo);
+  al_closep (&console);
+  al_closep (&sv0);
+  al_closep (&sv1);
+  al_closep (&pidfd);
   if (out->pty_master >= 0)
     al_closep (&out->pty_master);
   al_closep (&out->seccomp_listener);
   if (unit)
     al_systemd_cgroup_destroy (unit, cg, NULL);
   else if (cg)
-    al_cgroup_destroy (cg, true, NULL);
+    {
+      /* A cgroup that create did not make (it existed, in use by another
+         container) is removed only if empty, never killed. */
+      _cleanup_error_ al_error_t cerr = NULL;
+      if (al_cgroup_destroy (cg, cg_owned, &cerr) < 0 && cg_owned)
+        al_log (o->log, "warning", "container \"%s\": cleanup after the failed create: %s", o->id, cerr->msg);
+    }
   al_cgroup_free (cg);
   free (unit);
   if (plan_open)
     al_ns_plan_close (&plan);
   al_seccomp_free (seccomp);
   if (state_created)
-    al_state_dir_remove (rootfd, o->id, NULL);
+    {
+      _cleanup_error_ al_error_t serr = NULL;
+      if (al_state_dir_remove (rootfd, o->id, &serr) < 0)
+        al_log (o->log, "warning", "container \"%s\": cleanup after the failed create: %s (delete --force removes it)",
+                o->id, serr->msg);
+    }
   free (st.created);
   free (st.annotations);
   return r;
@@ -957,20 +992,160 @@ wait_init_gone (const struct al_state *st)
     ;
 }
 
+/* The cgroup of a container whose create died before state.json: the one
+   create recorded as its own (then its processes are killed), else the one
+   its config names (then removed only when empty: it may be another
+   container's of the same id under another --root). */
+static struct al_cgroup *
+unfinished_cgroup (int dirfd, const char *id, bool *owned)
+{
+  _cleanup_free_ char *text = NULL;
+  *owned = false;
+  if (al_read_file_at (dirfd, AL_STATE_CGROUP_FILE, 8192, &text, NULL, NULL) == 0)
+    {
+      char *nl = strchr (text, '\n');
+      char *path = nl ? nl + 1 : NULL;
+      char *end = path ? strchr (path, '\n') : NULL;
+      if (nl && end && text[0] == '/' && path[0] == '/')
+        {
+          *nl = *end = '\0';
+          struct al_cgroup *cg = al_xmalloc0 (sizeof (*cg));
+          cg->mount = al_xstrdup (text);
+          cg->path = al_xstrdup (path);
+          cg->dirfd = -1;
+          *owned = true;
+          return cg;
+        }
+    }
+  /* No record: create died before the cgroup existed, or between its mkdir
+     and the record (when it is still empty). */
+  struct oci_spec *spec = NULL;
+  struct al_cgroup *cg = NULL;
+  if (al_container_load_config (dirfd, id, &spec, NULL) == 0)
+    {
+      const char *path = spec->linux_ ? spec->linux_->cgroups_path : NULL;
+      if (!al_container_uses_systemd (false, path))
+        al_cgroup_resolve (path, id, &cg, NULL);
+    }
+  oci_spec_free (spec);
+  return cg;
+}
+
+/* delete --force of a state dir without a readable state.json: a create
+   killed half-way (or a corrupt state.json). Returns 1 when state.json
+   turned up meanwhile (a create that was still running): delete it as
+   usual then. */
+static int
+delete_unfinished (const char *root, const char *id, const struct al_log *log, al_error_t *err)
+{
+  _cleanup_close_ int rootfd = al_root_open (root, false, NULL);
+  if (rootfd < 0)
+    return 0;
+  _cleanup_error_ al_error_t oerr = NULL;
+  /* The lock waits (bounded) for a create still in progress. */
+  _cleanup_close_ int dirfd = al_state_dir_open_bounded (rootfd, id, DELETE_LOCK_TIMEOUT_MS, &oerr);
+  if (dirfd < 0)
+    {
+      if (dirfd == -ENOENT)
+        return 0;
+      if (err)
+        {
+          *err = oerr;
+          oerr = NULL;
+        }
+      return dirfd;
+    }
+  struct al_state *st = NULL;
+  if (al_state_read (dirfd, id, &st, NULL) == 0)
+    {
+      al_state_free (st);
+      return 1;
+    }
+  bool owned = false;
+  struct al_cgroup *cg = unfinished_cgroup (dirfd, id, &owned);
+  _cleanup_free_ char *removed = NULL;
+  int r = 0;
+  if (cg)
+    {
+      _cleanup_free_ char *d = al_xasprintf ("%s%s", cg->mount, cg->path);
+      if (access (d, F_OK) == 0)
+        {
+          _cleanup_error_ al_error_t cerr = NULL;
+          r = al_cgroup_destroy (cg, owned, &cerr);
+          if (r == 0)
+            removed = al_xasprintf ("cgroup %s, ", d);
+          else if (!owned && r == -EBUSY)
+            {
+              al_log (log, "warning", "container \"%s\": left cgroup %s alone: it has processes this container did not start",
+                      id, d);
+              r = 0;
+            }
+          else
+            r = al_err (err, -r, "container \"%s\": its create was interrupted: %s", id, cerr ? cerr->msg : d);
+        }
+    }
+  al_cgroup_free (cg);
+  if (r < 0)
+    return r;
+  r = al_state_dir_remove (rootfd, id, err);
+  if (r < 0)
+    return r;
+  al_log (log, "warning", "container \"%s\": its create was interrupted (no state.json): removed %sstate dir %s/%s", id,
+          removed ? removed : "", root, id);
+  return 0;
+}
+
+/* al_container_open for delete: --force waits for the lock at most
+   DELETE_LOCK_TIMEOUT_MS. */
+static int
+open_for_delete (const char *root, const char *id, bool force, struct al_opened *c, al_error_t *err)
+{
+  if (!force)
+    return al_container_open (root, id, true, c, err);
+  c->dirfd = -1;
+  c->st = NULL;
+  int r = al_id_validate (id, err);
+  if (r < 0)
+    return r;
+  _cleanup_close_ int rootfd = al_root_open (root, false, NULL);
+  if (rootfd < 0)
+    return al_err (err, ENOENT, "container \"%s\" does not exist", id);
+  c->dirfd = al_state_dir_open_bounded (rootfd, id, DELETE_LOCK_TIMEOUT_MS, err);
+  if (c->dirfd < 0)
+    return c->dirfd;
+  r = al_state_read (c->dirfd, id, &c->st, err);
+  if (r < 0)
+    {
+      al_container_close (c);
+      return r;
+    }
+  return 0;
+}
+
 int
 al_container_delete (const char *root, const char *id, bool force, const struct al_log *log, al_error_t *err)
 {
   struct al_opened c;
-  int r = al_container_open (root, id, true, &c, err);
-  if (r < 0)
+  int r = open_for_delete (root, id, force, &c, err);
+  if (r == -EBUSY)
+    return r;
+  if (r < 0 && force && al_id_validate (id, NULL) == 0)
     {
-      if (force && r == -ENOENT)
+      /* The state dir exists but its state.json cannot be read. */
+      _cleanup_close_ int rootfd = al_root_open (root, false, NULL);
+      if (rootfd < 0 || faccessat (rootfd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         {
           al_error_free (err);
           return 0;
         }
-      return r;
+      al_error_free (err);
+      r = delete_unfinished (root, id, log, err);
+      if (r <= 0)
+        return r;
+      r = open_for_delete (root, id, force, &c, err);
     }
+  if (r < 0)
+    return r;
   enum al_status s = al_state_status (c.dirfd, c.st);
   struct al_cgroup *cg = al_state_cgroup (c.st);
   if (s == AL_STATUS_RUNNING || s == AL_STATUS_PAUSED)
@@ -983,15 +1158,12 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
     }
   if (s != AL_STATUS_STOPPED)
     {
-      if (cg)
-        {
-          _cleanup_error_ al_error_t kerr = NULL;
-          if (al_cgroup_kill (cg, &kerr) < 0)
-            signal_init (c.st, SIGKILL, NULL);
-        }
-      else
-        signal_init (c.st, SIGKILL, NULL);
-      wait_init_gone (c.st);
+      /* The init first (by pidfd, it may live outside the cgroup), then
+         everything in the cgroup: al_cgroup_destroy kills what is left and
+         waits (bounded) for it to die. */
+      signal_init (c.st, SIGKILL, NULL);
+      if (cg == NULL)
+        wait_init_gone (c.st);
     }
   struct oci_spec *spec = NULL;
   bool have_spec = al_container_load_config (c.dirfd, id, &spec, NULL) == 0;
@@ -1006,6 +1178,8 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
     r = al_cgroup_destroy (cg, true, err);
   if (r < 0)
     {
+      /* The state stays: once the stuck processes die, delete again. */
+      al_err_prefix (err, "container \"%s\" (kept, delete it again)", id);
       oci_spec_free (spec);
       goto out;
     }

@@ -79,11 +79,16 @@ al_state_dir_create (int rootfd, const char *id, al_error_t *err)
     }
   int fd = openat (rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return al_err (err, errno, "container \"%s\": open state dir", id);
+    {
+      int e = errno;
+      unlinkat (rootfd, id, AT_REMOVEDIR);
+      return al_err (err, e, "container \"%s\": open state dir", id);
+    }
   if (flock (fd, LOCK_EX) < 0)
     {
       int e = errno;
       close (fd);
+      unlinkat (rootfd, id, AT_REMOVEDIR);
       return al_err (err, e, "container \"%s\": lock state dir", id);
     }
   return fd;
@@ -115,6 +120,42 @@ al_state_dir_open (int rootfd, const char *id, bool exclusive, al_error_t *err)
   return fd;
 }
 
+int
+al_state_dir_open_bounded (int rootfd, const char *id, int timeout_ms, al_error_t *err)
+{
+  int fd = openat (rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return al_err (err, ENOENT, "container \"%s\" does not exist", id);
+      return al_err (err, errno, "container \"%s\": open state dir", id);
+    }
+  for (int waited = 0; flock (fd, LOCK_EX | LOCK_NB) < 0; waited += 10)
+    {
+      int e = errno;
+      if (e == EINTR)
+        continue;
+      if (e != EWOULDBLOCK || waited >= timeout_ms)
+        {
+          close (fd);
+          if (e == EWOULDBLOCK)
+            return al_err (err, EBUSY,
+                           "container \"%s\": its state dir is still locked after %d ms by another airlock (a create "
+                           "or delete that hangs?)",
+                           id, timeout_ms);
+          return al_err (err, e, "container \"%s\": lock state dir", id);
+        }
+      usleep (10000);
+    }
+  struct stat st;
+  if (fstat (fd, &st) < 0 || st.st_nlink == 0)
+    {
+      close (fd);
+      return al_err (err, ENOENT, "container \"%s\" does not exist", id);
+    }
+  return fd;
+}
+
 static int
 remove_tree_at (int parent, const char *name)
 {
@@ -122,6 +163,9 @@ remove_tree_at (int parent, const char *name)
     return 0;
   if (errno != EISDIR && errno != EPERM)
     return -errno;
+  /* An empty dir needs no fd (what is left when out of fds). */
+  if (unlinkat (parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    return 0;
   int fd = openat (parent, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return -errno;

@@ -2,6 +2,9 @@
  *   state.json   what airlock records (pid and its start time, bundle, cgroup...)
  *   config.json  a copy of the bundle's config at create time (for delete's hooks)
  *   exec.fifo    present while the container is "created" (start consumes it)
+ *   cgroup       "<mount>\n<path>\n" of the cgroup create made, written as soon
+ *                as it exists: `delete --force` of a create that died before
+ *                state.json knows that cgroup is this container's to kill
  */
 #ifndef AIRLOCK_STATE_H
 #define AIRLOCK_STATE_H
@@ -51,8 +54,13 @@ int al_state_dir_create (int rootfd, const char *id, al_error_t *err);
 /* Open and lock (exclusive or shared) an existing state dir. Error when the
  * container does not exist ("container \"x\" does not exist"). */
 int al_state_dir_open (int rootfd, const char *id, bool exclusive, al_error_t *err);
+/* The same, exclusive, but waiting at most timeout_ms for the lock (delete
+ * --force must not hang behind a create that hangs): EBUSY then. */
+int al_state_dir_open_bounded (int rootfd, const char *id, int timeout_ms, al_error_t *err);
 /* Remove a state dir and everything in it (the dir fd stays valid). */
 int al_state_dir_remove (int rootfd, const char *id, al_error_t *err);
+
+#define AL_STATE_CGROUP_FILE "cgroup"
 
 int al_state_write (int dirfd, const struct al_state *st, al_error_t *err);
 int al_state_read (int dirfd, const char *id, struct al_state **out, al_error_t *err);
