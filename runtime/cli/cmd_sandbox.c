@@ -231,47 +231,6 @@ default_rootfs (char **out, al_error_t *err)
 /* ---- the config -------------------------------------------------------------- */
 
 static void
-g_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-/* Emit a parsed JSON value as it was. */
-static void
-g_tree (yajl_gen g, yajl_val v)
-{
-  if (v == NULL || YAJL_IS_NULL (v))
-    yajl_gen_null (g);
-  else if (YAJL_IS_STRING (v))
-    g_str (g, YAJL_GET_STRING (v));
-  else if (YAJL_IS_INTEGER (v))
-    yajl_gen_integer (g, YAJL_GET_INTEGER (v));
-  else if (YAJL_IS_NUMBER (v))
-    yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
-  else if (YAJL_IS_TRUE (v))
-    yajl_gen_bool (g, 1);
-  else if (YAJL_IS_FALSE (v))
-    yajl_gen_bool (g, 0);
-  else if (YAJL_IS_ARRAY (v))
-    {
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < v->u.array.len; i++)
-        g_tree (g, v->u.array.values[i]);
-      yajl_gen_array_close (g);
-    }
-  else if (YAJL_IS_OBJECT (v))
-    {
-      yajl_gen_map_open (g);
-      for (size_t i = 0; i < v->u.object.len; i++)
-        {
-          g_str (g, v->u.object.keys[i]);
-          g_tree (g, v->u.object.values[i]);
-        }
-      yajl_gen_map_close (g);
-    }
-}
-
-static void
 g_process (yajl_gen g, yajl_val proc, const struct sandbox *sb, bool memory_rlimit)
 {
   yajl_gen_map_open (g);
@@ -286,33 +245,33 @@ g_process (yajl_gen g, yajl_val proc, const struct sandbox *sb, bool memory_rlim
           rlimits = proc->u.object.values[i];
           continue;
         }
-      g_str (g, k);
-      g_tree (g, proc->u.object.values[i]);
+      al_json_str (g, k);
+      al_json_gen_tree (g, proc->u.object.values[i]);
     }
-  g_str (g, "rlimits");
+  al_json_str (g, "rlimits");
   yajl_gen_array_open (g);
   for (size_t i = 0; rlimits && YAJL_IS_ARRAY (rlimits) && i < rlimits->u.array.len; i++)
-    g_tree (g, rlimits->u.array.values[i]);
+    al_json_gen_tree (g, rlimits->u.array.values[i]);
   if (memory_rlimit)
     {
       /* No memory controller: the address space limit is what we have
          (the profile's own fallback is the ceiling). */
       yajl_gen_map_open (g);
-      g_str (g, "type");
-      g_str (g, "RLIMIT_AS");
-      g_str (g, "hard");
+      al_json_str (g, "type");
+      al_json_str (g, "RLIMIT_AS");
+      al_json_str (g, "hard");
       yajl_gen_integer (g, sb->memory);
-      g_str (g, "soft");
+      al_json_str (g, "soft");
       yajl_gen_integer (g, sb->memory);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  g_str (g, "terminal");
+  al_json_str (g, "terminal");
   yajl_gen_bool (g, 0);
-  g_str (g, "args");
+  al_json_str (g, "args");
   yajl_gen_array_open (g);
   for (char **a = sb->argv; *a; a++)
-    g_str (g, *a);
+    al_json_str (g, *a);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
 }
@@ -330,24 +289,24 @@ g_linux (yajl_gen g, yajl_val lin, const struct sandbox *sb, bool memory_cgroup)
           res = lin->u.object.values[i];
           continue;
         }
-      g_str (g, k);
-      g_tree (g, lin->u.object.values[i]);
+      al_json_str (g, k);
+      al_json_gen_tree (g, lin->u.object.values[i]);
     }
-  g_str (g, "resources");
+  al_json_str (g, "resources");
   yajl_gen_map_open (g);
   for (size_t i = 0; res && YAJL_IS_OBJECT (res) && i < res->u.object.len; i++)
     {
       const char *k = res->u.object.keys[i];
       if (strcmp (k, "memory") == 0 && sb->memory > 0 && memory_cgroup)
         continue;
-      g_str (g, k);
-      g_tree (g, res->u.object.values[i]);
+      al_json_str (g, k);
+      al_json_gen_tree (g, res->u.object.values[i]);
     }
   if (sb->memory > 0 && memory_cgroup)
     {
-      g_str (g, "memory");
+      al_json_str (g, "memory");
       yajl_gen_map_open (g);
-      g_str (g, "limit");
+      al_json_str (g, "limit");
       yajl_gen_integer (g, sb->memory);
       yajl_gen_map_close (g);
     }
@@ -387,54 +346,54 @@ sandbox_config (const struct sandbox *sb, const char *rootfs, bool memory_cgroup
         mounts = v;
       else if (strcmp (k, "root") && strcmp (k, "annotations") && strcmp (k, "hostname"))
         {
-          g_str (g, k);
-          g_tree (g, v);
+          al_json_str (g, k);
+          al_json_gen_tree (g, v);
         }
     }
-  g_str (g, "hostname");
-  g_str (g, "sandbox");
-  g_str (g, "root");
+  al_json_str (g, "hostname");
+  al_json_str (g, "sandbox");
+  al_json_str (g, "root");
   yajl_gen_map_open (g);
-  g_str (g, "path");
-  g_str (g, rootfs);
-  g_str (g, "readonly");
+  al_json_str (g, "path");
+  al_json_str (g, rootfs);
+  al_json_str (g, "readonly");
   yajl_gen_bool (g, 1);
   yajl_gen_map_close (g);
-  g_str (g, "process");
+  al_json_str (g, "process");
   g_process (g, proc, sb, sb->memory > 0 && !memory_cgroup);
-  g_str (g, "mounts");
+  al_json_str (g, "mounts");
   yajl_gen_array_open (g);
   for (size_t i = 0; mounts && YAJL_IS_ARRAY (mounts) && i < mounts->u.array.len; i++)
-    g_tree (g, mounts->u.array.values[i]);
+    al_json_gen_tree (g, mounts->u.array.values[i]);
   for (size_t i = 0; i < sb->n_binds; i++)
     {
       yajl_gen_map_open (g);
-      g_str (g, "destination");
-      g_str (g, sb->binds[i].dst);
-      g_str (g, "type");
-      g_str (g, "bind");
-      g_str (g, "source");
-      g_str (g, sb->binds[i].src);
-      g_str (g, "options");
+      al_json_str (g, "destination");
+      al_json_str (g, sb->binds[i].dst);
+      al_json_str (g, "type");
+      al_json_str (g, "bind");
+      al_json_str (g, "source");
+      al_json_str (g, sb->binds[i].src);
+      al_json_str (g, "options");
       yajl_gen_array_open (g);
-      g_str (g, "rbind");
-      g_str (g, "nosuid");
-      g_str (g, "nodev");
-      g_str (g, sb->binds[i].rw ? "rw" : "ro");
+      al_json_str (g, "rbind");
+      al_json_str (g, "nosuid");
+      al_json_str (g, "nodev");
+      al_json_str (g, sb->binds[i].rw ? "rw" : "ro");
       yajl_gen_array_close (g);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  g_str (g, "linux");
+  al_json_str (g, "linux");
   g_linux (g, lin, sb, memory_cgroup);
-  g_str (g, "annotations");
+  al_json_str (g, "annotations");
   yajl_gen_map_open (g);
-  g_str (g, AL_PROFILE_ANNOTATION);
-  g_str (g, sb->profile);
+  al_json_str (g, AL_PROFILE_ANNOTATION);
+  al_json_str (g, sb->profile);
   if (sb->timeout_text)
     {
-      g_str (g, AL_ANNOTATION_TIMEOUT);
-      g_str (g, sb->timeout_text);
+      al_json_str (g, AL_ANNOTATION_TIMEOUT);
+      al_json_str (g, sb->timeout_text);
     }
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);

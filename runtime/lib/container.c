@@ -839,8 +839,12 @@ al_container_close (struct al_opened *c)
   c->st = NULL;
 }
 
-int
-al_container_open (const char *root, const char *id, bool exclusive, struct al_opened *c, al_error_t *err)
+/* Opens and locks the state dir of id and reads its state. A negative
+ * timeout_ms takes the lock as `exclusive` says, waiting as long as it takes;
+ * otherwise the exclusive lock is waited for at most timeout_ms. */
+static int
+open_state (const char *root, const char *id, bool exclusive, int timeout_ms, struct al_opened *c,
+            al_error_t *err)
 {
   c->dirfd = -1;
   c->st = NULL;
@@ -850,7 +854,8 @@ al_container_open (const char *root, const char *id, bool exclusive, struct al_o
   _cleanup_close_ int rootfd = al_root_open (root, false, NULL);
   if (rootfd < 0)
     return al_err (err, ENOENT, "container \"%s\" does not exist", id);
-  c->dirfd = al_state_dir_open (rootfd, id, exclusive, err);
+  c->dirfd = timeout_ms < 0 ? al_state_dir_open (rootfd, id, exclusive, err)
+                            : al_state_dir_open_bounded (rootfd, id, timeout_ms, err);
   if (c->dirfd < 0)
     return c->dirfd;
   r = al_state_read (c->dirfd, id, &c->st, err);
@@ -860,6 +865,12 @@ al_container_open (const char *root, const char *id, bool exclusive, struct al_o
       return r;
     }
   return 0;
+}
+
+int
+al_container_open (const char *root, const char *id, bool exclusive, struct al_opened *c, al_error_t *err)
+{
+  return open_state (root, id, exclusive, -1, c, err);
 }
 
 int
@@ -1100,26 +1111,7 @@ delete_unfinished (const char *root, const char *id, const struct al_log *log, a
 static int
 open_for_delete (const char *root, const char *id, bool force, struct al_opened *c, al_error_t *err)
 {
-  if (!force)
-    return al_container_open (root, id, true, c, err);
-  c->dirfd = -1;
-  c->st = NULL;
-  int r = al_id_validate (id, err);
-  if (r < 0)
-    return r;
-  _cleanup_close_ int rootfd = al_root_open (root, false, NULL);
-  if (rootfd < 0)
-    return al_err (err, ENOENT, "container \"%s\" does not exist", id);
-  c->dirfd = al_state_dir_open_bounded (rootfd, id, DELETE_LOCK_TIMEOUT_MS, err);
-  if (c->dirfd < 0)
-    return c->dirfd;
-  r = al_state_read (c->dirfd, id, &c->st, err);
-  if (r < 0)
-    {
-      al_container_close (c);
-      return r;
-    }
-  return 0;
+  return open_state (root, id, true, force ? DELETE_LOCK_TIMEOUT_MS : -1, c, err);
 }
 
 int
