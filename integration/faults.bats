@@ -43,16 +43,6 @@ cgroup_of() {
 	echo "$CGROOT/airlock/$1"
 }
 
-# Processes whose root is the bundle's rootfs (live container processes).
-container_procs() {
-	local p r
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		[ "$r" = "$BUNDLE/rootfs" ] && echo "${p#/proc/}"
-	done
-	return 0
-}
-
 # Nothing of container $1 is left on the host.
 assert_clean() {
 	local id=$1

@@ -208,3 +208,13 @@ run_create() {
 	output=$(cat "$WORK/create.out")
 	mapfile -t lines <<<"$output"
 }
+
+# Processes whose root is the bundle's rootfs (live container processes).
+container_procs() {
+	local p r
+	for p in /proc/[0-9]*; do
+		r=$(readlink "$p/root" 2>/dev/null) || continue
+		[ "$r" = "$BUNDLE/rootfs" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
