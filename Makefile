@@ -158,6 +158,12 @@ $(B)/tests/test_sdbus_static: tests/test_sdbus_static.c $(SHIM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(AL_CFLAGS) $(CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $< $(SHIM_LIB) $(SHIM_LINK_LIBS)
 
+# The same shim linked dynamically, for valgrind (integration/shim/memcheck.bats).
+$(B)/tests/containerd-shim-airlock-v2-dynamic: $(SHIM_OBJS) $(PROTO_O) $(B)/libairlock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SHIM_OBJS) $(PROTO_O) $(B)/libairlock.a $(PKG_LIBS) $(SHIM_LIBS)
+check integration: $(B)/tests/containerd-shim-airlock-v2-dynamic
+
 # Shim unit tests link the shim objects they test (no main.o) and protobuf-c.
 SHIM_TEST_OBJS := $(filter-out $(B)/obj/shim/main.o,$(SHIM_OBJS)) $(PROTO_O)
 SHIM_TESTS := $(filter $(B)/tests/test_ttrpc $(B)/tests/test_shim_%,$(TEST_BINS))

@@ -23,6 +23,10 @@ SHIM_NEED_CRI=1
 load helpers
 
 REAL_SHIM=$BUILD_DIR/containerd-shim-airlock-v2
+# valgrind runs the same shim objects linked dynamically (make check builds
+# it): in the static shim it cannot replace glibc's internals and reports
+# their uninitialised reads as errors by the thousand.
+VG_SHIM=$BUILD_DIR/tests/containerd-shim-airlock-v2-dynamic
 
 is_asan_shim() { ldd "$REAL_SHIM" 2>/dev/null | grep -q libasan; }
 
@@ -34,15 +38,13 @@ setup_file() {
 	chmod 0755 "$WRAP_DIR"
 	mkdir -p "$WRAP_DIR/bin" "$WRAP_DIR/vg"
 	export WRAP_DIR
-	local static=
-	# A static shim: valgrind must replace the malloc inside the executable.
-	file -L "$REAL_SHIM" 2>/dev/null | grep -q 'statically linked' && static=--soname-synonyms=somalloc=NONE
+	[ -x "$VG_SHIM" ] || VG_SHIM=$REAL_SHIM
 	cat >"$WRAP_DIR/bin/containerd-shim-airlock-v2" <<-EOF
 	#!/bin/sh
 	if [ "\$(cat $WRAP_DIR/mode 2>/dev/null)" = valgrind ]; then
 	  exec valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \\
-	    --suppressions=$BATS_TEST_DIRNAME/valgrind.supp $static \\
-	    --log-file=$WRAP_DIR/vg/vg.%p "$REAL_SHIM" "\$@"
+	    --suppressions=$BATS_TEST_DIRNAME/valgrind.supp \\
+	    --log-file=$WRAP_DIR/vg/vg.%p "$VG_SHIM" "\$@"
 	fi
 	GLIBC_TUNABLES=glibc.malloc.tcache_count=0 exec "$REAL_SHIM" "\$@"
 	EOF
