@@ -45,6 +45,7 @@ setup_file() {
 }
 
 teardown_file() {
+	cp "$CTD_DIR/containerd.log" /tmp/shimbytes-ctd.log || true
 	shim_teardown_file
 	rm -rf "$SHIM_CFG_DIR"
 }
@@ -96,6 +97,103 @@ ctr_run_stopped() {
 	# The stored config carries the profile (exec re-applies it).
 	grep -q '"airlock.profile":"untrusted"' "/run/airlock-shim/$NS/$CID/config.json"
 	c task delete "$CID"
+	c container delete "$CID"
+}
+
+# ctr with a time limit, its stdout and stderr left to the caller.
+ctr_bounded() {
+	local t=$1
+	shift
+	timeout -k 2 "$t" ctr --address "$CTD_SOCK" -n "$NS" "$@"
+}
+
+# A termination message file for a foreground `ctr run` (which deletes the
+# task, and the verdict.json in its state dir with it): $TL, and the mount.
+termination_log() {
+	# Where the container's user namespace can reach it (as kubelet's).
+	TL=$CTD_DIR/work/$CID.termination-log
+	: >"$TL"
+	chmod 0644 "$TL"
+	TL_MOUNT="type=bind,src=$TL,dst=/dev/termination-log,options=rbind:ro"
+}
+
+# The verdict counts what the init wrote to stdout and stderr (the shim
+# copies them through pipes for a watched container), and the output still
+# reaches containerd: ctr prints it.
+@test "sandbox (ctr): stdout/stderr bytes in the verdict, and the output arrives" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	local d=$BATS_TEST_TMPDIR t0=$SECONDS
+	termination_log
+	# A background child holding stdout (gone with the pid namespace) does
+	# not hold the exit back.
+	status=0
+	ctr_bounded 60 run --runtime "$RUNTIME" --cpu-shares 0 --annotation airlock.profile=untrusted \
+		--mount "$TL_MOUNT" "$IMAGE" "$CID" sh -c 'sleep 100 & head -c 12345 /dev/zero; head -c 6789 /dev/zero >&2; exit 5' \
+		</dev/null >"$d/out" 2>"$d/err" || status=$?
+	assert_status 5
+	[ $((SECONDS - t0)) -lt 20 ] || fail "took $((SECONDS - t0)) s"
+	[ "$(wc -c <"$d/out")" = 12345 ] || fail "ctr's stdout: $(wc -c <"$d/out") bytes"
+	[ "$(wc -c <"$d/err")" = 6789 ] || fail "ctr's stderr: $(wc -c <"$d/err") bytes"
+	local v
+	v=$(cat "$TL")
+	[ "$(jq -r .stdout_bytes <<<"$v")" = 12345 ] || fail "$v"
+	[ "$(jq -r .stderr_bytes <<<"$v")" = 6789 ] || fail "$v"
+	[ "$(jq -r .exit_code <<<"$v")" = 5 ] || fail "$v"
+	[ "$(jq -r .monitor_error <<<"$v")" = null ] || fail "$v"
+	c container delete "$CID"
+}
+
+@test "sandbox (ctr): an output flood is copied and counted in full" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	local d=$BATS_TEST_TMPDIR
+	termination_log
+	status=0
+	ctr_bounded 120 run --runtime "$RUNTIME" --cpu-shares 0 --annotation airlock.profile=untrusted \
+		--mount "$TL_MOUNT" "$IMAGE" "$CID" sh -c 'head -c 8000000 /dev/zero & head -c 3000000 /dev/zero >&2; wait' \
+		</dev/null >"$d/out" 2>"$d/err" || status=$?
+	assert_success
+	[ "$(wc -c <"$d/out")" = 8000000 ] || fail "ctr's stdout: $(wc -c <"$d/out") bytes"
+	[ "$(wc -c <"$d/err")" = 3000000 ] || fail "ctr's stderr: $(wc -c <"$d/err") bytes"
+	local v
+	v=$(cat "$TL")
+	[ "$(jq -r .stdout_bytes <<<"$v")" = 8000000 ] || fail "$v"
+	[ "$(jq -r .stderr_bytes <<<"$v")" = 3000000 ] || fail "$v"
+	[ "$(jq -r .ok <<<"$v")" = true ] || fail "$v"
+	c container delete "$CID"
+}
+
+@test "sandbox (ctr): with a terminal, the pty's output is counted as stdout" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	termination_log
+	# No newline in the output: the pty passes it unchanged (no CR added).
+	# The verdict is complete before ctr hears of the exit.
+	run_bounded 60 script -qec "ctr --address '$CTD_SOCK' -n '$NS' run -t --runtime '$RUNTIME' --cpu-shares 0 \
+		--annotation airlock.profile=untrusted --mount '$TL_MOUNT' '$IMAGE' '$CID' \
+		sh -c 'head -c 5000 /dev/zero; exit 2'" /dev/null
+	assert_status 2
+	local v
+	v=$(cat "$TL")
+	# All the pty's output counts, the echo of its input too (ctr's ^D at
+	# the end of its stdin shows as two bytes): 5000 and a few more.
+	local n
+	n=$(jq -r .stdout_bytes <<<"$v")
+	[ "$n" -ge 5000 ] && [ "$n" -le 5010 ] || fail "$v"
+	[ "$(jq -r .stderr_bytes <<<"$v")" = 0 ] || fail "$v"
+	c container delete "$CID"
+}
+
+@test "sandbox (ctr): an unwatched container's output goes to containerd untouched, no verdict" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	local d=$BATS_TEST_TMPDIR
+	status=0
+	ctr_bounded 60 run --runtime "$RUNTIME" --cpu-shares 0 "$IMAGE" "$CID" \
+		sh -c 'head -c 4321 /dev/zero; ls -l /proc/self/fd/1 >&2' </dev/null >"$d/out" 2>"$d/err" || status=$?
+	assert_success
+	[ "$(wc -c <"$d/out")" = 4321 ] || fail "ctr's stdout: $(wc -c <"$d/out") bytes"
+	# stdout is containerd's FIFO itself, not a pipe of the shim's.
+	grep -v 'pipe:' "$d/err" || fail "$(cat "$d/err")"
+	run verdict_of "$CID"
+	assert_failure
 	c container delete "$CID"
 }
 
@@ -164,6 +262,31 @@ wait_ctr_exited() {
 	run verdict_of "$POD" k8s.io
 	assert_failure # still running: no verdict yet
 	grep -q '"airlock.profile": *"untrusted-pod"' "/run/airlock-shim/k8s.io/$POD/config.json"
+	cri rm "$CTR"
+	cri stop-pod "$POD"
+	cri rm-pod "$POD"
+}
+
+# Bytes per stream of a CRI log: content plus the newline of each full (F) line.
+cri_log_bytes() {
+	awk -v want="$2" '$2 == want { c = $0; sub(/^[^ ]* [^ ]* [^ ]* /, "", c); n += length(c) + ($3 == "F") }
+		END { print n + 0 }' "$1"
+}
+
+@test "sandbox (cri): stdout/stderr bytes in the termination message, the output in the container log" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	run_pod --handler airlock --annotation airlock.profile=untrusted-pod
+	create_ctr out sh -c 'yes 0123456789abcdef | head -c 12345; yes xyz | head -c 6789 >&2'
+	cri start "$CTR"
+	wait_ctr_exited "$CTR"
+	local v
+	v=$(cat "$W/out.termination-log")
+	[ "$(jq -r .stdout_bytes <<<"$v")" = 12345 ] || fail "$v"
+	[ "$(jq -r .stderr_bytes <<<"$v")" = 6789 ] || fail "$v"
+	[ "$(jq -r .exit_code <<<"$v")" = 0 ] || fail "$v"
+	# containerd got all of it (the log is complete once the exit is known).
+	[ "$(cri_log_bytes "$W/logs/out.log" stdout)" = 12345 ] || fail "stdout in the log: $(cri_log_bytes "$W/logs/out.log" stdout)"
+	[ "$(cri_log_bytes "$W/logs/out.log" stderr)" = 6789 ] || fail "stderr in the log: $(cri_log_bytes "$W/logs/out.log" stderr)"
 	cri rm "$CTR"
 	cri stop-pod "$POD"
 	cri rm-pod "$POD"
