@@ -112,6 +112,34 @@ pump_run (struct sh_pump *p)
     }
 }
 
+/* Before the pump goes: pass on what is readable now, without waiting
+ * (bounded: a little more than a full pipe or pty buffer). */
+static void
+pump_flush (struct sh_pump *p)
+{
+  if (p == NULL)
+    return;
+  for (int i = 0; i < 32; i++)
+    {
+      if (p->off < p->len)
+        {
+          ssize_t w = write (p->out_w.fd, p->buf + p->off, p->len - p->off);
+          if (w <= 0)
+            return; /* full, or gone: what it has is all it gets */
+          p->off += (size_t) w;
+          if (p->off < p->len)
+            return;
+        }
+      ssize_t n = read (p->in_w.fd, p->buf, sizeof p->buf);
+      if (n <= 0)
+        return;
+      if (p->count)
+        *p->count += (uint64_t) n;
+      p->len = (size_t) n;
+      p->off = p->out_w.fd < 0 ? p->len : 0;
+    }
+}
+
 static void output_ended (struct sh_stdio *s);
 
 static void
@@ -339,6 +367,14 @@ sh_stdio_close_stdin (struct sh_stdio *s, struct sl_loop *l)
 void
 sh_stdio_close (struct sh_stdio *s, struct sl_loop *l)
 {
+  if (l)
+    {
+      /* A process's last output may still sit in its pty or pipe when it
+         is deleted (containerd deletes once it knows of the exit). */
+      pump_flush (s->from_pty);
+      pump_flush (s->out[0]);
+      pump_flush (s->out[1]);
+    }
   sh_stdio_release_child (s);
   al_closep (&s->stdin_keep);
   al_closep (&s->out_keep[0]);

@@ -169,6 +169,32 @@ test_counted_no_fifo (void **state)
   sl_loop_close (&loop);
 }
 
+/* Closed before the loop saw the output (Delete right after the exit):
+ * what sits in the pipes is still passed on and counted. */
+static void
+test_close_flushes (void **state)
+{
+  (void) state;
+  struct fifos f;
+  fifos_make (&f);
+  struct sl_loop loop;
+  assert_int_equal (sl_loop_init (&loop), 0);
+  struct sh_stdio s;
+  _cleanup_error_ al_error_t err = NULL;
+  assert_int_equal (sh_stdio_open (&s, NULL, f.out, f.err, false, &loop, &err), 0);
+  write_n (s.child[1], 30000);
+  write_n (s.child[2], 11);
+  sh_stdio_release_child (&s);
+  uint64_t *bytes = s.bytes;
+  sh_stdio_close (&s, &loop);
+  assert_int_equal (bytes[0], 30000);
+  assert_int_equal (bytes[1], 11);
+  assert_int_equal (client_read (f.rd[0]), 30000);
+  assert_int_equal (client_read (f.rd[1]), 11);
+  sl_loop_close (&loop);
+  fifos_free (&f);
+}
+
 /* Unwatched: the FIFOs themselves, nothing counted, no pumps. */
 static void
 test_uncounted (void **state)
@@ -198,6 +224,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_counted),
     cmocka_unit_test (test_counted_no_fifo),
+    cmocka_unit_test (test_close_flushes),
     cmocka_unit_test (test_uncounted),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
