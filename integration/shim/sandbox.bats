@@ -161,6 +161,42 @@ termination_log() {
 	c container delete "$CID"
 }
 
+# A client that stops reading keeps the output from draining: the verdict
+# (and the exit) come anyway, SH_WATCH_DRAIN_MS (2 s) after the init's exit,
+# with the bytes read until then and a monitor_error saying so.
+@test "sandbox (ctr): output nobody reads holds the verdict back 2 s at most" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	termination_log
+	local fifo=$CTD_DIR/work/$CID.fifo hold p t0=$SECONDS
+	mkfifo "$fifo"
+	exec {hold}<>"$fifo" # a reader that never reads: ctr blocks writing
+	# ctr itself (it forwards SIGTERM to the task: killed with SIGKILL below)
+	ctr --address "$CTD_SOCK" -n "$NS" run --runtime "$RUNTIME" --cpu-shares 0 \
+		--annotation airlock.profile=untrusted --annotation airlock.timeout=1s --mount "$TL_MOUNT" \
+		"$IMAGE" "$CID" sh -c 'head -c 100000000 /dev/zero' </dev/null >"$fifo" 2>/dev/null &
+	p=$!
+	local i
+	for i in $(seq 1 300); do
+		[ -s "$TL" ] && break
+		sleep 0.05
+	done
+	local took=$((SECONDS - t0))
+	kill -KILL "$p" 2>/dev/null || true
+	wait "$p" || true
+	exec {hold}<&-
+	local v
+	v=$(cat "$TL")
+	[ -n "$v" ] || fail "no verdict after $took s"
+	[ "$took" -lt 12 ] || fail "took $took s"
+	[ "$(jq -r .timed_out <<<"$v")" = true ] || fail "$v"
+	[ "$(jq -r .stdout_bytes <<<"$v")" -gt 0 ] || fail "$v"
+	[ "$(jq -r .stdout_bytes <<<"$v")" -lt 100000000 ] || fail "$v"
+	jq -r .monitor_error <<<"$v" | grep -q "output still open 2000 ms after the exit" || fail "$v"
+	wait_task_status "$CID" STOPPED
+	c task delete "$CID"
+	c container delete "$CID"
+}
+
 @test "sandbox (ctr): with a terminal, the pty's output is counted as stdout" {
 	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
 	termination_log
