@@ -44,6 +44,7 @@ struct proc
   pid_t pid;
   struct sl_watch pid_w; /* pidfd */
   bool started, exited;
+  bool draining; /* reaped; exited once the verdict is written (watch.h) */
   uint32_t exit_status;
   struct timespec exited_at;
   char *in, *out, *errp;
@@ -196,6 +197,21 @@ proc_forget_pidfd (struct proc *p)
   p->pid_w.fd = -1;
 }
 
+/* Reaped (and the verdict written): tell containerd and the waiters. */
+static void
+proc_exited (void *data)
+{
+  struct proc *p = data;
+  p->draining = false;
+  p->exited = true;
+  publish_exit (p);
+  for (size_t i = 0; i < p->n_waiters; i++)
+    wait_reply (p->waiters[i], p);
+  free (p->waiters);
+  p->waiters = NULL;
+  p->n_waiters = 0;
+}
+
 /* Collect the exit if there is one. */
 static void
 proc_check_exit (struct proc *p)
@@ -211,7 +227,6 @@ proc_check_exit (struct proc *p)
   if (syscall (SYS_waitid, P_PIDFD, p->pid_w.fd, &si, WEXITED | WNOHANG, &ru) < 0 || si.si_pid == 0)
     return;
   proc_forget_pidfd (p);
-  p->exited = true;
   clock_gettime (CLOCK_REALTIME, &p->exited_at);
   int wstatus;
   if (si.si_code == CLD_EXITED)
@@ -226,15 +241,15 @@ proc_check_exit (struct proc *p)
     }
   sh_stdio_release_child (&p->io);
   /* The verdict goes to the termination message file before containerd
-     hears of the exit (kubelet reads the file when it sees the exit). */
+     hears of the exit (kubelet reads the file when it sees the exit); it
+     waits for the end of the counted output, bounded. */
   if (p->exec_id == NULL && p->ctr->watch)
-    sh_watch_exited (p->ctr->watch, wstatus, &ru);
-  publish_exit (p);
-  for (size_t i = 0; i < p->n_waiters; i++)
-    wait_reply (p->waiters[i], p);
-  free (p->waiters);
-  p->waiters = NULL;
-  p->n_waiters = 0;
+    {
+      p->draining = true;
+      sh_watch_exited (p->ctr->watch, wstatus, &ru, &p->io, proc_exited, p);
+      return;
+    }
+  proc_exited (p);
 }
 
 static void
@@ -542,7 +557,9 @@ do_create (struct sh_task *t, struct tt_call *call)
   r = sh_watch_new (config_path, req->id, &o, &c->watch, &err);
   if (r < 0)
     goto fail;
-  r = sh_stdio_open (&c->init.io, req->stdin, req->stdout, req->stderr, req->terminal, &err);
+  /* A watched container's output is counted for its verdict. */
+  r = sh_stdio_open (&c->init.io, req->stdin, req->stdout, req->stderr, req->terminal, c->watch ? t->loop : NULL,
+                     &err);
   if (r < 0)
     goto fail;
   for (int i = 0; i < 3; i++)
@@ -600,7 +617,7 @@ static void
 exec_start (struct sh_task *t, struct proc *p, struct tt_call *call)
 {
   _cleanup_error_ al_error_t err = NULL;
-  int r = sh_stdio_open (&p->io, p->in, p->out, p->errp, p->terminal, &err);
+  int r = sh_stdio_open (&p->io, p->in, p->out, p->errp, p->terminal, NULL, &err);
   if (r < 0)
     {
       reply_al_error (call, r, err, "exec");
@@ -788,10 +805,10 @@ do_kill (struct sh_task *t, struct tt_call *call)
       goto out;
     }
   proc_check_exit (p);
-  if (p->exited || p->pid_w.fd < 0)
+  if (p->exited || p->draining || p->pid_w.fd < 0)
     {
       tt_reply_error (call, TT_NOT_FOUND, "process %s: %s", proc_name (p),
-                      p->exited ? "process already finished" : "not started");
+                      p->exited || p->draining ? "process already finished" : "not started");
       goto out;
     }
   if (syscall (SYS_pidfd_send_signal, p->pid_w.fd, sig, NULL, 0) < 0)
@@ -836,6 +853,8 @@ do_delete (struct sh_task *t, struct tt_call *call)
     goto out;
   struct ctr *c = p->ctr;
   proc_check_exit (p);
+  if (p->draining)
+    sh_watch_finish_now (c->watch); /* the verdict before the state goes */
   if (p->started && !p->exited)
     {
       tt_reply_error (call, TT_FAILED_PRECONDITION, "process %s: still running: cannot delete", proc_name (p));
@@ -915,7 +934,7 @@ do_exec (struct sh_task *t, struct tt_call *call)
         tt_reply_error (call, TT_ALREADY_EXISTS, "exec %s: already exists", req->exec_id);
         goto out;
       }
-  if (c->init.exited)
+  if (c->init.exited || c->init.draining)
     {
       tt_reply_error (call, TT_FAILED_PRECONDITION, "container %s: not running", req->id);
       goto out;

@@ -12,6 +12,7 @@
 
 #include "shimlog.h"
 #include "spec.h"
+#include "stdio.h"
 #include "util.h"
 #include "verdict.h"
 #include "watch.h"
@@ -27,6 +28,12 @@ struct sh_watch
   bool sandbox;          /* a pod's sandbox container: no deadline */
   struct sl_watch listener;
   struct sl_watch deadline;
+  /* Between the init's exit and the verdict: the output drains. */
+  bool pending;
+  struct sh_stdio *io;   /* counted output, NULL when not */
+  struct sl_watch drain; /* timerfd: SH_WATCH_DRAIN_MS after the exit */
+  void (*done) (void *data);
+  void *done_data;
 };
 
 static void
@@ -93,7 +100,7 @@ sh_watch_new (const char *config_path, const char *id, struct al_create_opts *o,
   if (oci_spec_annotation (spec, AL_PROFILE_ANNOTATION) == NULL)
     return 0;
   struct sh_watch *w = al_xmalloc0 (sizeof *w);
-  w->listener.fd = w->deadline.fd = -1;
+  w->listener.fd = w->deadline.fd = w->drain.fd = -1;
   const char *tl = termination_log_of (spec);
   w->termination_log = tl ? al_xstrdup (tl) : NULL;
   const char *type = oci_spec_annotation (spec, CRI_CONTAINER_TYPE);
@@ -205,11 +212,94 @@ write_termination_log (struct sh_watch *w)
     sh_log ("container %s: write the verdict to %s: %m", w->id, w->termination_log);
 }
 
+/* The verdict, with the output counted so far (complete: both streams
+ * reached EOF), then done. */
+static void
+finish (struct sh_watch *w, bool complete)
+{
+  if (!w->pending)
+    return;
+  w->pending = false;
+  unwatch (w, &w->drain);
+  if (w->io)
+    {
+      w->io->on_output_end = NULL;
+      w->w.m.capture_output = true;
+      w->w.m.out.bytes = w->io->bytes[0];
+      w->w.m.err.bytes = w->io->bytes[1];
+      if (!complete && w->w.m.error == NULL)
+        w->w.m.error = al_xasprintf ("output still open %d ms after the exit (a process holds it, or the "
+                                     "client does not read it): stdout/stderr bytes are those read until then",
+                                     SH_WATCH_DRAIN_MS);
+    }
+  _cleanup_error_ al_error_t err = NULL;
+  if (al_verdict_finish (w->root, w->id, &w->w.m, w->w.profile, &w->w.report, &w->w.v, &err) < 0)
+    {
+      sh_log ("container %s: verdict: %s", w->id, err->msg);
+      if (w->w.v.monitor_error == NULL)
+        w->w.v.monitor_error = al_xstrdup (err->msg);
+    }
+  if (w->termination_log)
+    write_termination_log (w);
+  void (*done) (void *) = w->done;
+  w->done = NULL;
+  if (done)
+    done (w->done_data);
+}
+
+static void
+output_end (void *data)
+{
+  finish (data, true);
+}
+
+static void
+drain_event (struct sl_watch *x, uint32_t events)
+{
+  (void) events;
+  struct sh_watch *w = x->data;
+  sh_log ("container %s: output still open %d ms after the exit: verdict without waiting for it", w->id,
+          SH_WATCH_DRAIN_MS);
+  finish (w, false);
+}
+
+/* Wait for the output's EOF, at most SH_WATCH_DRAIN_MS; false when the
+ * timer cannot be had (then the verdict is written at once). */
+static bool
+drain (struct sh_watch *w)
+{
+  int fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  struct itimerspec its = { .it_value = { .tv_sec = SH_WATCH_DRAIN_MS / 1000,
+                                          .tv_nsec = (long) (SH_WATCH_DRAIN_MS % 1000) * 1000000 } };
+  if (fd < 0 || timerfd_settime (fd, 0, &its, NULL) < 0)
+    {
+      sh_log ("container %s: output drain timer: %m", w->id);
+      if (fd >= 0)
+        close (fd);
+      return false;
+    }
+  w->drain = (struct sl_watch){ .fd = fd, .cb = drain_event, .data = w };
+  if (w->loop == NULL || sl_watch_add (w->loop, &w->drain, EPOLLIN) < 0)
+    {
+      close (fd);
+      w->drain.fd = -1;
+      return false;
+    }
+  w->io->on_output_end = output_end;
+  w->io->on_output_data = w;
+  return true;
+}
+
 void
-sh_watch_exited (struct sh_watch *w, int status, const struct rusage *ru)
+sh_watch_exited (struct sh_watch *w, int status, const struct rusage *ru, struct sh_stdio *io,
+                 void (*done) (void *data), void *data)
 {
   if (w->w.m.reaped)
-    return;
+    {
+      if (done)
+        done (data);
+      return;
+    }
   /* Denials still queued: answered and counted before the verdict. */
   for (int i = 0; w->listener.fd >= 0 && i < 1024; i++)
     {
@@ -222,15 +312,20 @@ sh_watch_exited (struct sh_watch *w, int status, const struct rusage *ru)
   unwatch (w, &w->listener);
   unwatch (w, &w->deadline);
   al_monitor_exited (&w->w.m, status, ru);
-  _cleanup_error_ al_error_t err = NULL;
-  if (al_verdict_finish (w->root, w->id, &w->w.m, w->w.profile, &w->w.report, &w->w.v, &err) < 0)
-    {
-      sh_log ("container %s: verdict: %s", w->id, err->msg);
-      if (w->w.v.monitor_error == NULL)
-        w->w.v.monitor_error = al_xstrdup (err->msg);
-    }
-  if (w->termination_log)
-    write_termination_log (w);
+  w->pending = true;
+  w->io = io && io->counted ? io : NULL;
+  w->done = done;
+  w->done_data = data;
+  if (w->io && sh_stdio_output_open (w->io) && drain (w))
+    return;
+  finish (w, !(w->io && sh_stdio_output_open (w->io)));
+}
+
+void
+sh_watch_finish_now (struct sh_watch *w)
+{
+  if (w)
+    finish (w, false);
 }
 
 void
@@ -240,6 +335,9 @@ sh_watch_free (struct sh_watch *w)
     return;
   unwatch (w, &w->listener);
   unwatch (w, &w->deadline);
+  unwatch (w, &w->drain);
+  if (w->pending && w->io)
+    w->io->on_output_end = NULL;
   al_watch_clear (&w->w);
   free (w->root);
   free (w->id);

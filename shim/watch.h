@@ -13,7 +13,18 @@
  *     bytes, to the container's termination message file: the host source
  *     of the bind mount whose destination is /dev/termination-log (kubelet
  *     puts it there), so `kubectl get pod` and the CRI's
- *     ContainerStatus.message show it. That happens before TaskExit.
+ *     ContainerStatus.message show it. That happens before TaskExit;
+ *   - the init's stdout and stderr are counted (stdio.h, counted output) for
+ *     the verdict's stdout_bytes/stderr_bytes (with a terminal: the pty's
+ *     output as stdout, stderr 0). Once the init has exited, the verdict
+ *     waits for EOF on both (what the init left in its pipes reaches
+ *     containerd and is counted), but at most SH_WATCH_DRAIN_MS: a process
+ *     that still holds them open, or a client that stopped reading, cannot
+ *     hold the exit back. The profiles give every container its own pid
+ *     namespace, whose processes are all gone when its init is reaped, so
+ *     the wait is normally only the copy of what is buffered. Past the bound
+ *     the verdict has the bytes read until then and says so in
+ *     monitor_error; the copying goes on until EOF or Delete.
  * Nothing of this exists for containers without a profile. */
 #ifndef SHIM_WATCH_H
 #define SHIM_WATCH_H
@@ -26,8 +37,10 @@
 
 #define SH_TERMINATION_LOG "/dev/termination-log"
 #define SH_TERMINATION_MAX 4096
+#define SH_WATCH_DRAIN_MS 2000
 
 struct sh_watch;
+struct sh_stdio;
 
 /* From the config create will read (config_path): without a profile, *out
  * is NULL and nothing is set. With one: the profile is loaded and the config
@@ -39,9 +52,15 @@ int sh_watch_new (const char *config_path, const char *id, struct al_create_opts
 void sh_watch_created (struct sh_watch *w, struct sl_loop *loop, const char *root, int listener);
 /* Started: the clock and the deadline. */
 void sh_watch_started (struct sh_watch *w);
-/* The init exited (wait status, rusage may be NULL): stop watching, write
- * the verdict. */
-void sh_watch_exited (struct sh_watch *w, int status, const struct rusage *ru);
+/* The init exited (wait status, rusage may be NULL): stop watching; once
+ * io's counted output is drained (io NULL or not counted: at once; see
+ * above for the bound), write the verdict and call done(data), possibly
+ * before this returns. */
+void sh_watch_exited (struct sh_watch *w, int status, const struct rusage *ru, struct sh_stdio *io,
+                      void (*done) (void *data), void *data);
+/* Waiting for the output after the exit: stop waiting, write the verdict
+ * now (done is called). Nothing when not waiting; w may be NULL. */
+void sh_watch_finish_now (struct sh_watch *w);
 void sh_watch_free (struct sh_watch *w);
 
 /* A create under the profile "untrusted" of a CRI container (pod sandbox
