@@ -5,12 +5,17 @@
 #    a wrapper that execs valgrind on the real binary, so every shim process
 #    (`start`, the daemon it forks, the forked workers, `delete`) runs under
 #    memcheck with its own log. After VG_CYCLES `ctr run --rm` lifecycles no
-#    log may report an error or a definite leak. Valgrind 3.19 (Debian 12) has
-#    no openat2 (syscall 437): container creation, which runs in the daemon's
-#    forked worker and so under valgrind too, fails there with ENOSYS; the
-#    lifecycles then cover the shim's start, Create (its error path), Delete,
-#    Shutdown and the `delete` command. A valgrind that knows openat2 runs the
-#    full lifecycles.
+#    log may report an error or a definite leak. Container creation runs in
+#    the daemon's forked worker and so under valgrind too. Valgrind 3.19
+#    (Debian 12) has no openat2 (syscall 437): libairlock then resolves rootfs
+#    paths with its userspace walk (resolve.c), and the test checks that no
+#    create fails there any more. It has none of the new mount API either
+#    (open_tree, move_mount, fsopen, mount_setattr: 428-432, 442), which
+#    rootfs.c needs for masked and read-only paths and bind mounts, so creation
+#    still fails later with ENOSYS; the lifecycles then cover the shim's start,
+#    Create (its error path, after the rootfs mounts that use mount(2)),
+#    Delete, Shutdown and the `delete` command. A valgrind that knows those
+#    syscalls runs the full lifecycles.
 # 2. heap in use: one pod (CRI) whose shim runs HEAP_CYCLES container
 #    lifecycles (create, start, exit, remove); glibc's malloc_stats, called in
 #    the shim with gdb, must show the same bytes in use before and after
@@ -80,19 +85,23 @@ heap_in_use() {
 	is_asan_shim && skip "ASan build: valgrind cannot run it (LeakSanitizer checks the shim in make SAN=1)"
 	command -v valgrind >/dev/null || fail "valgrind not installed (hack/deps.sh)"
 	echo valgrind >"$WRAP_DIR/mode"
-	local i n=${VG_CYCLES:-5} created=0 enosys=0
+	local i n=${VG_CYCLES:-5} created=0 enosys=0 why=
 	for ((i = 0; i < n; i++)); do
 		run c run --rm --runtime "$RUNTIME" --cpu-shares 0 "$IMAGE" "$CID-$i" true </dev/null
 		if [ "$status" -eq 0 ]; then
 			created=$((created + 1))
 		elif [[ $output == *"Function not implemented"* ]]; then
+			# Path resolution inside the rootfs works without openat2.
+			[[ $output != *"inside the rootfs: Function not implemented"* ]] \
+				|| fail "lifecycle $i: rootfs path resolution failed without openat2: $output"
 			enosys=$((enosys + 1))
+			why=$(grep -o '[^:"]*: Function not implemented' <<<"$output" | head -n 1 | sed 's/^ *//')
 			c container delete "$CID-$i" >/dev/null 2>&1 || true
 		else
 			fail "lifecycle $i: $output"
 		fi
 	done
-	[ "$enosys" -eq 0 ] || echo "# valgrind $(valgrind --version): $enosys of $n creates failed with ENOSYS (no openat2 in valgrind): start, Create's error path, Delete, Shutdown covered" >&3
+	[ "$enosys" -eq 0 ] || echo "# $(valgrind --version): $enosys of $n creates failed with ENOSYS (\"$why\", a syscall valgrind lacks; rootfs paths resolved without openat2): start, Create's error path, Delete, Shutdown covered" >&3
 	# The shims exit (and valgrind writes its summary) once their task is gone.
 	shim_cleanup_tasks
 	wait_no_strays >/dev/null || fail "shims still running: $(shim_stray_pids)"

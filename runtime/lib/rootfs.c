@@ -2,6 +2,7 @@
  * read-only paths.
  *
  * Every path inside the rootfs is opened with openat2(RESOLVE_IN_ROOT)
+ * (resolve.c; a userspace walk with the same rules without openat2)
  * relative to an O_PATH fd of the rootfs. A symlink in the rootfs pointing
  * outside it (absolute or through "..") is therefore resolved as if the
  * rootfs were "/": it is kept inside, never followed out, and we do not treat
@@ -14,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,24 +25,8 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "resolve.h"
 #include "util.h"
-
-#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-
-static int
-openat2_path (int dirfd, const char *path)
-{
-  struct open_how how = { .flags = O_PATH | O_CLOEXEC, .mode = 0, .resolve = IN_ROOT };
-  if (*path == '\0')
-    path = "/";
-  for (int i = 0; i < 32; i++)
-    {
-      int fd = (int) syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
-      if (fd >= 0 || errno != EAGAIN)
-        return fd;
-    }
-  return -1;
-}
 
 /* Create the missing components of *cur below rootfd. Returns 0 once
  * everything exists, or after rewriting *cur when a dangling symlink was met
@@ -51,7 +35,7 @@ static int
 create_missing (int rootfd, char **cur, mode_t create, const char *what, al_error_t *err)
 {
   _cleanup_free_ char *buf = al_xstrdup (*cur);
-  _cleanup_close_ int parent = openat2_path (rootfd, "/");
+  _cleanup_close_ int parent = al_resolve_in_root (rootfd, "/");
   if (parent < 0)
     return al_err (err, errno, "%s: open the rootfs", what);
 
@@ -70,7 +54,7 @@ create_missing (int rootfd, char **cur, mode_t create, const char *what, al_erro
         q++;
       bool last = saved == '\0' || *q == '\0';
 
-      int fd = openat2_path (rootfd, buf);
+      int fd = al_resolve_in_root (rootfd, buf);
       if (fd < 0 && errno != ENOENT)
         return al_err (err, errno, "%s: open %s inside the rootfs", what, buf);
       if (fd < 0)
@@ -112,7 +96,7 @@ create_missing (int rootfd, char **cur, mode_t create, const char *what, al_erro
                 }
               /* Created by someone else meanwhile: just open it. */
             }
-          fd = openat2_path (rootfd, buf);
+          fd = al_resolve_in_root (rootfd, buf);
           if (fd < 0)
             return al_err (err, errno, "%s: open %s inside the rootfs", what, buf);
         }
@@ -129,7 +113,7 @@ al_rootfs_open_in (int rootfd, const char *path, mode_t create, const char *what
   _cleanup_free_ char *cur = al_xstrdup (path);
   for (int round = 0; round < 40; round++)
     {
-      int fd = openat2_path (rootfd, cur);
+      int fd = al_resolve_in_root (rootfd, cur);
       if (fd >= 0)
         {
           *out = fd;
@@ -478,7 +462,7 @@ al_rootfs_pivot (const struct al_rootfs_opts *o, al_error_t *err)
 static int
 open_existing (int rootfd, const char *path, const char *what, int *fd, al_error_t *err)
 {
-  *fd = openat2_path (rootfd, path);
+  *fd = al_resolve_in_root (rootfd, path);
   if (*fd >= 0 || errno == ENOENT || errno == ENOTDIR)
     return 0;
   return al_err (err, errno, "%s \"%s\"", what, path);

@@ -1,8 +1,9 @@
 /* rootfs.h: the container's mount namespace: rootfs, mounts, /dev, pivot_root,
  * masked and read-only paths. Called in the container's init after it has
  * entered its mount (and user) namespace. Every path inside the rootfs is
- * resolved with openat2(RESOLVE_IN_ROOT) relative to the rootfs fd, so a
- * symlink in the rootfs never leads a mount, mkdir or mknod outside it. */
+ * resolved with openat2(RESOLVE_IN_ROOT) relative to the rootfs fd (or the
+ * same rules in userspace without openat2: resolve.h), so a symlink in the
+ * rootfs never leads a mount, mkdir or mknod outside it. */
 #ifndef AIRLOCK_ROOTFS_H
 #define AIRLOCK_ROOTFS_H
 
