@@ -365,16 +365,18 @@ sh_stdio_close_stdin (struct sh_stdio *s, struct sl_loop *l)
 }
 
 void
+sh_stdio_flush (struct sh_stdio *s)
+{
+  pump_flush (s->from_pty);
+  pump_flush (s->out[0]);
+  pump_flush (s->out[1]);
+}
+
+void
 sh_stdio_close (struct sh_stdio *s, struct sl_loop *l)
 {
   if (l)
-    {
-      /* A process's last output may still sit in its pty or pipe when it
-         is deleted (containerd deletes once it knows of the exit). */
-      pump_flush (s->from_pty);
-      pump_flush (s->out[0]);
-      pump_flush (s->out[1]);
-    }
+    sh_stdio_flush (s);
   sh_stdio_release_child (s);
   al_closep (&s->stdin_keep);
   al_closep (&s->out_keep[0]);

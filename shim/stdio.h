@@ -57,6 +57,10 @@ void sh_stdio_started (struct sh_stdio *s);
 int sh_stdio_attach_pty (struct sh_stdio *s, struct sl_loop *l, int master, al_error_t *err);
 /* The pty master (-1 when none), for TIOCSWINSZ. */
 int sh_stdio_pty (const struct sh_stdio *s);
+/* Pass on the output that is readable now (pty, counted pipes), without
+ * waiting: a process's last output may still sit there when it exits or is
+ * deleted, and a client stops reading once it knows of the exit. */
+void sh_stdio_flush (struct sh_stdio *s);
 /* CloseIO: give up our stdin writer and stop the pty input pump. */
 void sh_stdio_close_stdin (struct sh_stdio *s, struct sl_loop *l);
 void sh_stdio_close (struct sh_stdio *s, struct sl_loop *l);

@@ -249,6 +249,8 @@ proc_check_exit (struct proc *p)
       sh_watch_exited (p->ctr->watch, wstatus, &ru, &p->io, proc_exited, p);
       return;
     }
+  /* A terminal's last output, before the client hears of the exit. */
+  sh_stdio_flush (&p->io);
   proc_exited (p);
 }
 
