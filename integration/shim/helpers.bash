@@ -315,6 +315,13 @@ shim_teardown_file() {
 		rmdir "/run/containerd/runc/$NS" /run/containerd/runc/k8s.io 2>/dev/null || true
 	fi
 	rmdir /sys/fs/cgroup/unified/"$NS" 2>/dev/null || true
+	# A SAN build (make SAN=1): GCC's UBSan reports go to stderr, here the
+	# shims' log inside containerd's, not to the report files run.sh checks.
+	if [ -n "${AL_SAN_LOG_DIR:-}" ] && grep -q 'runtime error:' "$CTD_DIR/containerd.log"; then
+		echo "# UBSan reports in the shims' log:" >&2
+		grep 'runtime error:' "$CTD_DIR/containerd.log" | head -5 >&2
+		rc=1
+	fi
 	if [ "${KEEP_CTD_DIR:-}" = 1 ] || { [ "$rc" -ne 0 ] && [ -n "${KEEP_ON_LEAK:-}" ]; }; then
 		echo "# kept $CTD_DIR" >&2
 	else

@@ -308,7 +308,8 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
          one it shares belongs to the config or the caller). */
       own_rlimits_n = local.n_rlimits;
       own_rlimits = al_xmalloc0 ((local.n_rlimits + 1) * sizeof (struct oci_rlimit));
-      memcpy (own_rlimits, local.rlimits, local.n_rlimits * sizeof (struct oci_rlimit));
+      if (local.n_rlimits)
+        memcpy (own_rlimits, local.rlimits, local.n_rlimits * sizeof (struct oci_rlimit));
       local.rlimits = own_rlimits;
       al_profile_apply_process (prof, &local, &host);
       own_rlimits = local.rlimits;
