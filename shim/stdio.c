@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "stdio.h"
@@ -399,4 +400,17 @@ sh_stdio_output_open (const struct sh_stdio *s)
   if (!s->counted)
     return false;
   return s->terminal ? s->from_pty != NULL : (s->out[0] != NULL || s->out[1] != NULL);
+}
+
+size_t
+sh_stdio_unread (const struct sh_stdio *s)
+{
+  size_t total = 0;
+  for (int i = 0; i < 2; i++)
+    {
+      int n = 0;
+      if (s->out_keep[i] >= 0 && ioctl (s->out_keep[i], FIONREAD, &n) == 0 && n > 0)
+        total += (size_t) n;
+    }
+  return total;
 }

@@ -67,5 +67,8 @@ void sh_stdio_close (struct sh_stdio *s, struct sl_loop *l);
 /* Counted output: an output pump still runs (no EOF yet from the pipe or
  * the pty). False when not counted. */
 bool sh_stdio_output_open (const struct sh_stdio *s);
+/* Bytes written to the stdout/stderr FIFOs that their client (containerd)
+ * has not read yet (FIONREAD on our readers; 0 when there are none). */
+size_t sh_stdio_unread (const struct sh_stdio *s);
 
 #endif

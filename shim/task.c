@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,7 +45,10 @@ struct proc
   pid_t pid;
   struct sl_watch pid_w; /* pidfd */
   bool started, exited;
-  bool draining; /* reaped; exited once the verdict is written (watch.h) */
+  bool draining; /* reaped; exited once the verdict is written (watch.h)
+                    and containerd has read the output FIFOs */
+  struct sl_watch fifo_w; /* timerfd while the output FIFOs drain, fd -1 */
+  unsigned fifo_ticks;
   uint32_t exit_status;
   struct timespec exited_at;
   char *in, *out, *errp;
@@ -212,6 +216,71 @@ proc_exited (void *data)
   p->n_waiters = 0;
 }
 
+/* Polling period and bound of the wait for containerd to read what an
+ * exited process left in its output FIFOs. */
+#define FIFO_DRAIN_TICK_MS 2
+#define FIFO_DRAIN_MS 2000
+
+static void
+proc_fifos_done (struct proc *p)
+{
+  if (p->fifo_w.fd >= 0)
+    {
+      sl_watch_del (p->ctr->t->loop, &p->fifo_w);
+      close (p->fifo_w.fd);
+      p->fifo_w.fd = -1;
+    }
+  proc_exited (p);
+}
+
+static void
+fifo_tick (struct sl_watch *w, uint32_t events)
+{
+  (void) events;
+  struct proc *p = w->data;
+  uint64_t n;
+  if (read (w->fd, &n, sizeof n) == (ssize_t) sizeof n)
+    p->fifo_ticks += (unsigned) n;
+  if (sh_stdio_unread (&p->io) == 0 || p->fifo_ticks >= FIFO_DRAIN_MS / FIFO_DRAIN_TICK_MS)
+    proc_fifos_done (p);
+}
+
+/* Reaped (and the verdict written): containerd hears of the exit once it
+ * has read what the process left in the stdout/stderr FIFOs. containerd
+ * 1.6 closes its FIFO readers first thing in a task's Delete, which CRI
+ * sends as soon as it learns of the exit: output still in a FIFO then is
+ * lost (the tail of the container log). Bounded, for a client that does
+ * not read. */
+static void
+proc_drain_fifos (void *data)
+{
+  struct proc *p = data;
+  if (sh_stdio_unread (&p->io) == 0)
+    {
+      proc_exited (p);
+      return;
+    }
+  int fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  struct itimerspec its = { .it_interval = { 0, FIFO_DRAIN_TICK_MS * 1000000L },
+                            .it_value = { 0, FIFO_DRAIN_TICK_MS * 1000000L } };
+  if (fd < 0 || timerfd_settime (fd, 0, &its, NULL) < 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      proc_exited (p);
+      return;
+    }
+  p->draining = true;
+  p->fifo_ticks = 0;
+  p->fifo_w = (struct sl_watch){ .fd = fd, .cb = fifo_tick, .data = p };
+  if (sl_watch_add (p->ctr->t->loop, &p->fifo_w, EPOLLIN) < 0)
+    {
+      close (fd);
+      p->fifo_w.fd = -1;
+      proc_exited (p);
+    }
+}
+
 /* Collect the exit if there is one. */
 static void
 proc_check_exit (struct proc *p)
@@ -246,12 +315,12 @@ proc_check_exit (struct proc *p)
   if (p->exec_id == NULL && p->ctr->watch)
     {
       p->draining = true;
-      sh_watch_exited (p->ctr->watch, wstatus, &ru, &p->io, proc_exited, p);
+      sh_watch_exited (p->ctr->watch, wstatus, &ru, &p->io, proc_drain_fifos, p);
       return;
     }
   /* A terminal's last output, before the client hears of the exit. */
   sh_stdio_flush (&p->io);
-  proc_exited (p);
+  proc_drain_fifos (p);
 }
 
 static void
@@ -311,6 +380,12 @@ proc_free (struct proc *p, struct sl_loop *loop)
         }
     }
   proc_forget_pidfd (p);
+  if (p->fifo_w.fd >= 0)
+    {
+      sl_watch_del (loop, &p->fifo_w);
+      close (p->fifo_w.fd);
+      p->fifo_w.fd = -1;
+    }
   sh_stdio_close (&p->io, loop);
   for (size_t i = 0; i < p->n_waiters; i++)
     tt_reply_error (p->waiters[i], TT_NOT_FOUND, "process %s: deleted", p->exec_id ? p->exec_id : "init");
@@ -331,6 +406,7 @@ proc_init (struct proc *p, struct ctr *c, const char *exec_id, const char *in, c
   p->ctr = c;
   p->exec_id = exec_id ? al_xstrdup (exec_id) : NULL;
   p->pid_w.fd = -1;
+  p->fifo_w.fd = -1;
   p->in = al_xstrdup (in ? in : "");
   p->out = al_xstrdup (out ? out : "");
   p->errp = al_xstrdup (errp ? errp : "");
@@ -857,6 +933,8 @@ do_delete (struct sh_task *t, struct tt_call *call)
   proc_check_exit (p);
   if (p->draining)
     sh_watch_finish_now (c->watch); /* the verdict before the state goes */
+  if (p->fifo_w.fd >= 0)
+    proc_fifos_done (p); /* deleted anyway: no more waiting for the reader */
   if (p->started && !p->exited)
     {
       tt_reply_error (call, TT_FAILED_PRECONDITION, "process %s: still running: cannot delete", proc_name (p));

@@ -157,3 +157,31 @@ wait_ctr_state() {
 	cri stop-pod "$POD"
 	cri rm-pod "$POD"
 }
+
+# The CRI container log has all of a container's output, also its last
+# writes just before it exits (the shim hands containerd's FIFOs straight
+# to an unprofiled container). Several runs: a lost tail is a race.
+@test "cri: the container log has all of an exiting container's output" {
+	W=$CTD_DIR/work/$CID
+	mkdir -p "$W/logs"
+	POD=$(cri run-pod --name "p-$CID" --handler "$HANDLER" --log-dir "$W/logs" --save "$W/pod.json")
+	[ -n "$POD" ]
+	local want i j got
+	want=$(seq 1 3000)
+	for i in 1 2 3 4 5; do
+		create_ctr "seq$i" seq 1 3000
+		cri start "$CTR"
+		wait_ctr_state "$CTR" CONTAINER_EXITED
+		# containerd writes the log file behind the exit: poll (bounded)
+		# for the last line, then compare all of it.
+		for j in $(seq 1 100); do
+			grep -q ' stdout F 3000$' "$W/logs/seq$i.log" && break
+			sleep 0.05
+		done
+		got=$(sed -n 's/^[^ ]* stdout F //p' "$W/logs/seq$i.log")
+		[ "$got" = "$want" ] || fail "run $i: the log has $(printf '%s\n' "$got" | wc -c) of $(printf '%s\n' "$want" | wc -c) bytes, last line: $(tail -1 "$W/logs/seq$i.log")"
+		cri rm "$CTR"
+	done
+	cri stop-pod "$POD"
+	cri rm-pod "$POD"
+}

@@ -43,7 +43,6 @@ setup_file() {
 	chmod 0755 "$WRAP_DIR"
 	mkdir -p "$WRAP_DIR/bin" "$WRAP_DIR/vg"
 	export WRAP_DIR
-	[ -x "$VG_SHIM" ] || VG_SHIM=$REAL_SHIM
 	cat >"$WRAP_DIR/bin/containerd-shim-airlock-v2" <<-EOF
 	#!/bin/sh
 	if [ "\$(cat $WRAP_DIR/mode 2>/dev/null)" = valgrind ]; then
@@ -84,6 +83,7 @@ heap_in_use() {
 	is_airlock_shim || skip "RUNTIME=$RUNTIME: valgrind runs our shim only"
 	is_asan_shim && skip "ASan build: valgrind cannot run it (LeakSanitizer checks the shim in make SAN=1)"
 	command -v valgrind >/dev/null || fail "valgrind not installed (hack/deps.sh)"
+	[ -x "$VG_SHIM" ] || fail "$VG_SHIM is missing: make check builds it (valgrind cannot check the static shim)"
 	echo valgrind >"$WRAP_DIR/mode"
 	local i n=${VG_CYCLES:-5} created=0 enosys=0 why=
 	for ((i = 0; i < n; i++)); do
