@@ -14,6 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -184,6 +189,14 @@ expect_load_error (const char *path, const char *msg, bool prefix)
     assert_string_equal (err->msg, msg);
 }
 
+/* A profile text with seccomp.allow ALLOW and seccomp.rules [RULES]. */
+#define SC(ALLOW, RULES)                                                                                             \
+  "{\"name\":\"x\",\"namespaces\":{},\"capabilities\":[],\"mountTypes\":[\"proc\",\"tmpfs\",\"sysfs\","   \
+  "\"devpts\",\"mqueue\",\"cgroup2\"],\"seccomp\":{\"allow\":" ALLOW           \
+  ",\"rules\":[" RULES "]}}"
+#define MEQ(INDEX, MASK, VALUE)                                                                                      \
+  "{\"index\":" #INDEX ",\"value\":" #MASK ",\"valueTwo\":" #VALUE ",\"op\":\"SCMP_CMP_MASKED_EQ\"}"
+
 static void
 test_load_errors (void **state)
 {
@@ -215,7 +228,45 @@ test_load_errors (void **state)
     { "{\"name\":\"x\",\"namespaces\":{},\"capabilities\":[],\"mountTypes\":[],"
       "\"seccomp\":{\"allow\":[],\"rules\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}}",
       "p.json: seccomp.rules[0]: action: \"SCMP_ACT_NOTIFY\": a profile rule allows (SCMP_ACT_ALLOW), fails "
-      "(SCMP_ACT_ERRNO) or kills (SCMP_ACT_KILL_PROCESS); every other syscall is denied" },
+      "(SCMP_ACT_ERRNO), kills (SCMP_ACT_KILL_PROCESS) or makes an exception to seccomp.allow (\"deny\"); every "
+      "other syscall is denied" },
+    /* deny rules: exceptions to seccomp.allow, one MASKED_EQ each */
+    { SC ("[\"read\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"args\":[" MEQ (1, 4294967295, 21522) "]}"),
+      "p.json: seccomp.rules[0]: names[0]: \"ioctl\" is not in seccomp.allow: a \"deny\" rule makes an exception to "
+      "an allowed syscall (one not allowed is denied already)" },
+    { SC ("[\"ioctl\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\"}"),
+      "p.json: seccomp.rules[0]: args: a \"deny\" rule has exactly one comparison, got 0 (write one rule per "
+      "exception)" },
+    { SC ("[\"ioctl\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"args\":[" MEQ (1, 4294967295, 21522) ","
+                         MEQ (2, 1, 1) "]}"),
+      "p.json: seccomp.rules[0]: args: a \"deny\" rule has exactly one comparison, got 2 (write one rule per "
+      "exception)" },
+    { SC ("[\"ioctl\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"args\":[{\"index\":1,\"value\":21522,"
+                         "\"op\":\"SCMP_CMP_EQ\"}]}"),
+      "p.json: seccomp.rules[0]: args[0].op: \"SCMP_CMP_EQ\": a \"deny\" rule compares with SCMP_CMP_MASKED_EQ "
+      "(value: the mask, 4294967295 for a 32-bit argument such as ioctl's cmd, whose upper half the kernel ignores; "
+      "valueTwo: the masked value): a comparison of all 64 bits lets a caller slip past with the upper half set" },
+    { SC ("[\"ioctl\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"errnoRet\":5,\"args\":["
+                         MEQ (1, 4294967295, 21522) "]}"),
+      "p.json: seccomp.rules[0]: errnoRet: a \"deny\" rule is answered as every denied syscall is "
+      "(seccomp.deniedErrno)" },
+    { SC ("[\"ioctl\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"args\":[" MEQ (1, 0, 0) "]}"),
+      "p.json: seccomp.rules[0]: args[0].value: the mask is 0: the rule would deny every call (leave the syscall out "
+      "of seccomp.allow instead)" },
+    { SC ("[\"ioctl\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"args\":[{\"index\":1,\"value\":255,"
+                         "\"op\":\"SCMP_CMP_MASKED_EQ\"}]}"),
+      "p.json: seccomp.rules[0]: args[0].valueTwo: required (the value of the masked bits that is denied)" },
+    { SC ("[\"ioctl\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"args\":[" MEQ (1, 255, 256) "]}"),
+      "p.json: seccomp.rules[0]: args[0].valueTwo: 0x100 has bits outside the mask 0xff: the rule could never match" },
+    { SC ("[\"ioctl\"]", "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"args\":[" MEQ (1, 4294967295, 21522) "]},"
+                         "{\"names\":[\"ioctl\"],\"action\":\"deny\",\"args\":[" MEQ (2, 4294967295, 1) "]}"),
+      "p.json: seccomp.rules: [0] and [1]: the \"deny\" rules of \"ioctl\" compare arguments 1 and 2: the exceptions "
+      "of a syscall compare one argument" },
+    /* an unconditional rule would silently absorb the other rules of its syscall in libseccomp */
+    { SC ("[]", "{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"kill\"],"
+                "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[" MEQ (1, 4294967295, 9) "]}"),
+      "p.json: seccomp.rules: [0] and [1] both name \"kill\", and [0] has no args: libseccomp would let it override "
+      "the other one" },
     { "{\"name\":\"x\",\"namespaces\":{},\"capabilities\":[],\"mountTypes\":[],"
       "\"seccomp\":{\"allow\":[],\"rules\":[{\"names\":[\"ioctl\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
       "{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_NE\"},{\"index\":1,\"value\":2,\"op\":\"SCMP_CMP_NE\"}]}]}}",
@@ -360,17 +411,76 @@ test_apply_default (void **state)
                                         "open_by_handle_at", "perf_event_open", "userfaultfd", "pivot_root",
                                         "chroot", "process_vm_readv", "process_vm_writev", "io_uring_setup",
                                         "fsopen", "move_mount", "open_tree", "acct", "settimeofday", "syslog",
-                                        "iopl", "ioperm", "modify_ldt", "quotactl", "name_to_handle_at", NULL };
+                                        "iopl", "ioperm", "modify_ldt", "quotactl", "name_to_handle_at",
+                                        "memfd_create", NULL };
   for (const char *const *n = denied; *n; n++)
     if (rule_for (sc, *n))
       fail_msg ("%s is allowed by the untrusted profile", *n);
+  /* Installing a filter is refused (seccomp: two ops allowed; prctl: all
+     but PR_SET_SECCOMP), and so is terminal injection (ioctl: all but
+     TIOCSTI and TIOCLINUX), on the low 32 bits of the argument only. */
+  static const struct
+  {
+    const char *name;
+    uint64_t value;
+    bool allowed;
+  } args[] = {
+    { "seccomp", SECCOMP_SET_MODE_STRICT, false },
+    { "seccomp", SECCOMP_SET_MODE_FILTER, false },
+    { "seccomp", SECCOMP_SET_MODE_FILTER | (1ull << 32), false },
+    { "seccomp", SECCOMP_GET_ACTION_AVAIL, true },
+    { "seccomp", SECCOMP_GET_NOTIF_SIZES | (7ull << 32), true },
+    { "seccomp", 4, false },
+    { "prctl", PR_SET_SECCOMP, false },
+    { "prctl", PR_SET_SECCOMP | (1ull << 32), false },
+    { "prctl", PR_SET_SECCOMP | (0xffffffffull << 32), false },
+    { "prctl", PR_SET_NAME, true },
+    { "prctl", PR_SET_NO_NEW_PRIVS, true },
+    { "prctl", PR_SET_SECCOMP + 1, true },
+    { "prctl", 0x53564d41 /* PR_SET_VMA */, true },
+    { "ioctl", TIOCSTI, false },
+    { "ioctl", TIOCSTI | (1ull << 32), false },
+    { "ioctl", TIOCLINUX, false },
+    { "ioctl", TIOCLINUX | (0x80000000ull << 32), false },
+    { "ioctl", TCGETS, true },
+    { "ioctl", TIOCGWINSZ, true },
+    { "ioctl", FIONREAD, true },
+    { "ioctl", TIOCSTI + 1, true },
+    { "ioctl", TIOCSTI ^ 0x80000000u, true },
+    { "ioctl", 0, true },
+    { "ioctl", 0xffffffff, true },
+  };
+  for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
+    {
+      size_t matches = 0, index = args[i].name[0] == 'i' ? 1 : 0;
+      for (size_t k = 0; k < sc->n_syscalls; k++)
+        {
+          const struct oci_seccomp_syscall *e = &sc->syscalls[k];
+          if (!strv_has (e->names, args[i].name))
+            continue;
+          assert_string_equal (e->action, "SCMP_ACT_ALLOW");
+          assert_true (e->n_args > 0);
+          for (size_t j = 0; j < e->n_args; j++)
+            {
+              assert_string_equal (e->args[j].op, "SCMP_CMP_MASKED_EQ");
+              assert_int_equal (e->args[j].index, index);
+              assert_int_equal (e->args[j].value >> 32, 0); /* the kernel's 32 bits only */
+              matches += (args[i].value & e->args[j].value) == e->args[j].value_two;
+            }
+        }
+      if (matches != (args[i].allowed ? 1 : 0))
+        fail_msg ("%s(%#" PRIx64 "): %zu allowing comparisons, expected %d", args[i].name, args[i].value, matches,
+                  args[i].allowed);
+    }
+  assert_true (sc->foreign_abi_denied);
   /* Sockets: only AF_UNIX. clone: no namespace flags. clone3: ENOSYS. */
   const struct oci_seccomp_syscall *sock = rule_for (sc, "socket");
   assert_non_null (sock);
   assert_int_equal (sock->n_args, 1);
   assert_int_equal (sock->args[0].index, 0);
-  assert_int_equal (sock->args[0].value, AF_UNIX);
-  assert_string_equal (sock->args[0].op, "SCMP_CMP_EQ");
+  assert_int_equal (sock->args[0].value, 0xffffffff);
+  assert_int_equal (sock->args[0].value_two, AF_UNIX);
+  assert_string_equal (sock->args[0].op, "SCMP_CMP_MASKED_EQ");
   const struct oci_seccomp_syscall *cl = rule_for (sc, "clone");
   assert_string_equal (cl->args[0].op, "SCMP_CMP_MASKED_EQ");
   assert_int_equal (cl->args[0].value, CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER
@@ -906,6 +1016,92 @@ recv_fd (int sock)
     }                                                                                                                \
   while (0)
 
+/* Deny rules with assorted masks on one argument: the compiled allows
+ * cover exactly the values no deny rule matches, each once (disjoint). */
+static void
+test_deny_complement (void **state)
+{
+  (void) state;
+  static const char text[] = SC ("[\"read\", \"kill\"]",
+                                 "{\"names\":[\"kill\"],\"action\":\"deny\",\"args\":[" MEQ (1, 255, 9) "]},"
+                                 "{\"names\":[\"kill\"],\"action\":\"deny\",\"args\":[" MEQ (1, 61680, 4112) "]},"
+                                 "{\"names\":[\"kill\"],\"action\":\"deny\",\"args\":["
+                                 MEQ (1, 4611686018427387904, 4611686018427387904) "]},"
+                                 "{\"names\":[\"kill\"],\"action\":\"deny\",\"args\":[" MEQ (1, 4294967295, 21522) "]},"
+                                 "{\"names\":[\"kill\"],\"action\":\"deny\",\"args\":[" MEQ (1, 4294967295, 21522) "]}");
+  static const struct
+  {
+    uint64_t mask, value;
+  } deny[] = { { 0xff, 9 }, { 0xf0f0, 0x1010 }, { 1ull << 62, 1ull << 62 }, { 0xffffffff, 0x5412 } };
+  _cleanup_error_ al_error_t err = NULL;
+  _cleanup_profile_ struct al_profile *p = NULL;
+  if (al_profile_parse ("p.json", text, strlen (text), &p, &err) < 0)
+    fail_msg ("%s", err->msg);
+  _cleanup_spec_ struct oci_spec *s = default_spec ();
+  if (al_profile_apply (p, s, NULL, NULL, &err) < 0)
+    fail_msg ("%s", err->msg);
+  const struct oci_seccomp *sc = s->linux_->seccomp;
+  assert_non_null (sc);
+  const struct oci_seccomp_syscall *kill_rule = NULL;
+  for (size_t i = 0; i < sc->n_syscalls; i++)
+    if (strv_has (sc->syscalls[i].names, "kill"))
+      {
+        assert_null (kill_rule); /* one entry, not in the unconditional allow */
+        kill_rule = &sc->syscalls[i];
+      }
+  assert_non_null (kill_rule);
+  assert_int_equal (al_strv_len (kill_rule->names), 1);
+  assert_true (kill_rule->n_args > 1 && kill_rule->n_args <= 256);
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 200000; i++)
+    {
+      /* xorshift, with the low bits steered at the deny values often */
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      uint64_t v = x;
+      if (i % 4 == 1)
+        v = (v & ~0xffull) | 9;
+      else if (i % 4 == 2)
+        v = (v & ~0xffffffffull) | 0x5412;
+      else if (i % 4 == 3)
+        v = (v & ~0xf0f0ull) | 0x1010;
+      bool denied = false;
+      for (size_t k = 0; k < sizeof deny / sizeof deny[0]; k++)
+        denied = denied || (v & deny[k].mask) == deny[k].value;
+      size_t matches = 0;
+      for (size_t j = 0; j < kill_rule->n_args; j++)
+        matches += (v & kill_rule->args[j].value) == kill_rule->args[j].value_two;
+      if (matches != (denied ? 0 : 1))
+        fail_msg ("kill(_, %#" PRIx64 "): %zu allowing comparisons, denied %d", v, matches, denied);
+    }
+  struct al_seccomp *f = NULL;
+  assert_int_equal (al_seccomp_prepare (sc, &f, &err), 0);
+  al_seccomp_free (f);
+
+  /* Bounded: 20 scattered 32-bit exceptions need more than 256
+     comparisons; 33 rules are too many anyway. */
+  for (int n = 20; n <= 33; n += 13)
+    {
+      _cleanup_free_ char *rules = al_xstrdup ("");
+      for (int i = 0; i < n; i++)
+        {
+          char *more = al_xasprintf ("%s%s{\"names\":[\"kill\"],\"action\":\"deny\",\"args\":[{\"index\":1,"
+                                     "\"value\":4294967295,\"valueTwo\":%u,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}",
+                                     rules, i ? "," : "", (unsigned) (i * 0x9e3779b1u));
+          free (rules);
+          rules = more;
+        }
+      _cleanup_free_ char *big = al_xasprintf ("{\"name\":\"x\",\"namespaces\":{},\"capabilities\":[],"
+                                               "\"mountTypes\":[],\"seccomp\":{\"allow\":[\"kill\"],\"rules\":[%s]}}",
+                                               rules);
+      _cleanup_error_ al_error_t e2 = NULL;
+      struct al_profile *q = NULL;
+      assert_true (al_profile_parse ("p.json", big, strlen (big), &q, &e2) < 0);
+      assert_string_equal (e2->msg, n == 20 ? "p.json: seccomp.rules: [0]: the exceptions of \"kill\" need more than "
+                                              "256 comparisons in the filter: simplify them"
+                                            : "p.json: seccomp.rules: \"kill\" has 33 \"deny\" rules: at most 32");
+    }
+}
+
 /* The untrusted filter loaded in a child; we answer its notifications as a
  * monitor would. Allowed syscalls (a fork, a thread-like clone, files, unix
  * sockets) never notify; socket(AF_INET), unshare, mount, ptrace, bpf and
@@ -958,6 +1154,32 @@ test_filter_notifies_denied_only (void **state)
       CHECK (syscall (SYS_keyctl, 0, 0, 0, 0, 0) < 0 && errno == EPERM);
       /* clone with a namespace flag: denied too */
       CHECK (syscall (SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0) < 0 && errno == EPERM);
+      /* A filter of its own would outrank the monitor's notification: refused
+         and reported, also with the upper half of the option set. Other
+         prctl options and seccomp queries work. */
+      struct sock_filter allow_all = BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+      struct sock_fprog prog = { .len = 1, .filter = &allow_all };
+      CHECK (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 && errno == EPERM);
+      CHECK (syscall (SYS_prctl, PR_SET_SECCOMP | (1ul << 32), SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 && errno == EPERM);
+      CHECK (prctl (PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1);
+      CHECK (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 && errno == EPERM);
+      uint32_t act = SECCOMP_RET_USER_NOTIF;
+      CHECK (syscall (SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &act) == 0);
+      /* No terminal injection; other ioctls reach the kernel (ENOTTY here). */
+      char ch = 'x';
+      CHECK (ioctl (sv[1], TIOCSTI, &ch) < 0 && errno == EPERM);
+      CHECK (syscall (SYS_ioctl, sv[1], TIOCSTI | (1ul << 32), &ch) < 0 && errno == EPERM);
+      CHECK (ioctl (sv[1], TIOCLINUX, &ch) < 0 && errno == EPERM);
+      struct termios tio;
+      CHECK (ioctl (sv[1], TCGETS, &tio) < 0 && errno == ENOTTY);
+      CHECK (syscall (SYS_memfd_create, "x", 0) < 0 && errno == EPERM);
+#ifdef __x86_64__
+      /* Other ABIs: denied and reported, not killed unseen. */
+      long r;
+      __asm__ volatile ("int $0x80" : "=a"(r) : "a"(20 /* i386 getpid */) : "r8", "r9", "r10", "r11", "memory");
+      CHECK (r == -EPERM);
+      CHECK (syscall (0x40000000 | SYS_getpid) < 0 && errno == EPERM); /* x32 */
+#endif
       _exit (0);
     }
   close (sv[1]);
@@ -979,8 +1201,10 @@ test_filter_notifies_denied_only (void **state)
       memset (req, 0, sizeof *req);
       if (seccomp_notify_receive (listener, req) < 0)
         continue; /* the task died meanwhile */
-      char *name = seccomp_syscall_resolve_num_arch (req->data.arch, req->data.nr);
-      snprintf (seen + strlen (seen), sizeof seen - strlen (seen), "%s%s", seen[0] ? " " : "", name ? name : "?");
+      bool x32 = req->data.arch == SCMP_ARCH_X86_64 && (req->data.nr & 0x40000000);
+      char *name = seccomp_syscall_resolve_num_arch (x32 ? SCMP_ARCH_X32 : req->data.arch, req->data.nr);
+      snprintf (seen + strlen (seen), sizeof seen - strlen (seen), "%s%s%s", seen[0] ? " " : "",
+                x32 ? "x32:" : req->data.arch == SCMP_ARCH_X86 ? "i386:" : "", name ? name : "?");
       free (name);
       memset (resp, 0, sizeof *resp);
       resp->id = req->id;
@@ -994,7 +1218,13 @@ test_filter_notifies_denied_only (void **state)
   al_seccomp_free (f);
   assert_true (WIFEXITED (st));
   assert_int_equal (WEXITSTATUS (st), 0);
-  assert_string_equal (seen, "socket unshare mount ptrace bpf keyctl clone");
+#ifdef __x86_64__
+  assert_string_equal (seen, "socket unshare mount ptrace bpf keyctl clone prctl prctl seccomp ioctl ioctl ioctl "
+                             "memfd_create i386:getpid x32:getpid");
+#else
+  assert_string_equal (seen, "socket unshare mount ptrace bpf keyctl clone prctl prctl seccomp ioctl ioctl ioctl "
+                             "memfd_create");
+#endif
 }
 
 int
@@ -1014,6 +1244,7 @@ main (void)
     cmocka_unit_test (test_untrusted_pod),
     cmocka_unit_test (test_writable_binds_and_wildcard_devices),
     cmocka_unit_test (test_apply_process),
+    cmocka_unit_test (test_deny_complement),
     cmocka_unit_test (test_filter_notifies_denied_only),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -442,6 +442,179 @@ strv_has (char *const *v, const char *s)
   return false;
 }
 
+/* ---- "deny" rules: exceptions to seccomp.allow ----------------------------
+ *
+ * "Allow X unless argument N matches" cannot be handed to libseccomp 2.5 as
+ * such (measured with 2.5.4): an unconditional rule for a syscall silently
+ * absorbs every conditional rule of another action for it (the exception
+ * would vanish from the filter), a rule whose action is the default one is
+ * refused (-EACCES; with a monitor the default is SCMP_ACT_NOTIFY), and one
+ * rule cannot compare an argument twice (-EINVAL). So the exceptions of a
+ * syscall are compiled into their complement: the values of the argument no
+ * deny rule matches, as disjoint MASKED_EQ patterns on that argument, OR-ed
+ * in one conditional allow (the OCI format ORs comparisons of one argument).
+ * A call that matches a deny rule matches none of them and falls to the
+ * default action: notified and reported with a monitor, deniedErrno
+ * without. The patterns only test the bits the deny rules' masks test: with
+ * a 32-bit mask the upper half of the register, which the kernel ignores for
+ * a 32-bit argument, is ignored by the filter too. */
+
+#define AL_PROFILE_MAX_DENY_RULES 32   /* per syscall */
+#define AL_PROFILE_MAX_EXCEPTION_CMPS 256 /* comparisons the complement of one syscall's deny rules may take */
+
+struct pattern
+{
+  uint64_t mask, value; /* x matches when (x & mask) == value */
+};
+
+/* The values below the node (mask, value) (the bits in mask decided) that
+ * match none of deny[], appended to out as disjoint patterns: a walk down
+ * the bits the deny patterns test, emitting each branch no deny pattern
+ * reaches. It splits on the bit most of the reachable patterns test (the
+ * highest of those): with exceptions on one mask (ioctl's TIOCSTI and
+ * TIOCLINUX) that is 32 + 2 patterns. -E2BIG past max patterns. */
+static int
+allowed_patterns (const struct pattern *deny, size_t n, uint64_t mask, uint64_t value, struct pattern *out,
+                  size_t *n_out, size_t max)
+{
+  unsigned tests[64] = { 0 };
+  bool reachable = false;
+  for (size_t i = 0; i < n; i++)
+    {
+      if ((deny[i].value ^ value) & deny[i].mask & mask)
+        continue; /* a decided bit differs: deny[i] matches nothing below */
+      uint64_t rest = deny[i].mask & ~mask;
+      if (rest == 0)
+        return 0; /* everything below matches deny[i] */
+      reachable = true;
+      for (unsigned b = 0; b < 64; b++)
+        tests[b] += (rest >> b) & 1;
+    }
+  if (!reachable)
+    {
+      if (*n_out >= max)
+        return -E2BIG;
+      out[(*n_out)++] = (struct pattern){ mask, value };
+      return 0;
+    }
+  unsigned best = 63;
+  for (unsigned b = 63; b-- > 0;)
+    if (tests[b] > tests[best])
+      best = b;
+  uint64_t bit = UINT64_C (1) << best;
+  int r = allowed_patterns (deny, n, mask | bit, value, out, n_out, max);
+  if (r == 0)
+    r = allowed_patterns (deny, n, mask | bit, value | bit, out, n_out, max);
+  return r;
+}
+
+/* The patterns of the deny rules naming `name` in rules[0..n) (at most
+ * AL_PROFILE_MAX_DENY_RULES), their argument in *index. Returns the count
+ * (0: no deny rule names it). */
+static size_t
+deny_patterns (const struct oci_seccomp_syscall *rules, size_t n, const char *name, struct pattern *out,
+               uint32_t *index)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < AL_PROFILE_MAX_DENY_RULES; i++)
+    if (strcmp (rules[i].action, AL_PROFILE_DENY) == 0 && strv_has (rules[i].names, name))
+      {
+        *index = rules[i].args[0].index;
+        out[k++] = (struct pattern){ rules[i].args[0].value, rules[i].args[0].value_two };
+      }
+  return k;
+}
+
+/* One deny rule: a single MASKED_EQ comparison (mask in value, masked value
+ * in valueTwo). */
+static int
+check_deny_rule (struct pctx *c, const char *ep, const struct oci_seccomp_syscall *sc)
+{
+  if (sc->n_args != 1)
+    return perr (c, ep, "args: a \"" AL_PROFILE_DENY "\" rule has exactly one comparison, got %zu (write one rule per "
+                        "exception)",
+                 sc->n_args);
+  const struct oci_seccomp_arg *a = &sc->args[0];
+  if (strcmp (a->op, "SCMP_CMP_MASKED_EQ") != 0)
+    return perr (c, ep,
+                 "args[0].op: \"%s\": a \"" AL_PROFILE_DENY "\" rule compares with SCMP_CMP_MASKED_EQ (value: the mask, "
+                 "4294967295 for a 32-bit argument such as ioctl's cmd, whose upper half the kernel ignores; valueTwo: "
+                 "the masked value): a comparison of all 64 bits lets a caller slip past with the upper half set",
+                 a->op);
+  if (a->value == 0)
+    return perr (c, ep, "args[0].value: the mask is 0: the rule would deny every call (leave the syscall out of "
+                        "seccomp.allow instead)");
+  if (!a->has_value_two)
+    return perr (c, ep, "args[0].valueTwo: required (the value of the masked bits that is denied)");
+  if (a->value_two & ~a->value)
+    return perr (c, ep, "args[0].valueTwo: %#" PRIx64 " has bits outside the mask %#" PRIx64 ": the rule could never match",
+                 a->value_two, a->value);
+  return 0;
+}
+
+/* Every syscall's deny rules together: one argument, bounded. */
+static int
+check_deny_groups (struct pctx *c, const struct al_profile *p)
+{
+  for (size_t i = 0; i < p->n_rules; i++)
+    {
+      const struct oci_seccomp_syscall *sc = &p->rules[i];
+      if (strcmp (sc->action, AL_PROFILE_DENY) != 0)
+        continue;
+      for (size_t j = 0; sc->names[j]; j++)
+        {
+          const char *name = sc->names[j];
+          size_t count = 0;
+          bool first = true; /* rules[i] is the first deny rule of `name` */
+          for (size_t k = 0; k < p->n_rules; k++)
+            {
+              const struct oci_seccomp_syscall *o = &p->rules[k];
+              if (strcmp (o->action, AL_PROFILE_DENY) != 0 || !strv_has (o->names, name))
+                continue;
+              first = first && k >= i;
+              if (o->args[0].index != sc->args[0].index)
+                return perr (c, "seccomp.rules",
+                             "[%zu] and [%zu]: the \"" AL_PROFILE_DENY "\" rules of \"%s\" compare arguments %u and %u: "
+                             "the exceptions of a syscall compare one argument",
+                             i, k, name, sc->args[0].index, o->args[0].index);
+              count++;
+            }
+          if (!first)
+            continue;
+          if (count > AL_PROFILE_MAX_DENY_RULES)
+            return perr (c, "seccomp.rules", "\"%s\" has %zu \"" AL_PROFILE_DENY "\" rules: at most %d", name, count,
+                         AL_PROFILE_MAX_DENY_RULES);
+          struct pattern deny[AL_PROFILE_MAX_DENY_RULES], out[AL_PROFILE_MAX_EXCEPTION_CMPS];
+          uint32_t index = 0;
+          size_t n = deny_patterns (p->rules, p->n_rules, name, deny, &index), n_out = 0;
+          if (allowed_patterns (deny, n, 0, 0, out, &n_out, AL_PROFILE_MAX_EXCEPTION_CMPS) < 0)
+            return perr (c, "seccomp.rules",
+                         "[%zu]: the exceptions of \"%s\" need more than %d comparisons in the filter: simplify them", i,
+                         name, AL_PROFILE_MAX_EXCEPTION_CMPS);
+        }
+    }
+  return 0;
+}
+
+/* libseccomp lets an unconditional rule for a syscall absorb every other
+ * rule for it, silently: a name with a rule without args has no other rule. */
+static int
+check_unconditional (struct pctx *c, const struct al_profile *p)
+{
+  for (size_t i = 0; i < p->n_rules; i++)
+    {
+      if (p->rules[i].n_args != 0)
+        continue;
+      for (size_t j = 0; p->rules[i].names[j]; j++)
+        for (size_t k = 0; k < p->n_rules; k++)
+          if (k != i && strv_has (p->rules[k].names, p->rules[i].names[j]))
+            return perr (c, "seccomp.rules", "[%zu] and [%zu] both name \"%s\", and [%zu] has no args: libseccomp "
+                                             "would let it override the other one",
+                         i < k ? i : k, i < k ? k : i, p->rules[i].names[j], i);
+    }
+  return 0;
+}
+
 static int
 parse_rule (struct pctx *c, yajl_val e, const char *ep, struct oci_seccomp_syscall *sc, char **allow)
 {
@@ -458,19 +631,31 @@ parse_rule (struct pctx *c, yajl_val e, const char *ep, struct oci_seccomp_sysca
   sc->errno_ret = (uint32_t) x;
   if (sc->names[0] == NULL)
     return perr (c, ep, "names: at least one syscall name is required");
+  if (strcmp (sc->action, "SCMP_ACT_ALLOW") != 0 && strcmp (sc->action, "SCMP_ACT_ERRNO") != 0
+      && strcmp (sc->action, "SCMP_ACT_KILL_PROCESS") != 0 && strcmp (sc->action, AL_PROFILE_DENY) != 0)
+    return perr (c, ep, "action: \"%s\": a profile rule allows (SCMP_ACT_ALLOW), fails (SCMP_ACT_ERRNO), kills "
+                        "(SCMP_ACT_KILL_PROCESS) or makes an exception to seccomp.allow (\"" AL_PROFILE_DENY "\"); "
+                        "every other syscall is denied",
+                 sc->action);
+  bool deny = strcmp (sc->action, AL_PROFILE_DENY) == 0;
   for (size_t j = 0; sc->names[j]; j++)
-    if (strv_has (allow, sc->names[j]))
+    if (!deny && strv_has (allow, sc->names[j]))
       return perr (c, ep, "names[%zu]: \"%s\" is also in seccomp.allow: a syscall is either always allowed or has rules",
                    j, sc->names[j]);
-  if (strcmp (sc->action, "SCMP_ACT_ALLOW") != 0 && strcmp (sc->action, "SCMP_ACT_ERRNO") != 0
-      && strcmp (sc->action, "SCMP_ACT_KILL_PROCESS") != 0)
-    return perr (c, ep, "action: \"%s\": a profile rule allows (SCMP_ACT_ALLOW), fails (SCMP_ACT_ERRNO) or kills "
-                        "(SCMP_ACT_KILL_PROCESS); every other syscall is denied",
-                 sc->action);
+    else if (deny && !strv_has (allow, sc->names[j]))
+      return perr (c, ep,
+                   "names[%zu]: \"%s\" is not in seccomp.allow: a \"" AL_PROFILE_DENY "\" rule makes an exception to "
+                   "an allowed syscall (one not allowed is denied already)",
+                   j, sc->names[j]);
+  if (deny && sc->has_errno_ret)
+    return perr (c, ep, "errnoRet: a \"" AL_PROFILE_DENY "\" rule is answered as every denied syscall is "
+                        "(seccomp.deniedErrno)");
 
   yajl_val args;
-  if ((r = f_val (c, e, ep, "args", "array", false, &args)) < 0 || args == NULL)
+  if ((r = f_val (c, e, ep, "args", "array", false, &args)) < 0)
     return r;
+  if (args == NULL)
+    return deny ? check_deny_rule (c, ep, sc) : 0;
   sc->args = al_xmalloc0 ((args->u.array.len + 1) * sizeof (*sc->args));
   for (size_t j = 0; j < args->u.array.len; j++)
     {
@@ -496,6 +681,8 @@ parse_rule (struct pctx *c, yajl_val e, const char *ep, struct oci_seccomp_sysca
       arg->value = (uint64_t) val;
       arg->value_two = (uint64_t) two;
     }
+  if (deny)
+    return check_deny_rule (c, ep, sc);
   return 0;
 }
 
@@ -530,6 +717,8 @@ parse_seccomp (struct pctx *c, yajl_val root, struct al_profile *p)
       if (r < 0)
         return r;
     }
+  if ((r = check_unconditional (c, p)) < 0 || (r = check_deny_groups (c, p)) < 0)
+    return r;
   return 0;
 }
 
@@ -1397,16 +1586,56 @@ build_seccomp (const struct al_profile *p, bool notify)
   s->has_default_errno_ret = !notify;
   s->default_errno_ret = notify ? 0 : p->denied_errno;
   s->architectures = p->arches ? strv_dup (p->arches) : NULL;
-  s->syscalls = al_xmalloc0 ((p->n_rules + 1) * sizeof (*s->syscalls));
-  if (p->allow && p->allow[0])
+  /* Foreign ABIs (i386 or x32 numbers on x86_64...) are denied like any
+     other syscall, so that they are reported, not killed unseen. */
+  s->foreign_abi_denied = true;
+  size_t n_allow = 0;
+  while (p->allow && p->allow[n_allow])
+    n_allow++;
+  s->syscalls = al_xmalloc0 ((p->n_rules + n_allow + 1) * sizeof (*s->syscalls));
+  /* The allow-list, but the syscalls with exceptions... */
+  struct oci_seccomp_syscall *all = &s->syscalls[s->n_syscalls++];
+  all->names = al_xmalloc0 ((n_allow + 1) * sizeof (char *));
+  all->action = al_xstrdup ("SCMP_ACT_ALLOW");
+  size_t n_all = 0;
+  struct pattern deny[AL_PROFILE_MAX_DENY_RULES], ok[AL_PROFILE_MAX_EXCEPTION_CMPS];
+  uint32_t index = 0;
+  for (size_t i = 0; i < n_allow; i++)
+    if (deny_patterns (p->rules, p->n_rules, p->allow[i], deny, &index) == 0)
+      all->names[n_all++] = al_xstrdup (p->allow[i]);
+  if (n_all == 0)
     {
+      al_strv_free (all->names);
+      free (all->action);
+      memset (all, 0, sizeof (*all));
+      s->n_syscalls--;
+    }
+  /* ... which are allowed for the values of one argument no deny rule matches. */
+  for (size_t i = 0; i < n_allow; i++)
+    {
+      size_t n_deny = deny_patterns (p->rules, p->n_rules, p->allow[i], deny, &index), n_ok = 0;
+      if (n_deny == 0)
+        continue;
+      /* Bounded when parsed (check_deny_groups). Nothing left to allow: no
+         entry (one without args would allow everything). */
+      allowed_patterns (deny, n_deny, 0, 0, ok, &n_ok, AL_PROFILE_MAX_EXCEPTION_CMPS);
+      if (n_ok == 0)
+        continue;
       struct oci_seccomp_syscall *sc = &s->syscalls[s->n_syscalls++];
-      sc->names = strv_dup (p->allow);
+      sc->names = al_xmalloc0 (2 * sizeof (char *));
+      sc->names[0] = al_xstrdup (p->allow[i]);
       sc->action = al_xstrdup ("SCMP_ACT_ALLOW");
+      sc->args = al_xmalloc0 ((n_ok + 1) * sizeof (*sc->args));
+      for (size_t j = 0; j < n_ok; j++)
+        sc->args[sc->n_args++] = (struct oci_seccomp_arg){ .index = index, .value = ok[j].mask, .has_value_two = true,
+                                                           .value_two = ok[j].value,
+                                                           .op = al_xstrdup ("SCMP_CMP_MASKED_EQ") };
     }
   for (size_t i = 0; i < p->n_rules; i++)
     {
       const struct oci_seccomp_syscall *from = &p->rules[i];
+      if (strcmp (from->action, AL_PROFILE_DENY) == 0)
+        continue; /* compiled into the allows above */
       struct oci_seccomp_syscall *sc = &s->syscalls[s->n_syscalls++];
       *sc = *from;
       sc->names = strv_dup (from->names);

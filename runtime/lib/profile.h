@@ -19,6 +19,10 @@
 #define AL_PROFILES_DIR "/usr/local/share/airlock/profiles"
 #endif
 #define AL_PROFILE_MAX_SIZE (1024u * 1024)
+/* The action of a seccomp rule that makes an exception to seccomp.allow:
+ * the calls it matches are denied as a syscall left out of the allow-list
+ * is (notified to the monitor and reported, or deniedErrno without one). */
+#define AL_PROFILE_DENY "deny"
 
 struct al_profile;
 

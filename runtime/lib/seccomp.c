@@ -289,6 +289,14 @@ al_seccomp_prepare (const struct oci_seccomp *cfg, struct al_seccomp **out, al_e
         }
     }
 
+  /* A profile's filter denies other ABIs' calls as it denies the rest
+     (reported), rather than killing the thread unseen. */
+  if (cfg->foreign_abi_denied && (r = seccomp_attr_set (s->ctx, SCMP_FLTATR_ACT_BADARCH, def_action)) < 0)
+    {
+      al_seccomp_free (s);
+      return al_err (err, -r, "linux.seccomp: cannot set the action for other architectures");
+    }
+
   r = set_flags (s, cfg->flags, err);
   for (size_t i = 0; r >= 0 && i < cfg->n_syscalls; i++)
     r = add_syscall (s, i, &cfg->syscalls[i], def_action, err);

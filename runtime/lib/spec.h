@@ -307,6 +307,10 @@ struct oci_seccomp
   char *listener_metadata;
   struct oci_seccomp_syscall *syscalls;
   size_t n_syscalls;
+  /* Not from JSON (profiles set it): a syscall of an ABI the filter does
+   * not cover (not in architectures) gets defaultAction instead of
+   * libseccomp's kill of the thread. */
+  bool foreign_abi_denied;
 };
 
 struct oci_time_offset
