@@ -189,18 +189,58 @@ sh_watch_started (struct sh_watch *w)
     }
 }
 
+/* The verdict with the first k of `order` listed and the rest counted as
+ * dropped (drop_calls[k]: their calls). */
+static char *
+message_with (const struct al_verdict *v, struct al_verdict *t, size_t k, const uint64_t *drop_calls)
+{
+  t->n_denied = k;
+  t->denied_dropped_names = v->denied_dropped_names + (v->n_denied - k);
+  t->denied_dropped_calls = v->denied_dropped_calls + drop_calls[k];
+  if (t->denied_dropped_calls < v->denied_dropped_calls)
+    t->denied_dropped_calls = UINT64_MAX;
+  return al_verdict_json (t, false);
+}
+
 char *
 sh_watch_termination_message (const struct al_verdict *v, size_t max)
 {
+  char *json = al_verdict_json (v, false);
+  if (strlen (json) <= max || v->n_denied == 0)
+    return json;
+  free (json);
+  /* Known names first (in the order they came), then unknown numbers: a
+     flood of unknown numbers cannot push mount or bpf out. The longest such
+     prefix that fits, found by bisection (the text grows with each entry by
+     more than the dropped counts' digits can shrink). */
+  size_t n = v->n_denied;
+  _cleanup_free_ struct al_denied_syscall *order = al_xmalloc0 (n * sizeof *order);
+  size_t k = 0;
+  for (int unknown = 0; unknown < 2; unknown++)
+    for (size_t i = 0; i < n; i++)
+      if (al_denied_name_is_unknown (v->denied[i].name) == (unknown == 1))
+        order[k++] = v->denied[i];
+  /* drop_calls[k]: the calls of order[k..n) */
+  _cleanup_free_ uint64_t *drop_calls = al_xmalloc0 ((n + 1) * sizeof *drop_calls);
+  for (size_t i = n; i-- > 0;)
+    drop_calls[i] = drop_calls[i + 1] + order[i].count < drop_calls[i + 1] ? UINT64_MAX
+                                                                           : drop_calls[i + 1] + order[i].count;
   struct al_verdict t = *v;
-  for (;;)
+  t.denied = order;
+  t.denied_total = al_verdict_denied_total (v);
+  size_t lo = 0, hi = n - 1; /* n entries do not fit; find the most that do */
+  while (lo < hi)
     {
-      char *json = al_verdict_json (&t, false);
-      if (strlen (json) <= max || t.n_denied == 0)
-        return json;
+      size_t mid = lo + (hi - lo + 1) / 2;
+      json = message_with (v, &t, mid, drop_calls);
+      bool fits = strlen (json) <= max;
       free (json);
-      t.n_denied--;
+      if (fits)
+        lo = mid;
+      else
+        hi = mid - 1;
     }
+  return message_with (v, &t, lo, drop_calls);
 }
 
 static void

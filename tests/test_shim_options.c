@@ -233,11 +233,65 @@ test_termination_message (void **state)
   assert_int_equal (back.exit_code, 3);
   assert_true (back.n_denied > 10 && back.n_denied < 200);
   assert_string_equal (back.denied[0].name, "sys000");
+  /* what was cut is said, the total stays */
+  assert_int_equal (back.denied_dropped_names, 200 - back.n_denied);
+  assert_int_equal (back.denied_dropped_calls, 200 - back.n_denied);
+  assert_int_equal (back.denied_total, 200);
   al_verdict_clear (&back);
   v.n_denied = 2;
   _cleanup_free_ char *small = sh_watch_termination_message (&v, SH_TERMINATION_MAX);
   _cleanup_free_ char *small_full = al_verdict_json (&v, false);
   assert_string_equal (small, small_full);
+}
+
+/* A flood of unknown numbers (the monitor lists 32, counts the rest), then
+ * mount and bpf, then more known names than fit: the message keeps the
+ * known names first, says how many names and calls it dropped, and keeps the
+ * total. */
+static void
+test_termination_message_flood (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  al_monitor_init (&m);
+  char name[32];
+  for (int i = 0; i < 20000; i++)
+    {
+      snprintf (name, sizeof name, "syscall#%d", 100000 + i);
+      al_monitor_record_denied (&m, name, 9, 1);
+    }
+  al_monitor_record_denied (&m, "mount", 9, 2);
+  al_monitor_record_denied (&m, "bpf", 9, 3);
+  for (int i = 0; i < 100; i++)
+    {
+      snprintf (name, sizeof name, "known_name_%03d", i);
+      al_monitor_record_denied (&m, name, 9, 4);
+      al_monitor_record_denied (&m, name, 9, 4);
+    }
+  struct al_verdict v;
+  al_verdict_collect (&v, "c", &m, NULL, "untrusted-pod", NULL);
+  uint64_t total = 20000 + 2 + 200;
+  assert_int_equal (al_verdict_denied_total (&v), total);
+  _cleanup_free_ char *msg = sh_watch_termination_message (&v, SH_TERMINATION_MAX);
+  assert_true (strlen (msg) <= SH_TERMINATION_MAX);
+  struct al_verdict back;
+  _cleanup_error_ al_error_t err = NULL;
+  assert_int_equal (al_verdict_parse ("msg", msg, strlen (msg), &back, &err), 0);
+  assert_true (back.n_denied >= 20);
+  assert_string_equal (back.denied[0].name, "mount");
+  assert_string_equal (back.denied[1].name, "bpf");
+  uint64_t listed = 0;
+  for (size_t i = 0; i < back.n_denied; i++)
+    {
+      assert_false (al_denied_name_is_unknown (back.denied[i].name)); /* no room left for unknown ones */
+      listed += back.denied[i].count;
+    }
+  assert_int_equal (back.denied_total, total);
+  assert_int_equal (listed + back.denied_dropped_calls, total);
+  assert_int_equal (back.denied_dropped_names, m.denied_dropped_names + (m.n_denied - back.n_denied));
+  al_verdict_clear (&back);
+  al_verdict_clear (&v);
+  al_monitor_clear (&m);
 }
 
 int
@@ -248,6 +302,7 @@ main (void)
     cmocka_unit_test (test_any),
     cmocka_unit_test (test_rewrite),
     cmocka_unit_test (test_termination_message),
+    cmocka_unit_test (test_termination_message_flood),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -10,10 +10,14 @@
 #include <seccomp.h> /* libseccomp's (-iquote runtime/lib) */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -67,6 +71,165 @@ test_record_denied (void **state)
   assert_int_equal (m.denied[1].count, 1);
   al_monitor_clear (&m);
   assert_null (m.denied);
+}
+
+/* A flood of unknown numbers never takes a known name's place; every denial
+ * is counted (listed or dropped), counts saturate. */
+static void
+test_denied_flood (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  al_monitor_init (&m);
+  char name[32];
+  for (int i = 0; i < 20000; i++)
+    {
+      snprintf (name, sizeof name, "syscall#%d", 100000 + i);
+      al_monitor_record_denied (&m, name, 5, (uint64_t) i);
+    }
+  al_monitor_record_denied (&m, "mount", 6, 20000);
+  al_monitor_record_denied (&m, "bpf", 6, 20001);
+  for (int i = 0; i < 50000; i++)
+    al_monitor_record_denied (&m, "mount", 6, 20002);
+  al_monitor_record_denied (&m, "syscall#100000", 5, 1); /* listed: counted there */
+  al_monitor_record_denied (&m, "i386:syscall#99999", 5, 1); /* dropped */
+  assert_int_equal (m.n_denied, AL_MONITOR_MAX_UNKNOWN + 2);
+  assert_int_equal (m.denied_total, 20000 + 2 + 50000 + 2);
+  assert_int_equal (m.denied_dropped_calls, 20000 - AL_MONITOR_MAX_UNKNOWN + 1);
+  /* distinct dropped names: at least, never more than the truth */
+  assert_true (m.denied_dropped_names <= 20000 - AL_MONITOR_MAX_UNKNOWN + 1);
+  assert_true (m.denied_dropped_names > 15000);
+  const struct al_denied_syscall *mount = NULL, *bpf = NULL, *first = NULL;
+  uint64_t listed = 0;
+  for (size_t i = 0; i < m.n_denied; i++)
+    {
+      listed += m.denied[i].count;
+      if (strcmp (m.denied[i].name, "mount") == 0)
+        mount = &m.denied[i];
+      if (strcmp (m.denied[i].name, "bpf") == 0)
+        bpf = &m.denied[i];
+      if (strcmp (m.denied[i].name, "syscall#100000") == 0)
+        first = &m.denied[i];
+    }
+  assert_non_null (mount);
+  assert_non_null (bpf);
+  assert_non_null (first);
+  assert_int_equal (mount->count, 50001);
+  assert_int_equal (mount->first_ms, 20000);
+  assert_int_equal (bpf->count, 1);
+  assert_int_equal (first->count, 2);
+  assert_int_equal (listed + m.denied_dropped_calls, m.denied_total);
+
+  /* Known names all get a slot, up to the bound, past which they are
+     counted too. */
+  for (int i = 0; i < AL_MONITOR_MAX_DENIED + 10; i++)
+    {
+      snprintf (name, sizeof name, "known%d", i);
+      al_monitor_record_denied (&m, name, 7, 1);
+    }
+  assert_int_equal (m.n_denied, AL_MONITOR_MAX_UNKNOWN + AL_MONITOR_MAX_DENIED);
+  assert_int_equal (m.denied_dropped_calls, 20000 - AL_MONITOR_MAX_UNKNOWN + 1 + 12);
+  for (size_t i = 0; i < m.n_denied; i++)
+    if (strcmp (m.denied[i].name, "mount") == 0)
+      assert_int_equal (m.denied[i].count, 50001);
+
+  /* The verdict: total, dropped, and a line for people. */
+  struct al_verdict v;
+  al_verdict_collect (&v, "flood", &m, NULL, "untrusted", NULL);
+  _cleanup_free_ char *json = al_verdict_json (&v, false);
+  _cleanup_free_ char *want_total = al_xasprintf ("\"denied_syscalls_total\":%d", 20000 + 2 + 50000 + 2 + 4106);
+  assert_non_null (strstr (json, want_total));
+  _cleanup_free_ char *want_dropped = al_xasprintf ("\"denied_syscalls_dropped\":{\"names\":%" PRIu64 ",\"calls\":%d}",
+                                                    m.denied_dropped_names, 20000 - AL_MONITOR_MAX_UNKNOWN + 1 + 12);
+  assert_non_null (strstr (json, want_dropped));
+  struct al_verdict back;
+  _cleanup_error_ al_error_t err = NULL;
+  assert_int_equal (al_verdict_parse ("v", json, strlen (json), &back, &err), 0);
+  assert_int_equal (back.denied_total, v.denied_total);
+  assert_int_equal (back.denied_dropped_names, v.denied_dropped_names);
+  assert_int_equal (back.denied_dropped_calls, v.denied_dropped_calls);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&text, &len);
+  al_verdict_print (f, &back);
+  fclose (f);
+  _cleanup_free_ char *line = al_xasprintf ("not listed:          %d calls of at least %" PRIu64 " more names",
+                                            20000 - AL_MONITOR_MAX_UNKNOWN + 1 + 12, v.denied_dropped_names);
+  assert_non_null (strstr (text, line));
+  free (text);
+  al_verdict_clear (&back);
+  al_verdict_clear (&v);
+
+  /* Saturation, never wrap-around. */
+  for (size_t i = 0; i < m.n_denied; i++)
+    if (strcmp (m.denied[i].name, "bpf") == 0)
+      m.denied[i].count = UINT64_MAX - 1;
+  m.denied_total = UINT64_MAX - 1;
+  al_monitor_record_denied (&m, "bpf", 6, 1);
+  al_monitor_record_denied (&m, "bpf", 6, 1);
+  for (size_t i = 0; i < m.n_denied; i++)
+    if (strcmp (m.denied[i].name, "bpf") == 0)
+      assert_true (m.denied[i].count == UINT64_MAX);
+  assert_true (m.denied_total == UINT64_MAX);
+  al_verdict_collect (&v, "flood", &m, NULL, "untrusted", NULL);
+  assert_true (al_verdict_denied_total (&v) == UINT64_MAX);
+  al_verdict_clear (&v);
+  al_monitor_clear (&m);
+  assert_null (m.denied);
+  assert_null (m.denied_slots);
+}
+
+/* Notifications are named by syscall, ABI and, for a few multiplexers, the
+ * operation (compared on the 32 bits the kernel reads). */
+static void
+test_denial_names (void **state)
+{
+  (void) state;
+  static const struct
+  {
+    uint32_t arch;
+    int nr;
+    uint64_t a0, a1;
+    const char *name;
+  } cases[] = {
+#ifdef __x86_64__
+    { SCMP_ARCH_X86_64, SYS_mount, 0, 0, "mount" },
+    { SCMP_ARCH_X86_64, SYS_prctl, PR_SET_SECCOMP, 0, "prctl(PR_SET_SECCOMP)" },
+    { SCMP_ARCH_X86_64, SYS_prctl, PR_SET_SECCOMP | (1ull << 32), 0, "prctl(PR_SET_SECCOMP)" },
+    { SCMP_ARCH_X86_64, SYS_prctl, PR_SET_NAME, 0, "prctl" },
+    { SCMP_ARCH_X86_64, SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, "seccomp(SECCOMP_SET_MODE_FILTER)" },
+    { SCMP_ARCH_X86_64, SYS_seccomp, SECCOMP_SET_MODE_STRICT, 0, "seccomp(SECCOMP_SET_MODE_STRICT)" },
+    { SCMP_ARCH_X86_64, SYS_seccomp, 9, 0, "seccomp" },
+    { SCMP_ARCH_X86_64, SYS_ioctl, 0, TIOCSTI, "ioctl(TIOCSTI)" },
+    { SCMP_ARCH_X86_64, SYS_ioctl, 0, TIOCLINUX | (0xffull << 40), "ioctl(TIOCLINUX)" },
+    { SCMP_ARCH_X86_64, SYS_ioctl, 0, TCGETS, "ioctl" },
+    { SCMP_ARCH_X86_64, 100000, 0, 0, "syscall#100000" },
+    { SCMP_ARCH_X86_64, -10243, 0, 0, "syscall#-10243" }, /* a libseccomp pseudo number */
+    { SCMP_ARCH_X86, 21, 0, 0, "i386:mount" },
+    { SCMP_ARCH_X86, 100000, 0, 0, "i386:syscall#100000" },
+    { SCMP_ARCH_X86_64, 0x40000000 | 165, 0, 0, "x32:mount" },
+#endif
+  };
+  struct al_monitor m;
+  al_monitor_init (&m);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      struct seccomp_notif req;
+      memset (&req, 0, sizeof req);
+      req.pid = 3;
+      req.data.arch = cases[i].arch;
+      req.data.nr = cases[i].nr;
+      req.data.args[0] = cases[i].a0;
+      req.data.args[1] = cases[i].a1;
+      al_monitor_note_notification (&m, &req, 1);
+      assert_int_equal (m.n_denied, 1);
+      assert_int_equal (m.notifications, 1);
+      assert_string_equal (m.denied[0].name, cases[i].name);
+      assert_int_equal (al_denied_name_is_unknown (m.denied[0].name), strstr (cases[i].name, "syscall#") != NULL);
+      al_monitor_clear (&m);
+      al_monitor_init (&m);
+    }
+  al_monitor_clear (&m);
 }
 
 /* A finished monitor as al_monitor_run leaves it. */
@@ -406,6 +569,8 @@ main (void)
     cmocka_unit_test (test_duration),
     cmocka_unit_test (test_parse_deep),
     cmocka_unit_test (test_record_denied),
+    cmocka_unit_test (test_denied_flood),
+    cmocka_unit_test (test_denial_names),
     cmocka_unit_test (test_collect_rusage),
     cmocka_unit_test (test_json_round_trip),
     cmocka_unit_test (test_monitor_output),

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -27,7 +29,8 @@
 
 #define AL_MONITOR_CHUNK 65536        /* one read of a stream */
 #define AL_MONITOR_DRAIN_MS 2000      /* after the init's exit, wait this long for EOF */
-#define AL_MONITOR_MAX_DENIED 4096    /* distinct names kept (bounded memory) */
+#define AL_MONITOR_DROPPED_BITS 65536 /* bitmap counting distinct dropped names (8 KiB) */
+#define AL_MONITOR_NAME_MAX 96        /* "i386:seccomp(SECCOMP_SET_MODE_FILTER)" */
 
 enum
 {
@@ -73,7 +76,16 @@ al_monitor_clear (struct al_monitor *m)
     free (m->denied[i].name);
   free (m->denied);
   m->denied = NULL;
-  m->n_denied = 0;
+  m->n_denied = m->denied_cap = m->n_denied_unknown = 0;
+  free (m->denied_slots);
+  m->denied_slots = NULL;
+  m->denied_slots_cap = 0;
+  free (m->dropped_seen);
+  m->dropped_seen = NULL;
+  free (m->notif_req);
+  free (m->notif_resp);
+  m->notif_req = NULL;
+  m->notif_resp = NULL;
   free (m->error);
   m->error = NULL;
 }
@@ -171,65 +183,232 @@ note_error (struct al_monitor *m, const char *msg)
     m->error = al_xstrdup (msg);
 }
 
+/* ---- the denied-syscall table ----------------------------------------------
+ * Every denial costs O(1) here whatever the container does: a hash of the
+ * name (seeded per monitor, so that a container cannot aim its unknown
+ * numbers at one chain) into an open-addressing index. Memory is bounded:
+ * at most AL_MONITOR_MAX_DENIED known names and AL_MONITOR_MAX_UNKNOWN
+ * unknown numbers are listed, so a flood of unknown numbers can never take
+ * a known name's place; what is not listed is counted (calls exactly, names
+ * at least), and every count saturates instead of wrapping. */
+
+static uint64_t
+sat_inc (uint64_t x)
+{
+  return x == UINT64_MAX ? x : x + 1;
+}
+
+bool
+al_denied_name_is_unknown (const char *name)
+{
+  return strstr (name, "syscall#") != NULL;
+}
+
+static uint64_t
+name_hash (const struct al_monitor *m, const char *s)
+{
+  uint64_t h = 0xcbf29ce484222325ull ^ m->hash_seed; /* FNV-1a, seeded */
+  for (; *s; s++)
+    {
+      h ^= (unsigned char) *s;
+      h *= 0x100000001b3ull;
+    }
+  return h ^ (h >> 29);
+}
+
+/* The slot holding `name`, or the empty one where it would go. */
+static size_t
+find_slot (const struct al_monitor *m, const char *name, uint64_t h, bool *found)
+{
+  size_t mask = m->denied_slots_cap - 1;
+  for (size_t i = (size_t) h & mask;; i = (i + 1) & mask)
+    {
+      uint32_t e = m->denied_slots[i];
+      if (e == 0 || strcmp (m->denied[e - 1].name, name) == 0)
+        {
+          *found = e != 0;
+          return i;
+        }
+    }
+}
+
+/* Room for one more entry: the index at most half full. */
+static void
+grow (struct al_monitor *m)
+{
+  if (m->denied_slots == NULL)
+    {
+      uint64_t seed = 0;
+      if (getrandom (&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t) sizeof seed)
+        seed = now_ns () ^ (uint64_t) (uintptr_t) m;
+      m->hash_seed = seed;
+    }
+  if (m->n_denied + 1 > m->denied_cap)
+    {
+      size_t cap = m->denied_cap ? m->denied_cap * 2 : 16;
+      struct al_denied_syscall *d = realloc (m->denied, cap * sizeof *d);
+      if (d == NULL)
+        abort ();
+      m->denied = d;
+      m->denied_cap = cap;
+    }
+  if (2 * (m->n_denied + 1) <= m->denied_slots_cap)
+    return;
+  size_t cap = m->denied_slots_cap ? m->denied_slots_cap * 2 : 64;
+  free (m->denied_slots);
+  m->denied_slots = al_xmalloc0 (cap * sizeof *m->denied_slots);
+  m->denied_slots_cap = cap;
+  for (size_t i = 0; i < m->n_denied; i++)
+    {
+      bool found;
+      size_t slot = find_slot (m, m->denied[i].name, name_hash (m, m->denied[i].name), &found);
+      m->denied_slots[slot] = (uint32_t) (i + 1);
+    }
+}
+
+static void
+record (struct al_monitor *m, const char *name, bool known, pid_t pid, uint64_t at_ms)
+{
+  m->denied_total = sat_inc (m->denied_total);
+  bool found = false;
+  uint64_t h = name_hash (m, name);
+  size_t slot = 0;
+  if (m->denied_slots)
+    slot = find_slot (m, name, h, &found);
+  if (found)
+    {
+      struct al_denied_syscall *d = &m->denied[m->denied_slots[slot] - 1];
+      d->count = sat_inc (d->count);
+      return;
+    }
+  if (known ? m->n_denied - m->n_denied_unknown >= AL_MONITOR_MAX_DENIED
+            : m->n_denied_unknown >= AL_MONITOR_MAX_UNKNOWN)
+    {
+      m->denied_dropped_calls = sat_inc (m->denied_dropped_calls);
+      if (m->dropped_seen == NULL)
+        m->dropped_seen = al_xmalloc0 (AL_MONITOR_DROPPED_BITS / 8);
+      size_t bit = (size_t) (h >> 40) % AL_MONITOR_DROPPED_BITS;
+      if (!(m->dropped_seen[bit / 64] & (UINT64_C (1) << (bit % 64))))
+        {
+          m->dropped_seen[bit / 64] |= UINT64_C (1) << (bit % 64);
+          m->denied_dropped_names++;
+        }
+      return;
+    }
+  grow (m);
+  slot = find_slot (m, name, name_hash (m, name), &found);
+  m->denied[m->n_denied] = (struct al_denied_syscall){
+    .name = al_xstrdup (name), .count = 1, .first_ms = at_ms, .first_pid = pid
+  };
+  m->denied_slots[slot] = (uint32_t) ++m->n_denied;
+  if (!known)
+    m->n_denied_unknown++;
+}
+
 void
 al_monitor_record_denied (struct al_monitor *m, const char *name, pid_t pid, uint64_t at_ms)
 {
-  for (size_t i = 0; i < m->n_denied; i++)
-    if (strcmp (m->denied[i].name, name) == 0)
-      {
-        m->denied[i].count++;
-        return;
-      }
-  if (m->n_denied >= AL_MONITOR_MAX_DENIED)
-    return;
-  struct al_denied_syscall *d = realloc (m->denied, (m->n_denied + 1) * sizeof *d);
-  if (d == NULL)
-    abort ();
-  m->denied = d;
-  m->denied[m->n_denied++] = (struct al_denied_syscall){
-    .name = al_xstrdup (name), .count = 1, .first_ms = at_ms, .first_pid = pid
-  };
+  record (m, name, !al_denied_name_is_unknown (name), pid, at_ms);
+}
+
+/* Operations of multiplexers worth naming (a bounded table: the names it
+ * can add are bounded too). The argument is compared as the kernel reads it:
+ * its low 32 bits. */
+static const struct
+{
+  const char *syscall;
+  unsigned arg;
+  uint32_t value;
+  const char *name;
+} decoded_ops[] = {
+  { "seccomp", 0, SECCOMP_SET_MODE_STRICT, "seccomp(SECCOMP_SET_MODE_STRICT)" },
+  { "seccomp", 0, SECCOMP_SET_MODE_FILTER, "seccomp(SECCOMP_SET_MODE_FILTER)" },
+  { "prctl", 0, PR_SET_SECCOMP, "prctl(PR_SET_SECCOMP)" },
+  { "ioctl", 1, TIOCSTI, "ioctl(TIOCSTI)" },
+  { "ioctl", 1, TIOCLINUX, "ioctl(TIOCLINUX)" },
+};
+
+static const struct
+{
+  uint32_t arch;
+  const char *name;
+} abi_names[] = {
+  { SCMP_ARCH_X86_64, "x86_64" }, { SCMP_ARCH_X86, "i386" },       { SCMP_ARCH_X32, "x32" },
+  { SCMP_ARCH_AARCH64, "aarch64" }, { SCMP_ARCH_ARM, "arm" },      { SCMP_ARCH_RISCV64, "riscv64" },
+  { SCMP_ARCH_PPC64LE, "ppc64le" }, { SCMP_ARCH_S390X, "s390x" },
+};
+
+/* The name a notification is recorded under (see struct al_denied_syscall);
+ * false when libseccomp does not know the number ("syscall#N"). Negative
+ * numbers are never known: libseccomp maps its pseudo numbers for other
+ * architectures' syscalls there, which the kernel would not run. */
+static bool
+denial_name (const struct seccomp_notif *req, char *buf, size_t size)
+{
+  uint32_t arch = req->data.arch;
+  int nr = req->data.nr;
+  /* x32 calls come with x86_64's audit arch and the x32 bit in the number
+     (a negative number is no syscall at all). */
+  if (arch == SCMP_ARCH_X86_64 && nr >= 0 && (nr & 0x40000000))
+    arch = SCMP_ARCH_X32;
+  char abi[32] = "";
+  if (arch != seccomp_arch_native ())
+    {
+      snprintf (abi, sizeof abi, "arch-%#x:", arch);
+      for (size_t i = 0; i < sizeof abi_names / sizeof abi_names[0]; i++)
+        if (abi_names[i].arch == arch)
+          snprintf (abi, sizeof abi, "%s:", abi_names[i].name);
+    }
+  char *name = nr >= 0 ? seccomp_syscall_resolve_num_arch (arch, nr) : NULL;
+  if (name == NULL)
+    {
+      snprintf (buf, size, "%ssyscall#%d", abi, nr);
+      return false;
+    }
+  const char *shown = name;
+  for (size_t i = 0; i < sizeof decoded_ops / sizeof decoded_ops[0]; i++)
+    if (strcmp (name, decoded_ops[i].syscall) == 0 && (uint32_t) req->data.args[decoded_ops[i].arg] == decoded_ops[i].value)
+      shown = decoded_ops[i].name;
+  snprintf (buf, size, "%s%s", abi, shown);
+  free (name);
+  return true;
 }
 
 void
 al_monitor_note_notification (struct al_monitor *m, const struct seccomp_notif *req, uint64_t at_ms)
 {
-  char *name = seccomp_syscall_resolve_num_arch (req->data.arch, req->data.nr);
-  char fallback[32];
-  if (name == NULL)
-    snprintf (fallback, sizeof fallback, "syscall#%d", req->data.nr);
-  al_monitor_record_denied (m, name ? name : fallback, (pid_t) req->pid, at_ms);
-  free (name);
+  char name[AL_MONITOR_NAME_MAX];
+  bool known = denial_name (req, name, sizeof name);
+  record (m, name, known, (pid_t) req->pid, at_ms);
   m->notifications++;
 }
 
-/* Buffers for SECCOMP_IOCTL_NOTIF_RECV/SEND, sized as the kernel says. */
-struct notif_bufs
-{
-  struct seccomp_notif *req;
-  struct seccomp_notif_resp *resp;
-  size_t req_size, resp_size;
-};
-
+/* The buffers for SECCOMP_IOCTL_NOTIF_RECV/SEND, sized as the kernel says,
+ * allocated once per monitor. */
 static int
-notif_bufs_alloc (struct notif_bufs *b, al_error_t *err)
+notif_bufs (struct al_monitor *m, al_error_t *err)
 {
+  if (m->notif_req)
+    return 0;
   struct seccomp_notif_sizes sizes;
   if (syscall (SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
     return al_err (err, errno, "monitor: seccomp(SECCOMP_GET_NOTIF_SIZES)");
-  b->req_size = sizes.seccomp_notif > sizeof *b->req ? sizes.seccomp_notif : sizeof *b->req;
-  b->resp_size = sizes.seccomp_notif_resp > sizeof *b->resp ? sizes.seccomp_notif_resp : sizeof *b->resp;
-  b->req = al_xmalloc0 (b->req_size);
-  b->resp = al_xmalloc0 (b->resp_size);
+  m->notif_req_size = sizes.seccomp_notif > sizeof *m->notif_req ? sizes.seccomp_notif : sizeof *m->notif_req;
+  m->notif_resp_size = sizes.seccomp_notif_resp > sizeof *m->notif_resp ? sizes.seccomp_notif_resp
+                                                                         : sizeof *m->notif_resp;
+  m->notif_req = al_xmalloc0 (m->notif_req_size);
+  m->notif_resp = al_xmalloc0 (m->notif_resp_size);
   return 0;
 }
 
 /* One notification: record and deny. Returns false when the listener is gone. */
 static bool
-handle_notification (struct al_monitor *m, int listener, struct notif_bufs *b)
+handle_notification (struct al_monitor *m, int listener)
 {
-  memset (b->req, 0, b->req_size);
-  if (ioctl (listener, SECCOMP_IOCTL_NOTIF_RECV, b->req) < 0)
+  struct seccomp_notif *req = m->notif_req;
+  struct seccomp_notif_resp *resp = m->notif_resp;
+  memset (req, 0, m->notif_req_size);
+  if (ioctl (listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
     {
       /* ENOENT: the caller died (or was killed) before we got it. */
       if (errno == EINTR || errno == ENOENT || errno == EAGAIN)
@@ -239,14 +418,14 @@ handle_notification (struct al_monitor *m, int listener, struct notif_bufs *b)
       note_error (m, msg);
       return false;
     }
-  al_monitor_note_notification (m, b->req, elapsed_ms (m));
+  al_monitor_note_notification (m, req, elapsed_ms (m));
 
-  memset (b->resp, 0, b->resp_size);
-  b->resp->id = b->req->id;
-  b->resp->val = 0;
-  b->resp->error = -m->deny_errno;
-  b->resp->flags = 0;
-  if (ioctl (listener, SECCOMP_IOCTL_NOTIF_SEND, b->resp) < 0 && errno != ENOENT && errno != EINTR)
+  memset (resp, 0, m->notif_resp_size);
+  resp->id = req->id;
+  resp->val = 0;
+  resp->error = -m->deny_errno;
+  resp->flags = 0;
+  if (ioctl (listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT && errno != EINTR)
     {
       char msg[128];
       snprintf (msg, sizeof msg, "seccomp listener: answer: %s", strerror (errno));
@@ -258,17 +437,13 @@ handle_notification (struct al_monitor *m, int listener, struct notif_bufs *b)
 bool
 al_monitor_handle_notification (struct al_monitor *m, int listener)
 {
-  struct notif_bufs b = { 0 };
   _cleanup_error_ al_error_t err = NULL;
-  if (notif_bufs_alloc (&b, &err) < 0)
+  if (notif_bufs (m, &err) < 0)
     {
       note_error (m, err->msg);
       return false;
     }
-  bool ok = handle_notification (m, listener, &b);
-  free (b.req);
-  free (b.resp);
-  return ok;
+  return handle_notification (m, listener);
 }
 
 void
@@ -365,9 +540,8 @@ int
 al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgroup *cg, al_error_t *err)
 {
   al_monitor_start_clock (m);
-  struct notif_bufs nb = { 0 };
   int listener = c->seccomp_listener;
-  if (listener >= 0 && notif_bufs_alloc (&nb, err) < 0)
+  if (listener >= 0 && notif_bufs (m, err) < 0)
     return -1;
 
   /* Signals: forwarded ones through a signalfd; SIGPIPE blocked so that a
@@ -449,7 +623,7 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
           switch (evs[i].data.u32)
             {
             case EV_LISTENER:
-              if ((evs[i].events & EPOLLIN) == 0 || !handle_notification (m, listener, &nb))
+              if ((evs[i].events & EPOLLIN) == 0 || !handle_notification (m, listener))
                 ep_del (ep, listener); /* EPOLLHUP: no task uses the filter any more */
               break;
             case EV_OUT:
@@ -549,8 +723,6 @@ out:
       }
   }
   sigprocmask (SIG_SETMASK, &old, NULL);
-  free (nb.req);
-  free (nb.resp);
   return r;
 }
 

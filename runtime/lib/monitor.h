@@ -44,8 +44,20 @@ struct al_created;
 #define AL_ANNOTATION_TIMEOUT "airlock.timeout"
 #define AL_ANNOTATION_PROFILE "airlock.profile"
 
-/* One denied syscall, by name ("mount"; "syscall#N" when libseccomp does not
- * know the number for that architecture). */
+/* Distinct names the monitor lists: every known syscall name (libseccomp's
+ * tables for the ABIs a container can use: some 1200 on x86_64 with i386 and
+ * x32, so this bound is never reached there), and at most
+ * AL_MONITOR_MAX_UNKNOWN numbers libseccomp does not know; denials past
+ * those are counted, not listed (denied_dropped_*). */
+#define AL_MONITOR_MAX_DENIED 4096
+#define AL_MONITOR_MAX_UNKNOWN 32
+
+/* One denied syscall, by name: the syscall ("mount"); for the few
+ * multiplexers whose denied operations matter, with the operation
+ * ("prctl(PR_SET_SECCOMP)", "seccomp(SECCOMP_SET_MODE_FILTER)",
+ * "ioctl(TIOCSTI)"); prefixed by the ABI when it is not the native one
+ * ("i386:mount", "x32:mount"); "syscall#N" when libseccomp does not know
+ * the number for that architecture. */
 struct al_denied_syscall
 {
   char *name;
@@ -86,13 +98,26 @@ struct al_monitor
                              released) to the init's exit */
   uint64_t pids_sampled_peak; /* highest cgroup.procs count seen (0: none) */
   uint64_t notifications;     /* all answered notifications */
-  struct al_denied_syscall *denied;
+  struct al_denied_syscall *denied; /* listed, in order of first denial */
   size_t n_denied;
+  uint64_t denied_total;         /* every denial, listed or not */
+  uint64_t denied_dropped_calls; /* denials of names not listed (unknown
+                                    numbers past AL_MONITOR_MAX_UNKNOWN) */
+  uint64_t denied_dropped_names; /* distinct names among those: at least
+                                    (a bounded bitmap of their hashes) */
   char *error;            /* a problem the loop survived (e.g. the listener
                              failed), NULL when none */
 
   /* Internal. */
   uint64_t start_ns;
+  uint32_t *denied_slots;  /* open addressing: index + 1 into denied, 0 empty */
+  size_t denied_slots_cap; /* a power of two, at least twice n_denied */
+  size_t denied_cap, n_denied_unknown;
+  uint64_t *dropped_seen;  /* AL_MONITOR_DROPPED_BITS, allocated at the first drop */
+  uint64_t hash_seed;
+  struct seccomp_notif *notif_req; /* receive/answer buffers, sized by the kernel */
+  struct seccomp_notif_resp *notif_resp;
+  size_t notif_req_size, notif_resp_size;
 };
 
 void al_monitor_init (struct al_monitor *m);
@@ -138,12 +163,17 @@ bool al_monitor_handle_notification (struct al_monitor *m, int listener);
 /* The init was reaped elsewhere: its wait status and rusage (may be NULL). */
 void al_monitor_exited (struct al_monitor *m, int status, const struct rusage *ru);
 
-/* Test hook: record a denial as the loop does. */
+/* Test hook: record a denial as the loop does (a name with "syscall#" is an
+ * unknown number). Constant time: a hash table, no scan. */
 void al_monitor_record_denied (struct al_monitor *m, const char *name, pid_t pid, uint64_t at_ms);
+/* "syscall#N" (any ABI prefix): a number libseccomp does not know. */
+bool al_denied_name_is_unknown (const char *name);
 
-/* What the loop does with one received notification (its arch and syscall
- * number come from the container): record the denial by syscall name. */
+/* What the loop does with one received notification (its arch, syscall
+ * number and arguments come from the container): record the denial by name
+ * (see struct al_denied_syscall). */
 struct seccomp_notif;
+struct seccomp_notif_resp;
 void al_monitor_note_notification (struct al_monitor *m, const struct seccomp_notif *req, uint64_t at_ms);
 
 #endif

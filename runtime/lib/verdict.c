@@ -153,6 +153,9 @@ al_verdict_collect (struct al_verdict *v, const char *id, const struct al_monito
         }
       v->n_denied = m->n_denied;
     }
+  v->denied_total = m->denied_total;
+  v->denied_dropped_names = m->denied_dropped_names;
+  v->denied_dropped_calls = m->denied_dropped_calls;
 
   v->has_output = m->capture_output;
   v->stdout_bytes = m->out.bytes;
@@ -228,6 +231,21 @@ g_limit (yajl_gen g, const char *k, const struct al_verdict_limit *l)
   yajl_gen_map_close (g);
 }
 
+static uint64_t
+sat_add (uint64_t a, uint64_t b)
+{
+  return a + b < a ? UINT64_MAX : a + b;
+}
+
+uint64_t
+al_verdict_denied_total (const struct al_verdict *v)
+{
+  uint64_t listed = v->denied_dropped_calls;
+  for (size_t i = 0; i < v->n_denied; i++)
+    listed = sat_add (listed, v->denied[i].count);
+  return v->denied_total > listed ? v->denied_total : listed;
+}
+
 char *
 al_verdict_json (const struct al_verdict *v, bool pretty)
 {
@@ -283,11 +301,9 @@ al_verdict_json (const struct al_verdict *v, bool pretty)
   g_uint (g, v->wall_time_ms);
   g_key (g, "denied_syscalls");
   yajl_gen_array_open (g);
-  uint64_t total = 0;
   for (size_t i = 0; i < v->n_denied; i++)
     {
       const struct al_denied_syscall *d = &v->denied[i];
-      total += d->count;
       yajl_gen_map_open (g);
       g_key (g, "name");
       g_str (g, d->name);
@@ -301,7 +317,14 @@ al_verdict_json (const struct al_verdict *v, bool pretty)
     }
   yajl_gen_array_close (g);
   g_key (g, "denied_syscalls_total");
-  g_uint (g, total);
+  g_uint (g, al_verdict_denied_total (v));
+  g_key (g, "denied_syscalls_dropped");
+  yajl_gen_map_open (g);
+  g_key (g, "names");
+  g_uint (g, v->denied_dropped_names);
+  g_key (g, "calls");
+  g_uint (g, v->denied_dropped_calls);
+  yajl_gen_map_close (g);
   g_key (g, "stdout_bytes");
   g_opt_uint (g, v->has_output, v->stdout_bytes);
   g_key (g, "stderr_bytes");
@@ -422,6 +445,13 @@ al_verdict_parse (const char *name, const char *text, size_t len, struct al_verd
           get_uint (d, "first_pid", &pid);
           o->first_pid = (pid_t) pid;
         }
+    }
+  get_uint (root, "denied_syscalls_total", &v->denied_total);
+  yajl_val dropped = get (root, "denied_syscalls_dropped");
+  if (YAJL_IS_OBJECT (dropped))
+    {
+      get_uint (dropped, "names", &v->denied_dropped_names);
+      get_uint (dropped, "calls", &v->denied_dropped_calls);
     }
   v->has_output = get_uint (root, "stdout_bytes", &v->stdout_bytes);
   get_uint (root, "stderr_bytes", &v->stderr_bytes);
@@ -553,14 +583,20 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
   print_limit (f, "cpu", &v->cpu, false,
                v->cpu.enforcement && strcmp (v->cpu.enforcement, "rlimit") == 0 ? " s" : " us/period");
   fprintf (f, "\n");
-  if (v->n_denied == 0)
+  uint64_t total = al_verdict_denied_total (v);
+  if (total == 0)
     fprintf (f, "  denied syscalls: none\n");
   else
     {
-      fprintf (f, "  denied syscalls:\n");
+      fprintf (f, "  denied syscalls: %" PRIu64 " call%s\n", total, total == 1 ? "" : "s");
       for (size_t i = 0; i < v->n_denied; i++)
         fprintf (f, "    %-20s x%-6" PRIu64 " first at %" PRIu64 " ms by pid %d\n", v->denied[i].name,
                  v->denied[i].count, v->denied[i].first_ms, (int) v->denied[i].first_pid);
+      if (v->denied_dropped_calls || v->denied_dropped_names)
+        fprintf (f, "    not listed:          %" PRIu64 " call%s of at least %" PRIu64 " more name%s (unknown "
+                    "syscall numbers past the first %d)\n",
+                 v->denied_dropped_calls, v->denied_dropped_calls == 1 ? "" : "s", v->denied_dropped_names,
+                 v->denied_dropped_names == 1 ? "" : "s", AL_MONITOR_MAX_UNKNOWN);
     }
   if (v->interrupted)
     fprintf (f, "  interrupted:     yes (a signal was forwarded)\n");

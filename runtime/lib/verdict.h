@@ -23,8 +23,16 @@
  *                                count the monitor sampled ("sampled": a
  *                                lower bound), else null
  *   wall_time_ms                 start to the init's exit
- *   denied_syscalls              [{name, count, first_ms, first_pid}]
- *   denied_syscalls_total
+ *   denied_syscalls              [{name, count, first_ms, first_pid}], in
+ *                                order of first denial: every known name
+ *                                ("mount", "prctl(PR_SET_SECCOMP)",
+ *                                "i386:mount"), and at most 32 numbers
+ *                                libseccomp does not know ("syscall#N")
+ *   denied_syscalls_total        every denied call, listed or not
+ *   denied_syscalls_dropped      {names, calls}: what the list leaves out
+ *                                (unknown numbers past the first 32; the
+ *                                shim's termination message drops more):
+ *                                calls exactly, names at least
  *   stdout_bytes, stderr_bytes   everything written (null: not captured)
  *   stdout_dropped_bytes, stderr_dropped_bytes  not passed through
  *   interrupted                  a signal was forwarded to the container
@@ -75,6 +83,9 @@ struct al_verdict
   uint64_t wall_time_ms;
   struct al_denied_syscall *denied;
   size_t n_denied;
+  uint64_t denied_total;         /* every denial (at least the listed ones' sum) */
+  uint64_t denied_dropped_names; /* not listed: distinct names (at least), */
+  uint64_t denied_dropped_calls; /* and their calls */
   bool has_output;
   uint64_t stdout_bytes, stderr_bytes, stdout_dropped, stderr_dropped;
   bool interrupted;
@@ -87,6 +98,10 @@ struct al_verdict
 void al_verdict_collect (struct al_verdict *v, const char *id, const struct al_monitor *m, struct al_cgroup *cg,
                          const char *profile, const struct al_profile_report *report);
 void al_verdict_clear (struct al_verdict *v);
+
+/* denied_syscalls_total: v->denied_total, but never less than what the
+ * verdict lists plus what it says it dropped (saturating). */
+uint64_t al_verdict_denied_total (const struct al_verdict *v);
 
 /* JSON text (pretty: indented, trailing newline). Caller frees. */
 char *al_verdict_json (const struct al_verdict *v, bool pretty);
