@@ -209,17 +209,22 @@ sh_watch_termination_message (const struct al_verdict *v, size_t max)
   if (strlen (json) <= max || v->n_denied == 0)
     return json;
   free (json);
-  /* Known names first (in the order they came), then unknown numbers: a
+  /* Known names of the native ABI first, then those of other ABIs
+     ("i386:mount"), then unknown numbers, each in the order they came: a
      flood of unknown numbers cannot push mount or bpf out. The longest such
      prefix that fits, found by bisection (the text grows with each entry by
      more than the dropped counts' digits can shrink). */
   size_t n = v->n_denied;
   _cleanup_free_ struct al_denied_syscall *order = al_xmalloc0 (n * sizeof *order);
   size_t k = 0;
-  for (int unknown = 0; unknown < 2; unknown++)
+  for (int tier = 0; tier < 3; tier++)
     for (size_t i = 0; i < n; i++)
-      if (al_denied_name_is_unknown (v->denied[i].name) == (unknown == 1))
-        order[k++] = v->denied[i];
+      {
+        const char *name = v->denied[i].name;
+        int t = al_denied_name_is_unknown (name) ? 2 : strchr (name, ':') ? 1 : 0;
+        if (t == tier)
+          order[k++] = v->denied[i];
+      }
   /* drop_calls[k]: the calls of order[k..n) */
   _cleanup_free_ uint64_t *drop_calls = al_xmalloc0 ((n + 1) * sizeof *drop_calls);
   for (size_t i = n; i-- > 0;)

@@ -69,9 +69,10 @@ void sh_watch_explain (const char *config_path, al_error_t *err);
 
 /* The termination message text for a verdict JSON too long for kubelet:
  * exposed for tests. Returns the compact JSON of v with as many denied
- * syscalls as fit in max bytes, known names before unknown numbers
- * ("syscall#N"), the others counted in denied_syscalls_dropped (names and
- * calls); denied_syscalls_total stays the total. */
+ * syscalls as fit in max bytes: names of the native ABI, then of other
+ * ABIs ("i386:mount"), then unknown numbers ("syscall#N"); the others
+ * counted in denied_syscalls_dropped (names and calls);
+ * denied_syscalls_total stays the total. */
 struct al_verdict;
 char *sh_watch_termination_message (const struct al_verdict *v, size_t max);
 

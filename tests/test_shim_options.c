@@ -244,10 +244,10 @@ test_termination_message (void **state)
   assert_string_equal (small, small_full);
 }
 
-/* A flood of unknown numbers (the monitor lists 32, counts the rest), then
- * mount and bpf, then more known names than fit: the message keeps the
- * known names first, says how many names and calls it dropped, and keeps the
- * total. */
+/* A flood of unknown numbers (the monitor lists 32, counts the rest) and of
+ * i386 names, then mount and bpf, then more native names than fit: the
+ * message keeps the native names first, says how many names and calls it
+ * dropped, and keeps the total. */
 static void
 test_termination_message_flood (void **state)
 {
@@ -260,6 +260,11 @@ test_termination_message_flood (void **state)
       snprintf (name, sizeof name, "syscall#%d", 100000 + i);
       al_monitor_record_denied (&m, name, 9, 1);
     }
+  for (int i = 0; i < 100; i++)
+    {
+      snprintf (name, sizeof name, "i386:name_%03d", i);
+      al_monitor_record_denied (&m, name, 9, 1);
+    }
   al_monitor_record_denied (&m, "mount", 9, 2);
   al_monitor_record_denied (&m, "bpf", 9, 3);
   for (int i = 0; i < 100; i++)
@@ -270,7 +275,7 @@ test_termination_message_flood (void **state)
     }
   struct al_verdict v;
   al_verdict_collect (&v, "c", &m, NULL, "untrusted-pod", NULL);
-  uint64_t total = 20000 + 2 + 200;
+  uint64_t total = 20000 + 100 + 2 + 200;
   assert_int_equal (al_verdict_denied_total (&v), total);
   _cleanup_free_ char *msg = sh_watch_termination_message (&v, SH_TERMINATION_MAX);
   assert_true (strlen (msg) <= SH_TERMINATION_MAX);
@@ -283,7 +288,9 @@ test_termination_message_flood (void **state)
   uint64_t listed = 0;
   for (size_t i = 0; i < back.n_denied; i++)
     {
-      assert_false (al_denied_name_is_unknown (back.denied[i].name)); /* no room left for unknown ones */
+      /* no room left for other ABIs' names or unknown numbers */
+      assert_false (al_denied_name_is_unknown (back.denied[i].name));
+      assert_null (strchr (back.denied[i].name, ':'));
       listed += back.denied[i].count;
     }
   assert_int_equal (back.denied_total, total);
