@@ -1,6 +1,7 @@
 /* fuzz_notify.c: seccomp user notifications as the monitor handles them
  * (runtime/lib/monitor.c): the syscall number and arch come from the
- * container, so any; each is recorded by name (bounded). The record then
+ * container, so any; each is recorded by name (bounded) or counted as
+ * dropped, and the total is exact. The record then
  * goes into a verdict (runtime/lib/verdict.c), written as JSON and parsed
  * back: names and counts must survive. The raw input also goes through the
  * verdict parser.
@@ -39,6 +40,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     total += m.denied[i].count;
   if (total > n || m.n_denied > n)
     abort ();
+  /* every denial counted: listed or dropped, never lost */
+  if (m.denied_total != n || total + m.denied_dropped_calls != n || m.denied_dropped_names > m.denied_dropped_calls
+      || m.n_denied > AL_MONITOR_MAX_DENIED + AL_MONITOR_MAX_UNKNOWN)
+    abort ();
 
   struct al_verdict v;
   memset (&v, 0, sizeof v);
@@ -49,7 +54,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   _cleanup_error_ al_error_t err = NULL;
   if (al_verdict_parse ("verdict.json", json, strlen (json), &back, &err) < 0)
     abort ();
-  if (back.n_denied != v.n_denied)
+  if (back.n_denied != v.n_denied || al_verdict_denied_total (&back) != n
+      || back.denied_dropped_calls != m.denied_dropped_calls)
     abort ();
   for (size_t i = 0; i < v.n_denied; i++)
     if (strcmp (back.denied[i].name, v.denied[i].name) != 0 || back.denied[i].count != v.denied[i].count)
