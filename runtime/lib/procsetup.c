@@ -42,11 +42,17 @@ close_span (unsigned lo, unsigned hi, al_error_t *err)
     return 0;
   if (errno != ENOSYS)
     return al_err (err, errno, "close_range(%u, %u)", lo, hi);
-  /* No close_range (kernel < 5.9, or an emulator): one close a slot. */
+  /* No close_range (kernel < 5.9, or an emulator): one close a slot, up to
+     the hard limit (fds may sit above a soft limit lowered after they were
+     opened), at most 2^20 (the kernel's default nr_open). */
   struct rlimit rl;
   unsigned end = hi;
   if (hi == ~0U)
-    end = getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < INT_MAX ? (unsigned) rl.rlim_cur : 1U << 20;
+    {
+      end = 1U << 20;
+      if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < end)
+        end = (unsigned) rl.rlim_max;
+    }
   for (unsigned fd = lo; fd <= end && fd < INT_MAX; fd++)
     close ((int) fd);
   return 0;
