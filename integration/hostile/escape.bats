@@ -258,13 +258,17 @@ start_sleeper() {
 		check_case "closed stdin, process.cwd $cwd"
 	done
 	assert_all_contained 4
-	# A host directory as stdin: refused.
+	# A host directory as stdin would be a way out (cd /proc/self/fd/0):
+	# refused.
 	update_config '.process.cwd = "/"'
+	set_args sh -c "cd /proc/self/fd/0 || exit 0; $(probe)"
 	run al run --bundle "$BUNDLE" "$ID" <"$HOSTDIR"
+	refute_output_contains ESCAPED
 	assert_failure
 	assert_output_contains "container \"$ID\": stdio: fd 0 is a directory: refusing to hand it to the container"
 	start_sleeper
-	run al exec "$ID" sh -c "$(probe)" <"$HOSTDIR"
+	run al exec "$ID" sh -c "cd /proc/self/fd/0 || exit 0; $(probe)" <"$HOSTDIR"
+	refute_output_contains ESCAPED
 	assert_failure
 	assert_output_contains "container \"$ID\": exec: stdio: fd 0 is a directory"
 }
