@@ -225,3 +225,58 @@ done"
 		c container delete "$CID-$i"
 	done
 }
+
+# Run in a container: any sign that its cwd is outside its root (climbing
+# ".." from inside ends at the container's "/"; from a host directory, at
+# the host's "/", where $CTD_DIR is).
+escape_probe() {
+	cat <<PROBE
+up=../../../../../../../../../../../../../../../..
+[ -d "\$up$CTD_DIR" ] && echo ESCAPED: the host is reachable from the cwd
+[ "\$(stat -c %d:%i "\$up")" = "\$(stat -c %d:%i /)" ] || echo ESCAPED: the cwd is outside the root
+echo "probe-done cwd=\$(readlink /proc/self/cwd)"
+PROBE
+}
+
+# $1: the case; $status/$output: a clear refusal naming process.cwd, or the
+# probe ran and saw nothing of the host. Escapes and unclear outcomes are
+# collected, then reported by all_contained.
+escape_case() {
+	case "$output" in
+	*ESCAPED*) echo "$1: $output" >>"$CTD_DIR/work/$CID.escapes" ;;
+	*probe-done*) [ "$status" -eq 0 ] || echo "$1: status $status: $output" >>"$CTD_DIR/work/$CID.unclear" ;;
+	*"process.cwd \""*) [ "$status" -ne 0 ] || echo "$1: status 0: $output" >>"$CTD_DIR/work/$CID.unclear" ;;
+	*) echo "$1: status $status: $output" >>"$CTD_DIR/work/$CID.unclear" ;;
+	esac
+}
+
+all_contained() {
+	local e=$CTD_DIR/work/$CID.escapes u=$CTD_DIR/work/$CID.unclear
+	[ ! -s "$e" ] || fail "escaped in $(wc -l <"$e") cases: $(cat "$e")"
+	[ ! -s "$u" ] || fail "unclear outcome in $(wc -l <"$u") cases: $(cat "$u")"
+}
+
+@test "attacker: ctr run --cwd /proc/self/fd/N never starts outside the root (CVE-2024-21626)" {
+	local n cwd
+	for n in $(seq 3 40) 255; do
+		for cwd in "/proc/self/fd/$n" "/proc/1/fd/$n/.."; do
+			[ "$cwd" = "/proc/self/fd/$n" ] || [ "$n" -le 16 ] || continue
+			run_bounded 60 ctr --address "$CTD_SOCK" -n "$NS" run --rm --runtime "$RUNTIME" --cpu-shares 0 \
+				--cwd "$cwd" "$IMAGE" "$CID-$n-${#cwd}" sh -c "$(escape_probe)" </dev/null
+			escape_case "ctr run --cwd $cwd"
+		done
+	done
+	all_contained
+}
+
+@test "attacker: ctr task exec --cwd /proc/self/fd/N never runs outside the root" {
+	run_detached "$CID" sleep 1000
+	wait_task_status "$CID" RUNNING
+	local n
+	for n in $(seq 3 40) 255; do
+		run_bounded 30 ctr --address "$CTD_SOCK" -n "$NS" task exec --exec-id "e$n" --cwd "/proc/self/fd/$n" "$CID" \
+			sh -c "$(escape_probe)" </dev/null
+		escape_case "ctr task exec --cwd /proc/self/fd/$n"
+	done
+	all_contained
+}

@@ -41,6 +41,12 @@ int al_cli_getopt (struct al_cli *cli, const struct al_command *cmd, int argc, c
 /* Expect exactly `n` positional arguments from optind on. */
 int al_cli_positional (struct al_cli *cli, const struct al_command *cmd, int argc, char **argv, int n);
 
+/* Block SIGINT, SIGTERM, SIGHUP and SIGQUIT until the foreground wait (or
+ * the monitor) forwards them: the container has a session of its own, so a
+ * Ctrl-C that reaches us while it is set up must wait for it, not kill us
+ * and leave it running. Container processes and hooks reset their mask. */
+void al_cli_hold_signals (void);
+
 /* Wait for pid (a child of ours; pidfd polls its exit), forwarding signals
  * and copying a pty master (or -1). Returns its status, 128+N on signal N. */
 int al_cli_wait_foreground (pid_t pid, int pidfd, int pty_master);

@@ -157,6 +157,8 @@ run_run (struct al_cli *cli, int argc, char **argv)
   struct al_watch w = { 0 };
   if (!detach && al_watch_prepare (&w, &o, &err) < 0)
     return al_cli_fail (cli, &err);
+  if (!detach)
+    al_cli_hold_signals ();
   struct al_created c;
   int cr = al_container_create (&o, &c, &err);
   al_watch_created (&w);

@@ -200,6 +200,8 @@ run_exec (struct al_cli *cli, int argc, char **argv)
     }
 
   struct al_exec_result res;
+  if (!o.detach)
+    al_cli_hold_signals ();
   int r = al_container_exec (&o, &res, &err);
   if (r < 0)
     {

@@ -610,6 +610,7 @@ run_sandbox (struct al_cli *cli, int argc, char **argv)
   w.m.output_limit = sb.output_limit;
   if (sb.json)
     w.m.out_to = STDERR_FILENO; /* stdout carries the verdict alone */
+  al_cli_hold_signals ();
   int r = al_container_create (&o, &cr, &err);
   al_watch_created (&w);
   if (r < 0)

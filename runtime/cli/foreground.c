@@ -32,6 +32,18 @@ copy_once (int from, int to, bool *open)
     *open = false;
 }
 
+void
+al_cli_hold_signals (void)
+{
+  sigset_t s;
+  sigemptyset (&s);
+  sigaddset (&s, SIGINT);
+  sigaddset (&s, SIGTERM);
+  sigaddset (&s, SIGHUP);
+  sigaddset (&s, SIGQUIT);
+  sigprocmask (SIG_BLOCK, &s, NULL);
+}
+
 /* Wait for the init, forwarding signals and, with a terminal, copying between
  * our stdio and the pty. Returns the container's exit status (128+N on signal N). */
 int

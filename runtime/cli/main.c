@@ -1,5 +1,6 @@
 /* main.c: the airlock CLI: global options, then one command. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +45,25 @@ print_help (void)
           "Run `airlock COMMAND --help` for a command's options.\n");
 }
 
+/* A caller that started us with fd 0, 1 or 2 closed would get our first
+   opens there (the state dir, the cgroup dir), and the container would get
+   them as its stdio: /dev/null fills the holes first. */
+static void
+stdio_fill (void)
+{
+  for (int fd = 0; fd <= 2; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
+      {
+        int n = open ("/dev/null", O_RDWR);
+        if (n >= 0 && n != fd)
+          close (n); /* cannot happen: the lowest free fd is `fd` */
+      }
+}
+
 int
 main (int argc, char **argv)
 {
+  stdio_fill ();
   struct al_cli cli = { .root = DEFAULT_ROOT, .log_format = "text", .log = { .fd = -1 } };
   enum
   {

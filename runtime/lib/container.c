@@ -5,13 +5,14 @@
  * Parent and init talk over a SOCK_SEQPACKET socketpair:
  *
  *   parent                              init
+ *                                       setsid, close every fd but its own
  *   write uid/gid maps   -- MAPS -->    become root of its user namespace
  *                                       join namespaces, mounts (before pivot)
  *   prestart,            <-- HOOKS --   (only when such hooks exist)
  *   createRuntime hooks  -- CONTINUE -->
  *                                       createContainer hooks, pivot_root,
  *                                       masked/readonly paths, terminal,
- *                                       rlimits, user, caps, seccomp
+ *                                       rlimits, cwd, user, caps, seccomp
  *   write state.json     <-- READY --
  *                        -- COMMIT -->  block reading exec.fifo
  *
@@ -77,7 +78,6 @@ struct init_ctx
   int sync;
   int fifo;
   int console;
-  int runtime_fds[2]; /* the runtime's root and (locked) state dir: closed at once */
   bool need_parent_hooks;
   bool legacy_clone;  /* clone(): the parent moves us into the cgroup first */
   bool late_cgroupns; /* ... and then we create our cgroup namespace */
@@ -111,10 +111,27 @@ container_init (struct init_ctx *c)
   const struct oci_spec *spec = c->spec;
   const struct oci_process *p = spec->process;
 
-  /* The state dir lock is shared with this copy of the fd: drop it now, or
-     `start` would wait for a lock that the init holds until exec. */
-  for (int i = 0; i < 2; i++)
-    al_closep (&c->runtime_fds[i]);
+  /* Nothing of the caller's session, and none of the fds the runtime (or its
+     caller) had open: the state dir and its lock (`start` would wait for a
+     lock the init holds until exec), the cgroup dir, pidfds, a systemd bus,
+     other containers' fds in the shim... Each is a host directory or object
+     that process.cwd ("/proc/self/fd/N"), a hook or the program could reach.
+     Kept: our sync fds, the stdio sources until they are in place, the
+     namespaces we are about to join and the fds the caller preserves. */
+  if (al_proc_new_session (&err) < 0)
+    init_fail (c, &err);
+  int keep[3 + 3 + OCI_NS_COUNT];
+  size_t nkeep = 0;
+  keep[nkeep++] = c->sync;
+  keep[nkeep++] = c->fifo;
+  keep[nkeep++] = c->console;
+  for (int i = 0; i < 3; i++)
+    keep[nkeep++] = c->o->stdio[i];
+  for (int t = 0; t < OCI_NS_COUNT; t++)
+    keep[nkeep++] = c->plan->join_fd[t];
+  int keep_below = 3 + (c->o->preserve_fds > 0 ? c->o->preserve_fds : 0);
+  if (al_proc_close_fds (keep_below, keep, nkeep, &err) < 0)
+    init_fail (c, &err);
 
   if (al_proc_stdio (c->o->stdio, &err) < 0)
     init_fail (c, &err);
@@ -149,6 +166,10 @@ container_init (struct init_ctx *c)
         }
     }
   if (al_ns_join (c->plan, &err) < 0)
+    init_fail (c, &err);
+  /* The host's namespace fds too (pid and time ones, joined by the parent),
+     before the config's mounts and hooks. */
+  if (al_proc_close_fds (keep_below, keep, 3, &err) < 0)
     init_fail (c, &err);
   if ((c->plan->clone_flags & CLONE_NEWNET) && al_ns_loopback_up (&err) < 0)
     init_fail (c, &err);
@@ -228,14 +249,10 @@ container_init (struct init_ctx *c)
     init_fail (c, &err);
   if (al_process_set_sched (p, spec->linux_, &err) < 0)
     init_fail (c, &err);
-  if (chdir (p->cwd) < 0)
-    {
-      if (errno != ENOENT || al_mkdir_p (AT_FDCWD, p->cwd, 0755, &err) < 0 || chdir (p->cwd) < 0)
-        {
-          al_err (&err, errno, "process.cwd: chdir `%s`", p->cwd);
-          init_fail (c, &err);
-        }
-    }
+  /* Only our sync fds are open (the console is closed): process.cwd is
+     resolved (and created) inside the root, then checked to be there. */
+  if (al_proc_close_fds (keep_below, keep, 2, &err) < 0 || al_proc_enter_cwd (p->cwd, true, &err) < 0)
+    init_fail (c, &err);
 
   _cleanup_free_ char *path = NULL;
   bool late = spec->hooks.start_container.n > 0;
@@ -582,7 +599,6 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .sync = sv1,
     .fifo = fifo,
     .console = console,
-    .runtime_fds = { rootfd, dirfd },
     .need_parent_hooks = h->prestart.n || h->create_runtime.n,
     .new_mount = true,
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,

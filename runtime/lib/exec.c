@@ -3,11 +3,12 @@
  * The runtime (already non-dumpable, so nothing in the container can open its
  * /proc entries) enters the container's pid and time namespaces for its
  * children only, then clone3()s straight into the container's cgroup. The child
- * moves its cwd into the container's root at once, joins every other namespace
+ * moves its cwd into the container's root at once, makes its own session,
+ * closes every fd it does not need, joins every other namespace
  * with one setns() on the init's pidfd, chroots to the init's root, and then
  * takes the same steps as the init: terminal, rlimits, cwd, LSM label, user,
- * capabilities, no_new_privs, seccomp. All runtime fds are close-on-exec; a
- * sync socket reports errors up to the exec itself. */
+ * capabilities, no_new_privs, seccomp. process.cwd is resolved inside the
+ * root; a sync socket reports errors up to the exec itself. */
 #include "exec.h"
 
 #include <errno.h>
@@ -129,6 +130,17 @@ exec_child (struct exec_child *c)
       al_err (&err, errno, "enter the container's root");
       child_fail (c, &err);
     }
+  /* Out of the caller's session, and none of the runtime's fds (the state
+     dir, the cgroup dir, our own namespaces, whatever our caller leaked in):
+     only what we still need, the stdio sources until they are in place and
+     the fds the caller preserves. */
+  if (al_proc_new_session (&err) < 0)
+    child_fail (c, &err);
+  int keep[] = { c->sync, c->console, c->rootfd, c->pidfd, c->stdio ? c->stdio[0] : -1,
+                 c->stdio ? c->stdio[1] : -1, c->stdio ? c->stdio[2] : -1 };
+  int keep_below = 3 + (c->preserve_fds > 0 ? c->preserve_fds : 0);
+  if (al_proc_close_fds (keep_below, keep, sizeof keep / sizeof keep[0], &err) < 0)
+    child_fail (c, &err);
   if (al_proc_stdio (c->stdio, &err) < 0)
     child_fail (c, &err);
   sigset_t none;
@@ -157,11 +169,10 @@ exec_child (struct exec_child *c)
   al_closep (&c->console);
   if (al_process_set_rlimits (p, &err) < 0 || al_process_set_sched (p, NULL, &err) < 0)
     child_fail (c, &err);
-  if (chdir (p->cwd) < 0)
-    {
-      al_err (&err, errno, "cwd `%s`", p->cwd);
-      child_fail (c, &err);
-    }
+  /* Only the sync socket is left: process.cwd is resolved inside the root
+     and checked to be there. */
+  if (al_proc_close_fds (keep_below, keep, 1, &err) < 0 || al_proc_enter_cwd (p->cwd, false, &err) < 0)
+    child_fail (c, &err);
   _cleanup_free_ char *path = NULL;
   if (al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
     child_fail (c, &err);

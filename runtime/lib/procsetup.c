@@ -1,15 +1,21 @@
-/* procsetup.c: terminal, credentials and exec of a container process. */
+/* procsetup.c: session, fds, terminal, cwd, credentials and exec of a
+ * container process. */
 #include "procsetup.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "caps.h"
 #include "lsm.h"
 #include "process.h"
+#include "resolve.h"
+#include "rootfs.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -17,6 +23,101 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+
+int
+al_proc_new_session (al_error_t *err)
+{
+  if (setsid () < 0)
+    return al_err (err, errno, "setsid: leave the caller's session");
+  return 0;
+}
+
+/* Close lo .. hi (hi ~0U: to the end). */
+static int
+close_span (unsigned lo, unsigned hi, al_error_t *err)
+{
+  if (lo > hi)
+    return 0;
+  if (syscall (SYS_close_range, lo, hi, 0) == 0)
+    return 0;
+  if (errno != ENOSYS)
+    return al_err (err, errno, "close_range(%u, %u)", lo, hi);
+  /* No close_range (kernel < 5.9, or an emulator): one close a slot, up to
+     the hard limit (fds may sit above a soft limit lowered after they were
+     opened), at most 2^20 (the kernel's default nr_open). */
+  struct rlimit rl;
+  unsigned end = hi;
+  if (hi == ~0U)
+    {
+      end = 1U << 20;
+      if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < end)
+        end = (unsigned) rl.rlim_max;
+    }
+  for (unsigned fd = lo; fd <= end && fd < INT_MAX; fd++)
+    close ((int) fd);
+  return 0;
+}
+
+int
+al_proc_close_fds (int keep_below, const int *keep, size_t n, al_error_t *err)
+{
+  unsigned lo = keep_below > 0 ? (unsigned) keep_below : 0;
+  for (;;)
+    {
+      /* The lowest fd to keep at or above lo closes the gap below it. */
+      int next = -1;
+      for (size_t i = 0; i < n; i++)
+        if (keep[i] >= 0 && (unsigned) keep[i] >= lo && (next < 0 || keep[i] < next))
+          next = keep[i];
+      if (next < 0)
+        return close_span (lo, ~0U, err);
+      int r = close_span (lo, (unsigned) next - 1, err);
+      if (r < 0)
+        return r;
+      lo = (unsigned) next + 1;
+    }
+}
+
+int
+al_proc_check_cwd (const char *cwd, al_error_t *err)
+{
+  /* The raw syscall: glibc's getcwd turns "(unreachable)/..." into ENOENT. */
+  char buf[PATH_MAX];
+  long n = syscall (SYS_getcwd, buf, sizeof buf);
+  if (n < 0)
+    return al_err (err, errno, "process.cwd \"%s\": not reachable from the container's root: refusing to run", cwd);
+  if (n == 0 || buf[0] != '/')
+    return al_err (err, 0, "process.cwd \"%s\": resolves outside the container's root: refusing to run", cwd);
+  return 0;
+}
+
+int
+al_proc_enter_cwd (const char *cwd, bool create, al_error_t *err)
+{
+  _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return al_err (err, errno, "process.cwd \"%s\": open the container's root", cwd);
+  _cleanup_close_ int fd = al_resolve_in_root (root, cwd);
+  if (fd < 0 && errno == ENOENT && create)
+    {
+      _cleanup_free_ char *what = al_xasprintf ("process.cwd \"%s\"", cwd);
+      int r = al_rootfs_open_in (root, cwd, S_IFDIR, what, &fd, err);
+      if (r < 0)
+        return r;
+    }
+  if (fd < 0)
+    {
+      if (errno == ELOOP)
+        return al_err (err, errno,
+                       "process.cwd \"%s\": goes through a magic link (/proc/PID/fd/N, /proc/PID/cwd, ...) "
+                       "or a symlink loop: refusing to run",
+                       cwd);
+      return al_err (err, errno, "process.cwd \"%s\"", cwd);
+    }
+  if (fchdir (fd) < 0)
+    return al_err (err, errno, "process.cwd \"%s\": chdir", cwd);
+  return al_proc_check_cwd (cwd, err);
+}
 
 int
 al_proc_terminal (const struct oci_process *p, int console, int sync, al_error_t *err)
@@ -115,11 +216,24 @@ al_proc_exec (const struct oci_process *p, const char *path, int preserve_fds, a
   return al_err (err, errno, "exec `%s`", path);
 }
 
+static int
+stdio_no_dir (al_error_t *err)
+{
+  /* A directory as stdio would be a way out: fchdir(0), then "..". */
+  for (int fd = 0; fd <= 2; fd++)
+    {
+      struct stat st;
+      if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
+        return al_err (err, 0, "stdio: fd %d is a directory: refusing to hand it to the container", fd);
+    }
+  return 0;
+}
+
 int
 al_proc_stdio (const int stdio[3], al_error_t *err)
 {
   if (stdio == NULL)
-    return 0;
+    return stdio_no_dir (err);
   /* Move the sources above 2 first, so that dup2 of one cannot clobber
      another still to be placed. */
   int src[3];
@@ -140,5 +254,5 @@ al_proc_stdio (const int stdio[3], al_error_t *err)
         return al_err (err, errno, "stdio: dup2 onto fd %d", i);
       close (src[i]);
     }
-  return 0;
+  return stdio_no_dir (err);
 }

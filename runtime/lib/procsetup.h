@@ -1,8 +1,12 @@
-/* procsetup.h: the last steps of a container process before execve, shared
- * by the init (create) and by exec'd processes: terminal, credentials
- * (LSM, user, capabilities, no_new_privs, seccomp) and the exec itself. */
+/* procsetup.h: the steps of a container process before execve, shared by the
+ * init (create) and by exec'd processes: a session of its own, no runtime
+ * fds, terminal, working directory, credentials (LSM, user, capabilities,
+ * no_new_privs, seccomp) and the exec itself. */
 #ifndef AIRLOCK_PROCSETUP_H
 #define AIRLOCK_PROCSETUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "seccomp.h"
@@ -20,7 +24,31 @@ int al_proc_terminal (const struct oci_process *p, int console, int sync, al_err
  * when sync >= 0; it is never kept by the container process. */
 int al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, int sync, al_error_t *err);
 
-/* Put stdio[0..2] (each -1: keep what we have) on fds 0, 1 and 2. */
+/* setsid(): the process leaves the caller's session and process group, so it
+ * never has the caller's controlling terminal (no TIOCSTI into it, no job
+ * control signals from it). Before anything the config controls runs. */
+int al_proc_new_session (al_error_t *err);
+
+/* Close every fd except 0 .. keep_below-1 (stdio and the fds preserved for
+ * the program) and the n fds of keep (entries < 0 are skipped): whatever the
+ * runtime opened in the host's namespaces and whatever its caller leaked in,
+ * with no list of them to keep up to date. close_range(2) over the gaps, or
+ * close(2) up to RLIMIT_NOFILE without it. */
+int al_proc_close_fds (int keep_below, const int *keep, size_t n, al_error_t *err);
+
+/* Make `cwd` (process.cwd) the working directory: resolved inside our root
+ * ("/") with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (no /proc/self/fd/N, no
+ * /proc/PID/cwd, no symlink out), fchdir to it, then al_proc_check_cwd. With
+ * `create`, missing components are made inside the root (mkdirat relative to
+ * resolved parents). The caller closed its host fds first. */
+int al_proc_enter_cwd (const char *cwd, bool create, al_error_t *err);
+
+/* Fail unless the working directory is reachable from our root (the kernel's
+ * getcwd says "(unreachable)" for one outside it). `cwd` names it in errors. */
+int al_proc_check_cwd (const char *cwd, al_error_t *err);
+
+/* Put stdio[0..2] (each -1: keep what we have) on fds 0, 1 and 2; fails
+ * when one of them is a directory (the program could fchdir to it). */
 int al_proc_stdio (const int stdio[3], al_error_t *err);
 
 /* Keep fds 3 .. 3+preserve_fds-1 across exec, mark every other fd >= 3

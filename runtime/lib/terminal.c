@@ -167,7 +167,8 @@ al_pty_open (const char *ptmx, int *master, int *slave, al_error_t *err)
 int
 al_pty_make_controlling (int slave, al_error_t *err)
 {
-  if (setsid () < 0)
+  /* Container processes made their own session already (al_proc_new_session). */
+  if (getsid (0) != getpid () && setsid () < 0)
     return al_err (err, errno, "setsid");
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return al_err (err, errno, "making the pty the controlling terminal: TIOCSCTTY");

@@ -15,7 +15,7 @@ int al_recv_fd (int sock, int *fd_out, char *payload, size_t payload_len, al_err
  * *master (O_CLOEXEC) and *slave opened O_RDWR|O_NOCTTY. */
 int al_pty_open (const char *ptmx, int *master, int *slave, al_error_t *err);
 /* Make `slave` the controlling terminal and stdio of the calling process
- * (setsid, TIOCSCTTY, dup2 to 0,1,2). */
+ * (setsid unless we lead a session already, TIOCSCTTY, dup2 to 0,1,2). */
 int al_pty_make_controlling (int slave, al_error_t *err);
 int al_pty_set_size (int fd, unsigned rows, unsigned cols, al_error_t *err);
 
