@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
+#include "bindcheck.h"
 #include "cgroup.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -1001,6 +1002,11 @@ scratch_at (const struct al_profile *p, const char *dest)
 static int
 check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_t *err)
 {
+  /* The checks by path first (the source as written), then on what the
+     source resolves to now (bindcheck.c), for an early error; the mount
+     code repeats the latter on the fd it mounts, which decides. */
+  _cleanup_bind_guard_ struct al_bind_guard *guard = NULL;
+  const struct al_bind_policy pol = { .profile = p->name, .denied_paths = p->denied_host_paths };
   for (size_t i = 0; i < spec->n_mounts; i++)
     {
       const struct oci_mount *m = &spec->mounts[i];
@@ -1033,6 +1039,17 @@ check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_
           if (m->n_uid_mappings || m->n_gid_mappings || f.idmap)
             return perr_apply (p, err, "mounts[%zu] (%s -> %s): idmapped bind mounts are not allowed by the profile", i,
                                src, m->destination);
+          if (m->source && m->source[0] == '/')
+            {
+              /* Relative sources are the bundle's: only the mount sees them. */
+              if (guard == NULL)
+                guard = al_bind_guard_new (&pol);
+              _cleanup_close_ int fd = -1;
+              int r = al_bind_source_open (guard, i, m->source, m->source, m->destination, is_rbind (m, &f), true,
+                                           &fd, err);
+              if (r < 0)
+                return r;
+            }
           continue;
         }
       const char *type = m->type ? m->type : "";
@@ -1249,6 +1266,19 @@ remove_writable_options (struct oci_mount *m)
     }
   if (m->options)
     m->options[k] = NULL;
+}
+
+/* For the mount code, which checks every bind source on the fd it mounts. */
+static void
+set_bind_policy (const struct al_profile *p, struct oci_spec *spec)
+{
+  struct al_bind_policy *b = spec->bind_policy;
+  if (b == NULL)
+    b = spec->bind_policy = al_xmalloc0 (sizeof (*b));
+  free (b->profile);
+  al_strv_free (b->denied_paths);
+  b->profile = al_xstrdup (p->name);
+  b->denied_paths = strv_dup (p->denied_host_paths);
 }
 
 static void
@@ -1531,6 +1561,7 @@ al_profile_apply (const struct al_profile *p, struct oci_spec *spec, const struc
   if (p->readonly_root)
     spec->root_readonly = true;
   tighten_mounts (p, spec);
+  set_bind_policy (p, spec);
   if (spec->process)
     rep.caps_dropped = tighten_process (p, spec->process);
   if (p->has_seccomp)

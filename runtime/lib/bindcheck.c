@@ -1,0 +1,441 @@
+/* bindcheck.c: a bind source checked on the fd that is mounted (see
+ * bindcheck.h).
+ *
+ * A node is known by its identity (st_dev, st_ino) and whether it is the
+ * root of a mount. The "chain" of a node is the node and every directory
+ * above it as ".." walks (crossing mount points upwards, as the kernel
+ * does) up to the process root. For a file, its parent is opened by the
+ * directory part of its real path and checked to hold that very file (the
+ * same identity under its name): a rename in between is seen, not trusted.
+ *
+ * Source S, denied path D:
+ *  - S within D: an identity of S's chain is D's identity, or S's real
+ *    path is D's (as written or resolved) or below it;
+ *  - D within S: an identity of D's chain (past D itself) is S's. A
+ *    recursive bind brings D whatever lies between; a plain one only when
+ *    no node between D and S is a mount root (D is on S's own mount). A D
+ *    that does not exist (or cannot be looked at) is within S when its path
+ *    is. */
+#include "bindcheck.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "resolve.h"
+#include "util.h"
+
+#define MAX_DEPTH 4096 /* directories above a node: PATH_MAX / 2, with room */
+#define STALE_RETRIES 3 /* reopen a source renamed while it was checked */
+
+struct node
+{
+  dev_t dev;
+  ino_t ino;
+  uint64_t mnt_id; /* 0: unknown */
+  bool mount_root;
+};
+
+struct chain
+{
+  struct node *n;
+  size_t len, cap;
+};
+
+enum denied_state
+{
+  DENIED_MISSING, /* does not exist: its path only */
+  DENIED_UNKNOWN, /* cannot be looked at (EACCES...): its path only */
+  DENIED_EXISTS,  /* chain known */
+};
+
+struct denied
+{
+  char *path; /* as written, normalised */
+  char *real; /* resolved, NULL when unknown */
+  enum denied_state state;
+  struct chain chain;
+};
+
+struct al_bind_guard
+{
+  char *profile;
+  struct denied *d;
+  size_t n;
+  int rootfd; /* "/", for the magic-link-free lookup */
+};
+
+static bool
+same (const struct node *a, const struct node *b)
+{
+  return a->dev == b->dev && a->ino == b->ino;
+}
+
+static int
+node_of (int fd, struct node *n, mode_t *mode)
+{
+  struct statx stx;
+  if (statx (fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+    return -1;
+  n->dev = makedev (stx.stx_dev_major, stx.stx_dev_minor);
+  n->ino = stx.stx_ino;
+  n->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+  n->mount_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+  if (mode)
+    *mode = stx.stx_mode;
+  return 0;
+}
+
+/* The path the kernel has for fd, NULL when it has none we can use (no
+ * /proc, a deleted file, a node outside our root). */
+static char *
+fd_path (int fd)
+{
+  char link[64], buf[PATH_MAX];
+  snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink (link, buf, sizeof buf - 1);
+  if (n <= 0 || (size_t) n >= sizeof buf - 1)
+    return NULL;
+  buf[n] = '\0';
+  if (buf[0] != '/')
+    return NULL;
+  static const char deleted[] = " (deleted)";
+  if ((size_t) n >= sizeof deleted - 1 && strcmp (buf + n - (sizeof deleted - 1), deleted) == 0)
+    return NULL;
+  return al_xstrdup (buf);
+}
+
+static void
+chain_push (struct chain *c, const struct node *n)
+{
+  if (c->len == c->cap)
+    {
+      c->cap = c->cap ? c->cap * 2 : 8;
+      c->n = realloc (c->n, c->cap * sizeof (*c->n));
+      if (c->n == NULL)
+        abort ();
+    }
+  c->n[c->len++] = *n;
+}
+
+/* The chain of fd (an O_PATH fd; `real` its real path). Returns 0, -ESTALE
+ * when a file's name no longer names it, or another -errno. */
+static int
+chain_of (int fd, const char *real, struct chain *c)
+{
+  struct node n;
+  mode_t mode;
+  c->len = 0;
+  if (node_of (fd, &n, &mode) < 0)
+    return -errno;
+  chain_push (c, &n);
+
+  _cleanup_close_ int cur = -1;
+  if (S_ISDIR (mode))
+    {
+      cur = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+      if (cur < 0)
+        return -errno;
+    }
+  else
+    {
+      /* The parent of a file: by name, then checked to hold this file. */
+      if (real == NULL)
+        return -ENOENT;
+      const char *slash = strrchr (real, '/');
+      _cleanup_free_ char *dir = slash == real ? al_xstrdup ("/") : strndup (real, (size_t) (slash - real));
+      if (dir == NULL)
+        abort ();
+      cur = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (cur < 0)
+        return errno == ENOENT || errno == ENOTDIR ? -ESTALE : -errno;
+      struct stat st;
+      if (fstatat (cur, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != n.dev || st.st_ino != n.ino)
+        return -ESTALE;
+      struct node p;
+      if (node_of (cur, &p, NULL) < 0)
+        return -errno;
+      chain_push (c, &p);
+    }
+  for (size_t depth = 0; depth < MAX_DEPTH; depth++)
+    {
+      int up = openat (cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (up < 0)
+        return -errno;
+      struct node u;
+      if (node_of (up, &u, NULL) < 0)
+        {
+          int e = errno;
+          close (up);
+          return -e;
+        }
+      close (cur);
+      cur = up;
+      const struct node *last = &c->n[c->len - 1];
+      /* ".." of the process root is the root itself (same mount); a mount
+         stacked on its own parent's directory has the same identity but
+         another mount. */
+      if (same (&u, last) && (u.mnt_id == last->mnt_id || u.mnt_id == 0))
+        return 0;
+      chain_push (c, &u);
+    }
+  return -ELOOP;
+}
+
+/* "/a//b/./" -> "/a/b"; keeps "/". */
+static char *
+norm (const char *s)
+{
+  char *o = al_xmalloc0 (strlen (s) + 2);
+  size_t k = 0;
+  for (const char *q = s; *q; q++)
+    {
+      if (*q == '/' && k > 0 && o[k - 1] == '/')
+        continue;
+      if (*q == '.' && k > 0 && o[k - 1] == '/' && (q[1] == '/' || q[1] == '\0'))
+        {
+          q += q[1] == '/';
+          continue;
+        }
+      o[k++] = *q;
+    }
+  while (k > 1 && o[k - 1] == '/')
+    k--;
+  o[k] = '\0';
+  return o;
+}
+
+/* a is b or below it */
+static bool
+within (const char *a, const char *b)
+{
+  if (a == NULL || b == NULL)
+    return false;
+  if (strcmp (b, "/") == 0)
+    return true;
+  size_t n = strlen (b);
+  return strncmp (a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+struct al_bind_guard *
+al_bind_guard_new (const struct al_bind_policy *pol)
+{
+  if (pol == NULL)
+    return NULL;
+  struct al_bind_guard *g = al_xmalloc0 (sizeof (*g));
+  g->profile = al_xstrdup (pol->profile ? pol->profile : "?");
+  g->rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  g->n = al_strv_len (pol->denied_paths);
+  g->d = al_xmalloc0 ((g->n + 1) * sizeof (*g->d));
+  for (size_t i = 0; i < g->n; i++)
+    {
+      struct denied *d = &g->d[i];
+      d->path = norm (pol->denied_paths[i]);
+      _cleanup_close_ int fd = open (d->path, O_PATH | O_CLOEXEC);
+      if (fd < 0)
+        {
+          d->state = errno == ENOENT || errno == ENOTDIR ? DENIED_MISSING : DENIED_UNKNOWN;
+          continue;
+        }
+      d->real = fd_path (fd);
+      d->state = chain_of (fd, d->real, &d->chain) == 0 ? DENIED_EXISTS : DENIED_UNKNOWN;
+    }
+  return g;
+}
+
+void
+al_bind_guard_free (struct al_bind_guard *g)
+{
+  if (g == NULL)
+    return;
+  for (size_t i = 0; i < g->n; i++)
+    {
+      free (g->d[i].path);
+      free (g->d[i].real);
+      free (g->d[i].chain.n);
+    }
+  free (g->d);
+  free (g->profile);
+  if (g->rootfd >= 0)
+    close (g->rootfd);
+  free (g);
+}
+
+void
+al_bind_guard_freep (struct al_bind_guard **g)
+{
+  if (g && *g)
+    {
+      al_bind_guard_free (*g);
+      *g = NULL;
+    }
+}
+
+struct source
+{
+  const struct al_bind_guard *g;
+  const char *label; /* "mounts[3] (/tmp/x -> /data)" */
+  const char *written;
+  const char *real; /* NULL: unknown */
+};
+
+static int refuse (const struct source *s, al_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+
+static int
+refuse (const struct source *s, al_error_t *err, const char *fmt, ...)
+{
+  _cleanup_free_ char *msg = NULL;
+  va_list ap;
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    msg = NULL;
+  va_end (ap);
+  return al_err (err, 0, "profile \"%s\": %s: %s resolves to %s%s", s->g->profile, s->label, s->written,
+                 s->real ? s->real : "a path it cannot tell", msg ? msg : "");
+}
+
+static const char keeps[] = "which the profile keeps from containers";
+
+/* S within D. */
+static int
+check_within (const struct source *s, const struct chain *sc, const struct denied *d, al_error_t *err)
+{
+  bool by_path = within (s->real, d->path) || within (s->real, d->real);
+  if (by_path)
+    {
+      if ((s->real && strcmp (s->real, d->path) == 0) || (s->real && d->real && strcmp (s->real, d->real) == 0))
+        return refuse (s, err, ", %s", keeps);
+      return refuse (s, err, ", inside %s, %s", d->path, keeps);
+    }
+  if (d->state != DENIED_EXISTS)
+    return 0;
+  for (size_t k = 0; k < sc->len; k++)
+    if (same (&sc->n[k], &d->chain.n[0]))
+      {
+        if (k == 0)
+          return refuse (s, err, ", which is %s under another name (a hard link or another mount of it), %s", d->path,
+                         keeps);
+        return refuse (s, err, ", inside %s reached under another name (another mount of it), %s", d->path, keeps);
+      }
+  return 0;
+}
+
+/* D within S. */
+static int
+check_contains (const struct source *s, const struct chain *sc, const struct denied *d, bool recursive,
+                al_error_t *err)
+{
+  if (d->state != DENIED_EXISTS)
+    {
+      /* Nothing to look at: its path decides (it may appear there). */
+      if (within (d->path, s->real) || within (d->real, s->real))
+        return refuse (s, err, ", which would show %s, %s", d->path, keeps);
+      return 0;
+    }
+  if (recursive && (within (d->path, s->real) || within (d->real, s->real)))
+    return refuse (s, err, ": a recursive bind would bring %s, %s", d->path, keeps);
+  const struct node *src = &sc->n[0];
+  bool crossed = false;
+  for (size_t k = 1; k < d->chain.len; k++)
+    {
+      crossed = crossed || d->chain.n[k - 1].mount_root;
+      if (!same (&d->chain.n[k], src))
+        continue;
+      if (recursive)
+        return refuse (s, err, ": a recursive bind would bring %s, %s", d->path, keeps);
+      if (!crossed)
+        return refuse (s, err, ", whose bind would show %s, %s", d->path, keeps);
+    }
+  return 0;
+}
+
+static int
+check_source (const struct al_bind_guard *g, int fd, const char *label, const char *written, bool recursive,
+              al_error_t *err)
+{
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return al_err (err, errno, "%s: stat the source %s", label, written);
+  _cleanup_free_ char *real = fd_path (fd);
+  struct source s = { .g = g, .label = label, .written = written, .real = real };
+  if (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode))
+    return refuse (&s, err, ", a device node (%c %u:%u): the profile allows no device as a bind source (a device "
+                            "goes in linux.devices)",
+                   S_ISCHR (st.st_mode) ? 'c' : 'b', major (st.st_rdev), minor (st.st_rdev));
+  struct chain sc = { 0 };
+  int r = chain_of (fd, real, &sc);
+  if (r < 0)
+    {
+      free (sc.n);
+      if (r == -ESTALE)
+        return r; /* renamed meanwhile: the caller opens it again */
+      return al_err (err, -r, "profile \"%s\": %s: %s: cannot tell where it is", g->profile, label, written);
+    }
+  for (size_t i = 0; i < g->n && r == 0; i++)
+    {
+      r = check_within (&s, &sc, &g->d[i], err);
+      if (r == 0 && S_ISDIR (st.st_mode))
+        r = check_contains (&s, &sc, &g->d[i], recursive, err);
+    }
+  free (sc.n);
+  return r;
+}
+
+int
+al_bind_source_open (const struct al_bind_guard *g, size_t index, const char *path, const char *written,
+                     const char *destination, bool recursive, bool missing_ok, int *out, al_error_t *err)
+{
+  *out = -1;
+  _cleanup_free_ char *label = al_xasprintf ("mounts[%zu] (%s -> %s)", index, written, destination);
+  for (int round = 0;; round++)
+    {
+      _cleanup_close_ int fd = -1;
+      if (g && g->rootfd >= 0)
+        {
+          /* From "/" without magic links: the same lookup mount(2) does,
+             but a /proc/PID/root or /proc/PID/fd/N on the way is refused. */
+          fd = al_resolve_in_root (g->rootfd, path);
+          if (fd < 0 && errno == ELOOP)
+            {
+              _cleanup_close_ int plain = open (path, O_PATH | O_CLOEXEC);
+              if (plain >= 0)
+                return al_err (err, 0,
+                               "profile \"%s\": %s: %s resolves through a /proc magic link (such as /proc/PID/root "
+                               "or /proc/PID/fd/N): the profile allows only plain paths as bind sources",
+                               g->profile, label, written);
+              errno = ELOOP;
+            }
+        }
+      else
+        fd = open (path, O_PATH | O_CLOEXEC);
+      if (fd < 0)
+        {
+          if (missing_ok)
+            return 0;
+          return al_err (err, errno, "mounts[%zu].source \"%s\"", index, path);
+        }
+      if (g == NULL)
+        {
+          *out = al_steal_fd (fd);
+          return 0;
+        }
+      int r = check_source (g, fd, label, written, recursive, err);
+      if (r == -ESTALE && round < STALE_RETRIES)
+        continue;
+      if (r == -ESTALE)
+        return al_err (err, 0, "profile \"%s\": %s: %s kept changing while it was checked (renamed or replaced)",
+                       g->profile, label, written);
+      if (r < 0)
+        return r;
+      *out = al_steal_fd (fd);
+      return 0;
+    }
+}
