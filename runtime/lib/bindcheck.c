@@ -27,11 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "resolve.h"
 #include "util.h"
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
+#endif
 
 #define MAX_DEPTH 4096 /* directories above a node: PATH_MAX / 2, with room */
 #define STALE_RETRIES 3 /* reopen a source renamed while it was checked */
@@ -63,6 +71,7 @@ struct denied
   char *real; /* resolved, NULL when unknown */
   enum denied_state state;
   struct chain chain;
+  long fs_magic; /* the root of a proc or sysfs mount: every such mount is refused; 0: not */
 };
 
 struct al_bind_guard
@@ -225,6 +234,21 @@ within (const char *a, const char *b)
   return strncmp (a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
 }
 
+/* Kernel filesystems whose every instance shows the same kernel state: a
+   denied /proc denies a proc mounted anywhere (another container's). */
+static const char *
+pseudo_fs_name (long magic)
+{
+  switch (magic)
+    {
+    case PROC_SUPER_MAGIC:
+      return "proc";
+    case SYSFS_MAGIC:
+      return "sysfs";
+    }
+  return NULL;
+}
+
 struct al_bind_guard *
 al_bind_guard_new (const struct al_bind_policy *pol)
 {
@@ -247,6 +271,10 @@ al_bind_guard_new (const struct al_bind_policy *pol)
         }
       d->real = fd_path (fd);
       d->state = chain_of (fd, d->real, &d->chain) == 0 ? DENIED_EXISTS : DENIED_UNKNOWN;
+      struct statfs sf;
+      if (d->state == DENIED_EXISTS && d->chain.n[0].mount_root && fstatfs (fd, &sf) == 0
+          && pseudo_fs_name ((long) sf.f_type))
+        d->fs_magic = (long) sf.f_type;
     }
   return g;
 }
@@ -357,6 +385,120 @@ check_contains (const struct source *s, const struct chain *sc, const struct den
   return 0;
 }
 
+/* A kernel filesystem the profile denies (proc, sysfs): fd is on it. */
+static const struct denied *
+denied_fs (const struct al_bind_guard *g, int fd)
+{
+  struct statfs sf;
+  if (fstatfs (fd, &sf) < 0)
+    return NULL;
+  for (size_t i = 0; i < g->n; i++)
+    if (g->d[i].fs_magic && g->d[i].fs_magic == (long) sf.f_type)
+      return &g->d[i];
+  return NULL;
+}
+
+/* The mount points strictly below `dir` in our mount namespace, NULL
+   terminated (NULL when mountinfo cannot be read). */
+static char **
+mounts_below (const char *dir)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  _cleanup_error_ al_error_t e = NULL;
+  if (al_read_file_at (AT_FDCWD, "/proc/self/mountinfo", 64u << 20, &text, &len, &e) < 0)
+    return NULL;
+  size_t n = 0, cap = 8;
+  char **v = al_xmalloc0 (cap * sizeof (char *));
+  for (char *line = text; line && *line;)
+    {
+      char *nl = strchr (line, '\n');
+      if (nl)
+        *nl = '\0';
+      /* id parent major:minor root mountpoint ... */
+      char *f = line;
+      for (int i = 0; i < 4 && f; i++)
+        {
+          f = strchr (f, ' ');
+          if (f)
+            f++;
+        }
+      if (f)
+        {
+          char *end = strchrnul (f, ' ');
+          char *mp = al_xmalloc0 ((size_t) (end - f) + 1);
+          size_t k = 0;
+          for (char *q = f; q < end; q++)
+            {
+              /* \040 and friends: octal escapes of space, tab, newline, backslash */
+              if (*q == '\\' && end - q >= 4 && q[1] >= '0' && q[1] <= '3' && q[2] >= '0' && q[2] <= '7' && q[3] >= '0'
+                  && q[3] <= '7')
+                {
+                  mp[k++] = (char) (((q[1] - '0') << 6) | ((q[2] - '0') << 3) | (q[3] - '0'));
+                  q += 3;
+                }
+              else
+                mp[k++] = *q;
+            }
+          if (strcmp (mp, dir) != 0 && within (mp, dir))
+            {
+              if (n + 2 > cap)
+                {
+                  cap *= 2;
+                  v = realloc (v, cap * sizeof (char *));
+                  if (v == NULL)
+                    abort ();
+                }
+              v[n++] = mp;
+              v[n] = NULL;
+            }
+          else
+            free (mp);
+        }
+      line = nl ? nl + 1 : NULL;
+    }
+  return v;
+}
+
+/* A mount below a recursive bind's source, which comes along: refused when
+   it is (or is inside) a denied path, holds one, or is a denied kernel
+   filesystem. */
+static int
+check_submount (const struct source *s, const char *mp, al_error_t *err)
+{
+  const struct al_bind_guard *g = s->g;
+  _cleanup_close_ int fd = g->rootfd >= 0 ? al_resolve_in_root (g->rootfd, mp) : open (mp, O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return 0; /* gone, or out of our reach (and of the container's) */
+  _cleanup_free_ char *real = fd_path (fd);
+  const char *shown = real ? real : mp;
+  const struct denied *fsd = denied_fs (g, fd);
+  if (fsd)
+    return refuse (s, err, ": a recursive bind would bring the mount at %s, a %s filesystem like %s, %s", shown,
+                   pseudo_fs_name (fsd->fs_magic), fsd->path, keeps);
+  struct chain mc = { 0 };
+  bool known = chain_of (fd, real, &mc) == 0;
+  int r = 0;
+  for (size_t i = 0; i < g->n && r == 0; i++)
+    {
+      const struct denied *d = &g->d[i];
+      bool hit = within (real, d->path) || within (real, d->real);
+      bool holds = within (d->path, real) || within (d->real, real);
+      for (size_t k = 0; known && d->state == DENIED_EXISTS && !hit && k < mc.len; k++)
+        hit = same (&mc.n[k], &d->chain.n[0]);
+      for (size_t k = 1; known && d->state == DENIED_EXISTS && !hit && !holds && k < d->chain.len; k++)
+        holds = same (&d->chain.n[k], &mc.n[0]);
+      if (hit)
+        r = refuse (s, err, ": a recursive bind would bring the mount at %s, which is %s or inside it, %s", shown,
+                    d->path, keeps);
+      else if (holds)
+        r = refuse (s, err, ": a recursive bind would bring the mount at %s, which holds %s, %s", shown, d->path,
+                    keeps);
+    }
+  free (mc.n);
+  return r;
+}
+
 static int
 check_source (const struct al_bind_guard *g, int fd, const char *label, const char *written, bool recursive,
               al_error_t *err)
@@ -370,6 +512,9 @@ check_source (const struct al_bind_guard *g, int fd, const char *label, const ch
     return refuse (&s, err, ", a device node (%c %u:%u): the profile allows no device as a bind source (a device "
                             "goes in linux.devices)",
                    S_ISCHR (st.st_mode) ? 'c' : 'b', major (st.st_rdev), minor (st.st_rdev));
+  const struct denied *fsd = denied_fs (g, fd);
+  if (fsd)
+    return refuse (&s, err, ", on a %s filesystem like %s, %s", pseudo_fs_name (fsd->fs_magic), fsd->path, keeps);
   struct chain sc = { 0 };
   int r = chain_of (fd, real, &sc);
   if (r < 0)
@@ -386,6 +531,19 @@ check_source (const struct al_bind_guard *g, int fd, const char *label, const ch
         r = check_contains (&s, &sc, &g->d[i], recursive, err);
     }
   free (sc.n);
+  if (r < 0 || !recursive || !S_ISDIR (st.st_mode))
+    return r;
+  /* What a recursive bind brings along: every mount below. */
+  if (real == NULL)
+    return al_err (err, 0, "profile \"%s\": %s: %s: cannot tell which mounts a recursive bind would bring",
+                   g->profile, label, written);
+  _cleanup_strv_ char **subs = mounts_below (real);
+  if (subs == NULL)
+    return al_err (err, 0, "profile \"%s\": %s: %s: cannot read /proc/self/mountinfo to tell which mounts a recursive "
+                           "bind would bring",
+                   g->profile, label, written);
+  for (size_t i = 0; subs[i] && r == 0; i++)
+    r = check_submount (&s, subs[i], err);
   return r;
 }
 

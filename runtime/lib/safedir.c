@@ -220,11 +220,7 @@ al_safe_dir_open (const char *path, bool create, const char *what, const char *h
       bool sticky_ok = (st.st_mode & S_ISVTX) != 0;
       if (!al_safe_owner (st.st_uid) || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !sticky_ok))
         {
-          _cleanup_free_ char *p = al_safe_owner (st.st_uid)
-                                       ? al_xasprintf ("is writable by group or others without the sticky bit "
-                                                       "(owner uid %u, mode %04o)",
-                                                       (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777))
-                                       : al_safe_node_problem (&st);
+          _cleanup_free_ char *p = al_safe_node_problem (&st);
           close (fd);
           r = bad (what, path, here, p, hint, err);
           goto out;

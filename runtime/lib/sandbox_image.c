@@ -141,7 +141,9 @@ check_dir (const struct check *c, int fd, const char *rel, int depth, al_error_t
           break;
         }
       _cleanup_free_ char *p = al_safe_node_problem (&st);
-      if (p)
+      if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
+        r = image_bad (c, sub, "is neither a directory nor a regular file", err);
+      else if (p)
         r = image_bad (c, sub, p, err);
       else if (S_ISDIR (st.st_mode))
         {
@@ -151,8 +153,6 @@ check_dir (const struct check *c, int fd, const char *rel, int depth, al_error_t
           else
             r = check_dir (c, sfd, sub, depth + 1, err);
         }
-      else if (!S_ISREG (st.st_mode))
-        r = image_bad (c, sub, "is neither a directory nor a regular file", err);
       else if (in_bin && (st.st_dev != c->bb_dev || st.st_ino != c->bb_ino))
         r = image_bad (c, sub, "is not a hard link of bin/busybox", err);
     }
