@@ -512,9 +512,6 @@ check_source (const struct al_bind_guard *g, int fd, const char *label, const ch
     return refuse (&s, err, ", a device node (%c %u:%u): the profile allows no device as a bind source (a device "
                             "goes in linux.devices)",
                    S_ISCHR (st.st_mode) ? 'c' : 'b', major (st.st_rdev), minor (st.st_rdev));
-  const struct denied *fsd = denied_fs (g, fd);
-  if (fsd)
-    return refuse (&s, err, ", on a %s filesystem like %s, %s", pseudo_fs_name (fsd->fs_magic), fsd->path, keeps);
   struct chain sc = { 0 };
   int r = chain_of (fd, real, &sc);
   if (r < 0)
@@ -531,6 +528,9 @@ check_source (const struct al_bind_guard *g, int fd, const char *label, const ch
         r = check_contains (&s, &sc, &g->d[i], recursive, err);
     }
   free (sc.n);
+  const struct denied *fsd = r < 0 ? NULL : denied_fs (g, fd);
+  if (fsd)
+    return refuse (&s, err, ", on a %s filesystem like %s, %s", pseudo_fs_name (fsd->fs_magic), fsd->path, keeps);
   if (r < 0 || !recursive || !S_ISDIR (st.st_mode))
     return r;
   /* What a recursive bind brings along: every mount below. */
