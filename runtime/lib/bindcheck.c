@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "resolve.h"
+#include "rootfs.h"
 #include "util.h"
 
 #ifndef PROC_SUPER_MAGIC
@@ -596,4 +597,31 @@ al_bind_source_open (const struct al_bind_guard *g, size_t index, const char *pa
       *out = al_steal_fd (fd);
       return 0;
     }
+}
+
+int
+al_bind_check_spec (const struct oci_spec *spec, const char *bundle, al_error_t *err)
+{
+  if (spec->bind_policy == NULL)
+    return 0;
+  _cleanup_bind_guard_ struct al_bind_guard *g = NULL;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      const struct oci_mount *m = &spec->mounts[i];
+      struct al_mount_flags f;
+      if (m->source == NULL || *m->source == '\0' || al_mount_flags_parse (m->options, &f, NULL) < 0)
+        continue;
+      al_mount_flags_free (&f);
+      bool rbind = f.recursive_bind || (m->type && strcmp (m->type, "rbind") == 0);
+      if (!f.bind && !rbind && !(m->type && strcmp (m->type, "bind") == 0))
+        continue;
+      if (g == NULL)
+        g = al_bind_guard_new (spec->bind_policy);
+      _cleanup_free_ char *src = m->source[0] == '/' ? al_xstrdup (m->source) : al_xasprintf ("%s/%s", bundle, m->source);
+      _cleanup_close_ int fd = -1;
+      int r = al_bind_source_open (g, i, src, m->source, m->destination ? m->destination : "", rbind, true, &fd, err);
+      if (r < 0)
+        return r;
+    }
+  return 0;
 }

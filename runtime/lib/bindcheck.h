@@ -50,4 +50,10 @@ void al_bind_guard_freep (struct al_bind_guard **g);
 int al_bind_source_open (const struct al_bind_guard *g, size_t index, const char *path, const char *written,
                          const char *destination, bool recursive, bool missing_ok, int *out, al_error_t *err);
 
+/* The early check of al_container_create, before anything exists: every
+ * bind of `spec` (relative sources in `bundle`) under spec->bind_policy
+ * (none: 0) as its source resolves now. Sources that cannot be opened are
+ * left to the mount, whose check on the fd it mounts decides. */
+int al_bind_check_spec (const struct oci_spec *spec, const char *bundle, al_error_t *err);
+
 #endif

@@ -20,7 +20,6 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-#include "bindcheck.h"
 #include "cgroup.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -1002,11 +1001,6 @@ scratch_at (const struct al_profile *p, const char *dest)
 static int
 check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_t *err)
 {
-  /* The checks by path first (the source as written), then on what the
-     source resolves to now (bindcheck.c), for an early error; the mount
-     code repeats the latter on the fd it mounts, which decides. */
-  _cleanup_bind_guard_ struct al_bind_guard *guard = NULL;
-  const struct al_bind_policy pol = { .profile = p->name, .denied_paths = p->denied_host_paths };
   for (size_t i = 0; i < spec->n_mounts; i++)
     {
       const struct oci_mount *m = &spec->mounts[i];
@@ -1039,17 +1033,6 @@ check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_
           if (m->n_uid_mappings || m->n_gid_mappings || f.idmap)
             return perr_apply (p, err, "mounts[%zu] (%s -> %s): idmapped bind mounts are not allowed by the profile", i,
                                src, m->destination);
-          if (m->source && m->source[0] == '/')
-            {
-              /* Relative sources are the bundle's: only the mount sees them. */
-              if (guard == NULL)
-                guard = al_bind_guard_new (&pol);
-              _cleanup_close_ int fd = -1;
-              int r = al_bind_source_open (guard, i, m->source, m->source, m->destination, is_rbind (m, &f), true,
-                                           &fd, err);
-              if (r < 0)
-                return r;
-            }
           continue;
         }
       const char *type = m->type ? m->type : "";
@@ -1268,7 +1251,8 @@ remove_writable_options (struct oci_mount *m)
     m->options[k] = NULL;
 }
 
-/* For the mount code, which checks every bind source on the fd it mounts. */
+/* For the mount code, which checks every bind source on the fd it mounts
+   (bindcheck.h): the checks above see the source as written only. */
 static void
 set_bind_policy (const struct al_profile *p, struct oci_spec *spec)
 {
