@@ -260,6 +260,39 @@ test_parents (void **state)
   expect (f, P (f, "ok"), true, NULL);
 }
 
+static void
+test_unsearchable_denied_dir (void **state)
+{
+  /* As a user who may not search the denied directory (a container's
+     mapped root before a 0700 host directory): its place is still known
+     (its parent by name), so the refusal is by identity, not by path. */
+  struct fx *f = *state;
+  assert_int_equal (chmod (f->dir, 0755), 0);
+  assert_int_equal (chmod (f->denied, 0700), 0);
+  f->denied_v[1] = NULL;
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      if (setresgid (65534, 65534, 65534) < 0 || setresuid (65534, 65534, 65534) < 0)
+        _exit (2);
+      _cleanup_bind_guard_ struct al_bind_guard *g = al_bind_guard_new (&f->pol);
+      al_error_t err = NULL;
+      int fd = -1;
+      int r = al_bind_source_open (g, 0, f->dir, f->dir, "/d", false, false, &fd, &err);
+      const char *want = msg ("%s resolves to %s, whose bind would show %s, " KEEPS, f->dir, f->dir, f->denied);
+      if (r >= 0 || strstr (err->msg, want) == NULL)
+        {
+          fprintf (stderr, "got: %s\nwant: %s\n", r >= 0 ? "accepted" : err->msg, want);
+          _exit (1);
+        }
+      _exit (0);
+    }
+  int status;
+  assert_int_equal (waitpid (pid, &status, 0), pid);
+  assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+}
+
 /* ---- mounts, in a child ---- */
 
 static int report_fd = -1;
@@ -362,6 +395,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_same_thing_another_name, setup, teardown),
     cmocka_unit_test_setup_teardown (test_devices, setup, teardown),
     cmocka_unit_test_setup_teardown (test_parents, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_unsearchable_denied_dir, setup, teardown),
     cmocka_unit_test_setup_teardown (test_mounts, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

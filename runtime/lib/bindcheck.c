@@ -136,8 +136,43 @@ chain_push (struct chain *c, const struct node *n)
   c->n[c->len++] = *n;
 }
 
+/* The parent of the node `self` whose real path is `real`, by name: opened
+   as the directory part of `real`, then checked to hold `self` under the
+   last part. Pushed on c; *cur is its fd. -ESTALE when it no longer does. */
+static int
+parent_by_name (const char *real, const struct node *self, int *cur, struct chain *c)
+{
+  if (real == NULL)
+    return -ENOENT;
+  const char *slash = strrchr (real, '/');
+  _cleanup_free_ char *dir = slash == real ? al_xstrdup ("/") : strndup (real, (size_t) (slash - real));
+  if (dir == NULL)
+    abort ();
+  int fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT || errno == ENOTDIR ? -ESTALE : -errno;
+  struct stat st;
+  struct node p;
+  if (fstatat (fd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != self->dev || st.st_ino != self->ino)
+    {
+      close (fd);
+      return -ESTALE;
+    }
+  if (node_of (fd, &p, NULL) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return -e;
+    }
+  chain_push (c, &p);
+  if (*cur >= 0)
+    close (*cur);
+  *cur = fd;
+  return 0;
+}
+
 /* The chain of fd (an O_PATH fd; `real` its real path). Returns 0, -ESTALE
- * when a file's name no longer names it, or another -errno. */
+ * when a name no longer names what it did, or another -errno. */
 static int
 chain_of (int fd, const char *real, struct chain *c)
 {
@@ -149,35 +184,26 @@ chain_of (int fd, const char *real, struct chain *c)
   chain_push (c, &n);
 
   _cleanup_close_ int cur = -1;
+  int r;
   if (S_ISDIR (mode))
     {
       cur = fcntl (fd, F_DUPFD_CLOEXEC, 3);
       if (cur < 0)
         return -errno;
     }
-  else
-    {
-      /* The parent of a file: by name, then checked to hold this file. */
-      if (real == NULL)
-        return -ENOENT;
-      const char *slash = strrchr (real, '/');
-      _cleanup_free_ char *dir = slash == real ? al_xstrdup ("/") : strndup (real, (size_t) (slash - real));
-      if (dir == NULL)
-        abort ();
-      cur = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (cur < 0)
-        return errno == ENOENT || errno == ENOTDIR ? -ESTALE : -errno;
-      struct stat st;
-      if (fstatat (cur, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != n.dev || st.st_ino != n.ino)
-        return -ESTALE;
-      struct node p;
-      if (node_of (cur, &p, NULL) < 0)
-        return -errno;
-      chain_push (c, &p);
-    }
+  else if ((r = parent_by_name (real, &n, &cur, c)) < 0)
+    return r; /* a file has no "..": its parent by name */
   for (size_t depth = 0; depth < MAX_DEPTH; depth++)
     {
       int up = openat (cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (up < 0 && errno == EACCES && c->len == 1 && real && strcmp (real, "/") != 0)
+        {
+          /* A directory we may not search (a user namespace's root and
+             a 0700 host directory): its parent by name, as for a file. */
+          if ((r = parent_by_name (real, &n, &cur, c)) < 0)
+            return r;
+          continue;
+        }
       if (up < 0)
         return -errno;
       struct node u;
