@@ -15,12 +15,17 @@
  *    recursive bind brings D whatever lies between; a plain one only when
  *    no node between D and S is a mount root (D is on S's own mount). A D
  *    that does not exist (or cannot be looked at) is within S when its path
- *    is. */
+ *    is;
+ *  - a recursive bind brings every mount below S (from mountinfo): each is
+ *    checked as a source of its own (another mount of D, or of a directory
+ *    holding D, is refused);
+ *  - a D that is the root of a proc or sysfs mount also refuses any other
+ *    mount of that kind (another container's /proc shows the same kernel).
+ * A directory the caller may not search ("..") gets its parent by name too. */
 #include "bindcheck.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
