@@ -882,6 +882,48 @@ test_userns (void **state)
   run_child (fx, child_userns);
 }
 
+/* ---- a profile's bind policy: checked on the fd that is mounted ---- */
+
+static void
+child_bind_policy (struct fixture *fx)
+{
+  /* "link" -> secret (denied): refused at mount time, by what it resolves
+     to, with no early check before it; nothing mounted. */
+  struct oci_mount *m = &fx->spec.mounts[0];
+  const char *want = pathf ("profile \"p\": mounts[0] (link -> /x): link resolves to %s/secret, which the profile "
+                            "keeps from containers",
+                            fx->bundle);
+  CHECK_FAILS (want, al_rootfs_setup, &fx->spec, &fx->opts);
+  CHECK (!is_mountpoint (pathf ("%s/x", fx->rootfs)));
+  /* an allowed source through a symlink: what it resolves to is mounted */
+  m->source = "oklink";
+  CHECK_OK (al_rootfs_setup, &fx->spec, &fx->opts);
+  CHECK (is_mountpoint (pathf ("%s/x", fx->rootfs)));
+  CHECK (access (pathf ("%s/x/marker", fx->rootfs), F_OK) == 0);
+}
+
+static void
+test_bind_policy (void **state)
+{
+  struct fixture *fx = *state;
+  const char *dirs[] = { "secret", "ok", NULL };
+  mkdirs (fx->bundle, dirs);
+  write_str (pathf ("%s/ok/marker", fx->bundle), "m");
+  assert_int_equal (symlink (pathf ("%s/secret", fx->bundle), pathf ("%s/link", fx->bundle)), 0);
+  assert_int_equal (symlink ("ok", pathf ("%s/oklink", fx->bundle)), 0);
+  char *o_bind[] = { "rbind", "ro", NULL };
+  struct oci_mount mounts[] = {
+    { .destination = "/x", .type = "bind", .source = "link", .options = o_bind },
+  };
+  char *denied[] = { pathf ("%s/secret", fx->bundle), NULL };
+  struct al_bind_policy pol = { .profile = "p", .denied_paths = denied };
+  fx->spec.mounts = mounts;
+  fx->spec.n_mounts = 1;
+  fx->spec.bind_policy = &pol;
+  run_child (fx, child_bind_policy);
+  fx->spec.bind_policy = NULL;
+}
+
 /* ---- errors ---- */
 
 static void
@@ -943,6 +985,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_propagation, setup_fx, teardown_fx),
     cmocka_unit_test_setup_teardown (test_userns, setup_fx, teardown_fx),
     cmocka_unit_test_setup_teardown (test_errors, setup_fx, teardown_fx),
+    cmocka_unit_test_setup_teardown (test_bind_policy, setup_fx, teardown_fx),
   };
   if (geteuid () != 0)
     {

@@ -247,6 +247,19 @@ termination_log() {
 	c container delete "$CID"
 }
 
+@test "sandbox (ctr): a bind source that is a symlink to a denied path is refused by what it resolves to" {
+	is_airlock_shim || skip "the airlock shim only (RUNTIME=$RUNTIME)"
+	local link=$CTD_DIR/work/$CID.link
+	ln -s /etc/ssh "$link"
+	run ctr_bounded 60 run --runtime "$RUNTIME" --cpu-shares 0 --annotation airlock.profile=untrusted \
+		--mount "type=bind,src=$link,dst=/mnt,options=rbind:ro" "$IMAGE" "$CID" ls /mnt
+	assert_failure
+	assert_output_contains "profile \"untrusted\": mounts["
+	assert_output_contains "($link -> /mnt): $link resolves to /etc/ssh, which the profile keeps from containers"
+	[[ "$output" != *ssh_config* ]] || fail "the container listed /etc/ssh: $output"
+	c container delete "$CID"
+}
+
 # ---- CRI --------------------------------------------------------------------
 
 run_pod() {

@@ -21,6 +21,7 @@
 #include "container.h"
 #include "monitor.h"
 #include "profile.h"
+#include "sandbox_image.h"
 #include "spec.h"
 #include "util.h"
 #include "verdict.h"
@@ -121,111 +122,11 @@ parse_size (const char *s, int64_t *out)
 
 /* ---- the default rootfs ---------------------------------------------------- */
 
-/* Commands a person expects to run directly; busybox sh finds every applet
- * by itself, so `sh -c '...'` reaches all of them. */
-static const char *const applets[] = {
-  "sh", "ash", "cat", "echo", "ls", "mkdir", "rm", "rmdir", "cp", "mv", "ln", "touch", "head", "tail", "wc",
-  "grep", "sed", "awk", "sort", "uniq", "cut", "tr", "dd", "find", "xargs", "env", "printf", "test", "true",
-  "false", "sleep", "yes", "seq", "id", "whoami", "hostname", "uname", "date", "ps", "kill", "mount", "umount",
-  "df", "du", "free", "stat", "readlink", "realpath", "basename", "dirname", "chmod", "chown", "md5sum",
-  "sha256sum", "tee", "timeout", "nc", "wget", "ping", "ip", "cmp", "diff", "od", "hexdump", "base64", "gzip",
-  "gunzip", "tar", "vi", "less", "which", "expr", "nproc", "top", "pwd", "unshare", "nsenter", "chroot",
-  "getconf", "ulimit", "nohup", "setsid", "sync", "mknod", "mkfifo", "truncate", "fallocate", NULL,
-};
-
-static int
-build_rootfs (const char *dest, al_error_t *err)
-{
-  _cleanup_free_ char *tmp = al_xasprintf ("%s.build.%d", dest, (int) getpid ());
-  int r;
-  static const char *const dirs[] = { "", "/bin", "/etc", "/proc", "/sys", "/dev", "/tmp", "/root", "/var",
-                                      "/run", "/mnt", "/work", NULL };
-  for (size_t i = 0; dirs[i]; i++)
-    {
-      _cleanup_free_ char *d = al_xasprintf ("%s%s", tmp, dirs[i]);
-      if (mkdir (d, 0755) < 0 && errno != EEXIST)
-        return al_err (err, errno, "sandbox rootfs: mkdir %s", d);
-    }
-  _cleanup_free_ char *tdir = al_xasprintf ("%s/tmp", tmp);
-  chmod (tdir, 01777);
-
-  _cleanup_free_ char *bb = al_xasprintf ("%s/bin/busybox", tmp);
-  {
-    _cleanup_close_ int in = open (SANDBOX_BUSYBOX, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-      return al_err (err, errno, "sandbox rootfs: %s (install busybox-static, or pass --rootfs DIR)",
-                     SANDBOX_BUSYBOX);
-    _cleanup_close_ int out = open (bb, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-    if (out < 0)
-      return al_err (err, errno, "sandbox rootfs: create %s", bb);
-    char buf[65536];
-    ssize_t n;
-    while ((n = read (in, buf, sizeof buf)) > 0)
-      if (al_write_all (out, buf, (size_t) n) < 0)
-        return al_err (err, errno, "sandbox rootfs: write %s", bb);
-    if (n < 0)
-      return al_err (err, errno, "sandbox rootfs: read %s", SANDBOX_BUSYBOX);
-  }
-  for (size_t i = 0; applets[i]; i++)
-    {
-      _cleanup_free_ char *l = al_xasprintf ("%s/bin/%s", tmp, applets[i]);
-      if (link (bb, l) < 0 && errno != EEXIST)
-        return al_err (err, errno, "sandbox rootfs: link %s", l);
-    }
-  static const struct
-  {
-    const char *path, *text;
-  } files[] = {
-    { "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n" },
-    { "/etc/group", "root:x:0:\nnogroup:x:65534:\n" },
-    { "/etc/hosts", "127.0.0.1 localhost\n" },
-    { "/etc/resolv.conf", "" },
-  };
-  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-    {
-      _cleanup_free_ char *p = al_xasprintf ("%s%s", tmp, files[i].path);
-      r = al_write_file_at (AT_FDCWD, p, files[i].text, strlen (files[i].text), 0644, err);
-      if (r < 0)
-        return r;
-    }
-  /* Publish atomically; a concurrent builder may have won. */
-  if (rename (tmp, dest) < 0)
-    {
-      int e = errno;
-      if (e != EEXIST && e != ENOTEMPTY)
-        return al_err (err, e, "sandbox rootfs: rename %s", tmp);
-      /* Leave our copy: removing a tree needs code we do not have here;
-         it is small and named by pid. */
-    }
-  return 0;
-}
-
-/* The default rootfs: $AIRLOCK_CACHE (or /var/tmp/airlock-cache)/
- * sandbox-rootfs-<size>-<mtime of /bin/busybox>, built at first use. */
+/* The busybox image in the cache (sandbox_image.c), built at first use. */
 static int
 default_rootfs (char **out, al_error_t *err)
 {
-  struct stat st;
-  if (stat (SANDBOX_BUSYBOX, &st) < 0)
-    return al_err (err, errno, "sandbox: the default rootfs needs %s (apt-get install busybox-static), or pass "
-                               "--rootfs DIR",
-                   SANDBOX_BUSYBOX);
-  const char *cache = getenv ("AIRLOCK_CACHE");
-  if (cache == NULL || *cache == '\0')
-    cache = "/var/tmp/airlock-cache";
-  int r = al_mkdir_p (AT_FDCWD, cache, 0755, err);
-  if (r < 0)
-    return r;
-  _cleanup_free_ char *dest = al_xasprintf ("%s/sandbox-rootfs-%lld-%lld", cache, (long long) st.st_size,
-                                            (long long) st.st_mtime);
-  if (access (dest, F_OK) != 0)
-    {
-      r = build_rootfs (dest, err);
-      if (r < 0)
-        return r;
-    }
-  *out = al_steal_ptr (dest);
-  return 0;
+  return al_sandbox_image (NULL, SANDBOX_BUSYBOX, out, err);
 }
 
 /* ---- the config -------------------------------------------------------------- */
@@ -703,7 +604,8 @@ const struct al_command cmd_sandbox = {
   .summary = "run a program in a throw-away container under a profile and print its verdict",
   .options =
       "      --rootfs DIR          the container's root (read-only). Default: a busybox rootfs\n"
-      "                            built at first use in $AIRLOCK_CACHE (/var/tmp/airlock-cache)\n"
+      "                            built at first use in $AIRLOCK_CACHE (/var/cache/airlock; it\n"
+      "                            and its parents must be root's, writable by nobody else)\n"
       "                            from /bin/busybox (Debian: busybox-static)\n"
       "      --profile NAME|FILE   the profile (default untrusted), looked up in\n"
       "                            $AIRLOCK_PROFILES_DIR, then the installed profiles\n"

@@ -2078,6 +2078,12 @@ oci_spec_free (struct oci_spec *s)
   hook_list_free (&s->hooks.poststop);
   kv_free (s->annotations, s->n_annotations);
   linux_free (s->linux_);
+  if (s->bind_policy)
+    {
+      free (s->bind_policy->profile);
+      al_strv_free (s->bind_policy->denied_paths);
+      free (s->bind_policy);
+    }
   free (s);
 }
 

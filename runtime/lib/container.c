@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <linux/sched.h>
 
+#include "bindcheck.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "cgroup_systemd.h"
@@ -436,6 +437,11 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   r = al_container_apply_profile (spec, config_path, o->keep_seccomp_listener, NULL, err);
   if (r < 0)
     return r;
+  /* A first error before anything exists; the init checks again on the fd
+     it mounts, which decides. */
+  r = al_bind_check_spec (spec, bundle, err);
+  if (r < 0)
+    return al_err_prefix (err, "%s", config_path);
   if (spec->process == NULL)
     return al_err (err, 0, "%s: process: required to create a container", config_path);
   r = al_lsm_check (spec, config_path, err);

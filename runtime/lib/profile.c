@@ -1440,6 +1440,20 @@ remove_writable_options (struct oci_mount *m)
     m->options[k] = NULL;
 }
 
+/* For the mount code, which checks every bind source on the fd it mounts
+   (bindcheck.h): the checks above see the source as written only. */
+static void
+set_bind_policy (const struct al_profile *p, struct oci_spec *spec)
+{
+  struct al_bind_policy *b = spec->bind_policy;
+  if (b == NULL)
+    b = spec->bind_policy = al_xmalloc0 (sizeof (*b));
+  free (b->profile);
+  al_strv_free (b->denied_paths);
+  b->profile = al_xstrdup (p->name);
+  b->denied_paths = strv_dup (p->denied_host_paths);
+}
+
 static void
 tighten_mounts (const struct al_profile *p, struct oci_spec *spec)
 {
@@ -1760,6 +1774,7 @@ al_profile_apply (const struct al_profile *p, struct oci_spec *spec, const struc
   if (p->readonly_root)
     spec->root_readonly = true;
   tighten_mounts (p, spec);
+  set_bind_policy (p, spec);
   if (spec->process)
     rep.caps_dropped = tighten_process (p, spec->process);
   if (p->has_seccomp)

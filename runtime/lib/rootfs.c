@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bindcheck.h"
 #include "devices.h"
 #include "resolve.h"
 #include "util.h"
@@ -180,14 +181,15 @@ set_attrs (int fd, unsigned long set, unsigned long clr, bool recursive, const c
   return 0;
 }
 
-/* Clone the host tree at `source`, apply the flags of f (may be NULL) and
- * attach it on the target fd. */
+/* Clone the host tree at `srcfd` (an O_PATH fd; -1: look `source` up), apply
+ * the flags of f (may be NULL) and attach it on the target fd. */
 static int
-bind_tree (const char *source, int target, bool recursive, const struct al_mount_flags *f, const char *what,
-           al_error_t *err)
+bind_tree_fd (int srcfd, const char *source, int target, bool recursive, const struct al_mount_flags *f,
+              const char *what, al_error_t *err)
 {
-  _cleanup_close_ int tree
-      = open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  _cleanup_close_ int tree = srcfd >= 0 ? open_tree (srcfd, "", flags | AT_EMPTY_PATH)
+                                        : open_tree (AT_FDCWD, source, flags);
   if (tree < 0)
     return al_err (err, errno, "%s: bind %s", what, source);
   if (f)
@@ -202,6 +204,13 @@ bind_tree (const char *source, int target, bool recursive, const struct al_mount
   if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return al_err (err, errno, "%s: attach the bind mount of %s", what, source);
   return 0;
+}
+
+static int
+bind_tree (const char *source, int target, bool recursive, const struct al_mount_flags *f, const char *what,
+           al_error_t *err)
+{
+  return bind_tree_fd (-1, source, target, recursive, f, what, err);
 }
 
 int
@@ -231,7 +240,8 @@ userns_fallback (const char *fstype)
 }
 
 static int
-mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_rootfs_opts *o, al_error_t *err)
+mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_rootfs_opts *o,
+           struct al_bind_guard **guard, al_error_t *err)
 {
   const struct oci_mount *m = &spec->mounts[i];
   if (m->destination == NULL || *m->destination == '\0')
@@ -266,14 +276,22 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
         return al_err (err, 0, "mounts[%zu].source: a bind mount needs a source", i);
       _cleanup_free_ char *src = m->source[0] == '/' ? al_xstrdup (m->source)
                                                      : al_xasprintf ("%s/%s", o->bundle, m->source);
+      /* Opened once, checked (under a profile) and mounted by that fd: no
+         symlink swapped in between can change what gets mounted. */
+      _cleanup_close_ int srcfd = -1;
+      if (*guard == NULL && spec->bind_policy)
+        *guard = al_bind_guard_new (spec->bind_policy); /* at the first bind: the denied paths */
+      r = al_bind_source_open (*guard, i, src, m->source, m->destination, rec, false, &srcfd, err);
+      if (r < 0)
+        return r;
       struct stat st;
-      if (stat (src, &st) < 0)
+      if (fstat (srcfd, &st) < 0)
         return al_err (err, errno, "mounts[%zu].source \"%s\"", i, src);
       r = al_rootfs_open_in (rootfd, m->destination, S_ISDIR (st.st_mode) ? S_IFDIR : S_IFREG, dwhat, &target,
                              err);
       if (r < 0)
         return r;
-      r = bind_tree (src, target, rec, &f, label, err);
+      r = bind_tree_fd (srcfd, src, target, rec, &f, label, err);
       if (r < 0)
         return r;
     }
@@ -400,9 +418,13 @@ al_rootfs_setup (const struct oci_spec *spec, const struct al_rootfs_opts *o, al
   if (rootfd < 0)
     return al_err (err, errno, "rootfs %s", o->rootfs);
 
+  /* The profile's denied paths are resolved here, at the first bind: the
+     mount tree no longer changes under us (private), and this is the
+     namespace the binds come from. */
+  _cleanup_bind_guard_ struct al_bind_guard *guard = NULL;
   for (size_t i = 0; i < spec->n_mounts; i++)
     {
-      r = mount_one (spec, i, rootfd, o, err);
+      r = mount_one (spec, i, rootfd, o, &guard, err);
       if (r < 0)
         return r;
     }

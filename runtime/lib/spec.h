@@ -346,6 +346,15 @@ struct oci_linux
   bool has_intel_rdt;
 };
 
+/* Not read from config.json: what a profile asks of every bind source, set
+ * by al_profile_apply for the mount code, which checks each source on the fd
+ * it mounts (bindcheck.h). */
+struct al_bind_policy
+{
+  char *profile;       /* the profile's name, for messages */
+  char **denied_paths; /* its deniedHostPaths (NULL terminated, may be empty) */
+};
+
 struct oci_spec
 {
   char *oci_version;
@@ -360,6 +369,7 @@ struct oci_spec
   struct oci_kv *annotations;
   size_t n_annotations;
   struct oci_linux *linux_; /* NULL when absent */
+  struct al_bind_policy *bind_policy; /* NULL: no profile */
 };
 
 /* Parse config.json text. `name` is used in error messages ("config.json"
