@@ -47,6 +47,7 @@
 #include "process.h"
 #include "profile.h"
 #include "procsetup.h"
+#include "reaper.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "seccomp_listener.h"
@@ -77,7 +78,9 @@ struct init_ctx
   int sync;
   int fifo;
   int console;
-  int runtime_fds[2]; /* the runtime's root and (locked) state dir: closed at once */
+  int runtime_fds[3]; /* the runtime's root, (locked) state dir and monitor
+                         registration: closed at once */
+  int parent_pidfd;   /* die_with_parent: a pidfd of the runtime, else -1 */
   bool need_parent_hooks;
   bool legacy_clone;  /* clone(): the parent moves us into the cgroup first */
   bool late_cgroupns; /* ... and then we create our cgroup namespace */
@@ -113,7 +116,7 @@ container_init (struct init_ctx *c)
 
   /* The state dir lock is shared with this copy of the fd: drop it now, or
      `start` would wait for a lock that the init holds until exec. */
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 3; i++)
     al_closep (&c->runtime_fds[i]);
 
   if (al_proc_stdio (c->o->stdio, &err) < 0)
@@ -241,7 +244,8 @@ container_init (struct init_ctx *c)
   bool late = spec->hooks.start_container.n > 0;
   if (!late)
     {
-      if (al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
+      if (al_proc_finalize_creds_watched (p, c->seccomp, c->sync, &c->parent_pidfd, &err) < 0
+          || al_process_find_exec (p, &path, &err) < 0)
         init_fail (c, &err);
     }
   else if (al_process_find_exec (p, &path, &err) < 0)
@@ -269,7 +273,7 @@ container_init (struct init_ctx *c)
                              .rootfs = (char *) c->rootfs };
       _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_RUNNING, false);
       if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0
-          || al_proc_finalize_creds (p, c->seccomp, -1, &err) < 0)
+          || al_proc_finalize_creds_watched (p, c->seccomp, -1, &c->parent_pidfd, &err) < 0)
         {
           dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
           _exit (1);
@@ -287,6 +291,7 @@ al_create_opts_init (struct al_create_opts *o)
 {
   memset (o, 0, sizeof (*o));
   o->stdio[0] = o->stdio[1] = o->stdio[2] = -1;
+  o->monitor_lock = -1;
 }
 
 int
@@ -450,7 +455,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     }
 
   _cleanup_close_ int rootfd = -1, dirfd = -1, fifo = -1, console = -1;
-  _cleanup_close_ int sv0 = -1, sv1 = -1, pidfd = -1;
+  _cleanup_close_ int sv0 = -1, sv1 = -1, pidfd = -1, parent_pidfd = -1;
   struct al_cgroup *cg = NULL;
   char *unit = NULL;
   struct al_ns_plan plan;
@@ -471,6 +476,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   state_created = true;
+  r = al_reaper_claim (o->monitor_lock, dirfd, err);
+  if (r < 0)
+    {
+      al_err_prefix (err, "container \"%s\"", o->id);
+      goto fail;
+    }
   r = al_write_file_at (dirfd, "config.json", text, text_len, 0600, err);
   if (r < 0)
     {
@@ -582,12 +593,25 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .sync = sv1,
     .fifo = fifo,
     .console = console,
-    .runtime_fds = { rootfd, dirfd },
+    .runtime_fds = { rootfd, dirfd, o->monitor_lock },
+    .parent_pidfd = -1,
     .need_parent_hooks = h->prestart.n || h->create_runtime.n,
     .new_mount = true,
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
   };
 
+  if (o->die_with_parent)
+    {
+      /* The init polls it after its PR_SET_PDEATHSIG: were we gone by then,
+         it would never get the signal. */
+      parent_pidfd = (int) syscall (SYS_pidfd_open, getpid (), 0);
+      if (parent_pidfd < 0)
+        {
+          r = al_err (err, errno, "container \"%s\": pidfd_open of the monitor", o->id);
+          goto fail;
+        }
+      ctx.parent_pidfd = parent_pidfd;
+    }
   r = al_ns_parent_before_clone (&plan, spec, err);
   if (r < 0)
     {
@@ -623,6 +647,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     }
   int clone_errno = errno;
   al_ns_parent_after_clone (&plan, NULL);
+  al_closep (&parent_pidfd);
   if (pid < 0)
     {
       r = al_err (err, clone_errno, "container \"%s\": clone3 of the init", o->id);
