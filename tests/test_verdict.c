@@ -365,6 +365,60 @@ test_monitor_stalled_reader (void **state)
   al_monitor_clear (&m);
 }
 
+/* A process outside the watched one keeps its stdout open after its exit:
+ * the drain is bounded, the rest is counted as far as it can be, and the
+ * verdict says why. */
+static void
+test_monitor_writer_outlives (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  al_monitor_init (&m);
+  m.out_to = -1;
+  m.err_to = -1;
+  struct al_create_opts o;
+  al_create_opts_init (&o);
+  al_error_t err = NULL;
+  assert_int_equal (al_monitor_prepare (&m, &o, &err), 0);
+  int ready[2];
+  assert_int_equal (pipe (ready), 0);
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      dup2 (o.stdio[1], 1);
+      dup2 (o.stdio[2], 2);
+      pid_t g = fork ();
+      if (g == 0)
+        {
+          /* the grandchild holds stdout: a writer the monitor cannot wait for */
+          if (write (1, "x", 1) < 0)
+            _exit (9);
+          sleep (30);
+          _exit (0);
+        }
+      if (write (ready[1], &g, sizeof g) != (ssize_t) sizeof g)
+        _exit (9);
+      _exit (0);
+    }
+  close (ready[1]);
+  pid_t grandchild;
+  assert_int_equal (read (ready[0], &grandchild, sizeof grandchild), (ssize_t) sizeof grandchild);
+  close (ready[0]);
+  al_monitor_created (&m);
+  int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  struct al_created c = { .pid = pid, .pidfd = pidfd, .pty_master = -1, .seccomp_listener = -1 };
+  assert_int_equal (al_monitor_run (&m, &c, NULL, &err), 0);
+  kill (grandchild, SIGKILL);
+  assert_int_equal (al_monitor_exit_code (&m), 0);
+  assert_int_equal (m.out.bytes, 1);
+  assert_int_equal (m.out.rfd, -1);
+  assert_non_null (m.error);
+  assert_non_null (strstr (m.error, "stdout still open"));
+  close (pidfd);
+  al_monitor_clear (&m);
+}
+
 /* Which stdin the container gets for which caller's stdin. */
 static void
 test_monitor_stdin_policy (void **state)
@@ -531,6 +585,7 @@ main (void)
     cmocka_unit_test (test_monitor_deadline),
     cmocka_unit_test (test_monitor_seccomp),
     cmocka_unit_test (test_monitor_stalled_reader),
+    cmocka_unit_test (test_monitor_writer_outlives),
     cmocka_unit_test (test_monitor_stdin_policy),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -732,19 +732,25 @@ stream_abandon (struct al_monitor *m, struct al_monitor_stream *s, int ep)
   if (s->rfd < 0)
     return;
   char buf[AL_MONITOR_CHUNK];
+  ssize_t n = -1;
   for (int i = 0; i < AL_MONITOR_FINAL_READS; i++)
     {
-      ssize_t n = read (s->rfd, buf, sizeof buf);
+      n = read (s->rfd, buf, sizeof buf);
       if (n <= 0)
         break;
       s->bytes += (uint64_t) n;
       s->dropped += (uint64_t) n;
     }
-  char msg[160];
-  snprintf (msg, sizeof msg, "%s still open %d ms after the exit (a process outside the container holds it): the rest "
-                             "is not counted",
-            s == &m->out ? "stdout" : "stderr", AL_MONITOR_DRAIN_MS);
-  note_error (m, msg);
+  if (n != 0)
+    {
+      /* No EOF: a writer lives on after the container's end. */
+      char msg[160];
+      snprintf (msg, sizeof msg,
+                "%s still open %d ms after the exit (a process outside the container holds it): the rest is not "
+                "counted",
+                s == &m->out ? "stdout" : "stderr", AL_MONITOR_DRAIN_MS);
+      note_error (m, msg);
+    }
   ep_del (ep, s->rfd);
   al_closep (&s->rfd);
 }
