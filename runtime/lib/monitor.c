@@ -705,7 +705,8 @@ stream_open_sink (struct al_monitor *m, struct al_monitor_stream *s, int dest, i
   if (s->to < 0)
     {
       s->kind = IO_NONE;
-      if (dest >= 0 && fcntl (dest, F_GETFD) >= 0)
+      /* ENXIO: a pipe or FIFO nobody reads any more, as EPIPE later. */
+      if (dest >= 0 && errno != ENXIO && fcntl (dest, F_GETFD) >= 0)
         {
           char msg[160];
           snprintf (msg, sizeof msg, "%s: cannot write to fd %d without blocking (%s): the output is dropped",
