@@ -117,7 +117,8 @@ $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: specs/proto/%.proto
 $(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
 	$(CC) -std=gnu11 -O2 -g $(SHIM_CFLAGS) $(CFLAGS) $(SHIM_OPT) -c -o $@ $<
 
-$(SHIM_OBJS) $(PROTO_O): $(PROTO_C) $(wildcard shim/*.h)
+# libairlock's headers too: the shim embeds its structs (struct al_watch...).
+$(SHIM_OBJS) $(PROTO_O): $(PROTO_C) $(wildcard shim/*.h) $(wildcard runtime/lib/*.h)
 $(B)/obj/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(AL_CFLAGS) $(SHIM_CFLAGS) $(CFLAGS) $(SHIM_OPT) -c -o $@ $<

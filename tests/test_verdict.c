@@ -1,7 +1,8 @@
 /* test_verdict.c: durations, the verdict's JSON (out and back), collect
  * without a cgroup (rusage fallbacks), the human print, and the monitor loop
- * on a plain child process: output counting with a limit, the deadline, and
- * a seccomp notification answered with EPERM and recorded by name. */
+ * on a plain child process: output counting with a limit, the deadline, a
+ * seccomp notification answered with EPERM and recorded by name, a reader
+ * that never reads, and which stdin the container gets. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 
 #include "container.h"
 #include "monitor.h"
+#include "terminal.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -480,6 +483,175 @@ test_monitor_deadline (void **state)
   al_monitor_clear (&m);
 }
 
+/* Bytes readable now from a non-blocking fd. */
+static size_t
+drain_count (int fd)
+{
+  char buf[65536];
+  size_t total = 0;
+  ssize_t n;
+  while ((n = read (fd, buf, sizeof buf)) > 0)
+    total += (size_t) n;
+  return total;
+}
+
+/* A reader that never reads: the program's output waits for it a while,
+ * then is dropped and counted; the deadline fires on time and every byte is
+ * accounted for. */
+static void
+test_monitor_stalled_reader (void **state)
+{
+  (void) state;
+  int sink[2];
+  assert_int_equal (pipe (sink), 0);
+  /* the write end stays blocking, as a caller's stdout is */
+  fcntl (sink[0], F_SETFL, O_NONBLOCK);
+  struct al_monitor m;
+  al_monitor_init (&m);
+  m.out_to = sink[1];
+  m.err_to = -1;
+  m.timeout_ms = AL_MONITOR_STALL_MS + 500;
+  int pidfd;
+  pid_t pid = spawn_writer (&m, 4u << 20, 30, &pidfd);
+  struct al_created c = { .pid = pid, .pidfd = pidfd, .pty_master = -1, .seccomp_listener = -1 };
+  al_error_t err = NULL;
+  assert_int_equal (al_monitor_run (&m, &c, NULL, &err), 0);
+  assert_true (m.timed_out);
+  assert_true (m.wall_ms >= AL_MONITOR_STALL_MS && m.wall_ms < AL_MONITOR_STALL_MS + 3000);
+  /* past the stall the writer was not held: all of it was read */
+  assert_int_equal (m.out.bytes, 4u << 20);
+  assert_true (m.out.dropped > 0);
+  close (sink[1]);
+  assert_int_equal (m.out.bytes - m.out.dropped, drain_count (sink[0]));
+  close (sink[0]);
+  close (pidfd);
+  al_monitor_clear (&m);
+}
+
+/* A process outside the watched one keeps its stdout open after its exit:
+ * the drain is bounded, the rest is counted as far as it can be, and the
+ * verdict says why. */
+static void
+test_monitor_writer_outlives (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  al_monitor_init (&m);
+  m.out_to = -1;
+  m.err_to = -1;
+  struct al_create_opts o;
+  al_create_opts_init (&o);
+  al_error_t err = NULL;
+  assert_int_equal (al_monitor_prepare (&m, &o, &err), 0);
+  int ready[2];
+  assert_int_equal (pipe (ready), 0);
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      dup2 (o.stdio[1], 1);
+      dup2 (o.stdio[2], 2);
+      pid_t g = fork ();
+      if (g == 0)
+        {
+          /* the grandchild holds stdout: a writer the monitor cannot wait for */
+          if (write (1, "x", 1) < 0)
+            _exit (9);
+          sleep (30);
+          _exit (0);
+        }
+      if (write (ready[1], &g, sizeof g) != (ssize_t) sizeof g)
+        _exit (9);
+      _exit (0);
+    }
+  close (ready[1]);
+  pid_t grandchild;
+  assert_int_equal (read (ready[0], &grandchild, sizeof grandchild), (ssize_t) sizeof grandchild);
+  close (ready[0]);
+  al_monitor_created (&m);
+  int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  struct al_created c = { .pid = pid, .pidfd = pidfd, .pty_master = -1, .seccomp_listener = -1 };
+  assert_int_equal (al_monitor_run (&m, &c, NULL, &err), 0);
+  kill (grandchild, SIGKILL);
+  assert_int_equal (al_monitor_exit_code (&m), 0);
+  assert_int_equal (m.out.bytes, 1);
+  assert_int_equal (m.out.rfd, -1);
+  assert_non_null (m.error);
+  assert_non_null (strstr (m.error, "stdout still open"));
+  close (pidfd);
+  al_monitor_clear (&m);
+}
+
+/* Which stdin the container gets for which caller's stdin. */
+static void
+test_monitor_stdin_policy (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  struct al_create_opts o;
+  al_error_t err = NULL;
+  struct stat st;
+
+  /* a read-only pipe: passed as is */
+  int p[2];
+  assert_int_equal (pipe (p), 0);
+  al_monitor_init (&m);
+  m.in_from = p[0];
+  al_create_opts_init (&o);
+  assert_int_equal (al_monitor_prepare (&m, &o, &err), 0);
+  assert_int_equal (o.stdio[0], p[0]);
+  assert_int_equal (m.in.wfd, -1);
+  al_monitor_clear (&m);
+
+  /* nothing readable: /dev/null */
+  al_monitor_init (&m);
+  m.in_from = p[1];
+  al_create_opts_init (&o);
+  assert_int_equal (al_monitor_prepare (&m, &o, &err), 0);
+  assert_int_equal (fstat (o.stdio[0], &st), 0);
+  assert_true (S_ISCHR (st.st_mode));
+  al_monitor_clear (&m);
+  close (p[0]);
+  close (p[1]);
+
+  /* a file opened read-write: the same file, read-only, at the same offset */
+  char path[] = "/tmp/al-stdin.XXXXXX";
+  int f = mkstemp (path);
+  assert_true (f >= 0);
+  assert_int_equal (write (f, "abcdef", 6), 6);
+  assert_int_equal (lseek (f, 2, SEEK_SET), 2);
+  al_monitor_init (&m);
+  m.in_from = f;
+  al_create_opts_init (&o);
+  assert_int_equal (al_monitor_prepare (&m, &o, &err), 0);
+  assert_true (o.stdio[0] != f);
+  assert_int_equal (fcntl (o.stdio[0], F_GETFL) & O_ACCMODE, O_RDONLY);
+  char b[8] = { 0 };
+  assert_int_equal (read (o.stdio[0], b, sizeof b), 4);
+  assert_string_equal (b, "cdef");
+  al_monitor_clear (&m);
+  close (f);
+  unlink (path);
+
+  /* a terminal: never passed; a pipe the monitor feeds from it */
+  int master, slave;
+  assert_int_equal (al_pty_open ("/dev/ptmx", &master, &slave, &err), 0);
+  al_monitor_init (&m);
+  m.in_from = slave;
+  al_create_opts_init (&o);
+  assert_int_equal (al_monitor_prepare (&m, &o, &err), 0);
+  assert_true (o.stdio[0] != slave);
+  assert_int_equal (fstat (o.stdio[0], &st), 0);
+  assert_true (S_ISFIFO (st.st_mode));
+  assert_false (isatty (o.stdio[0]));
+  assert_true (m.in.wfd >= 0);
+  /* the caller's fd keeps its flags: a new open file description is ours */
+  assert_int_equal (fcntl (slave, F_GETFL) & O_NONBLOCK, 0);
+  al_monitor_clear (&m);
+  close (master);
+  close (slave);
+}
+
 /* A child installs a filter that notifies mkdir/mkdirat; the test takes the
  * listener with pidfd_getfd and lets the monitor answer. */
 static void
@@ -577,6 +749,9 @@ main (void)
     cmocka_unit_test (test_monitor_passthrough_limit),
     cmocka_unit_test (test_monitor_deadline),
     cmocka_unit_test (test_monitor_seccomp),
+    cmocka_unit_test (test_monitor_stalled_reader),
+    cmocka_unit_test (test_monitor_writer_outlives),
+    cmocka_unit_test (test_monitor_stdin_policy),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

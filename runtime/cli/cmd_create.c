@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "reaper.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -159,11 +160,26 @@ run_run (struct al_cli *cli, int argc, char **argv)
     return al_cli_fail (cli, &err);
   if (!detach)
     al_cli_hold_signals ();
+  /* Its monitor (this process) registers, and the container dies with it:
+     what a monitor that died left behind goes first (reaper.h). */
+  int lock = -1;
+  if (w.active)
+    {
+      al_reap (cli->root, NULL, &cli->log);
+      if (al_reaper_register (cli->root, o.id, &lock, &err) < 0)
+        {
+          al_watch_clear (&w);
+          return al_cli_fail (cli, &err);
+        }
+      o.die_with_parent = true;
+      o.monitor_lock = lock;
+    }
   struct al_created c;
   int cr = al_container_create (&o, &c, &err);
   al_watch_created (&w);
   if (cr < 0)
     {
+      al_reaper_unregister (cli->root, o.id, &lock);
       al_watch_clear (&w);
       return al_cli_fail (cli, &err);
     }
@@ -175,6 +191,7 @@ run_run (struct al_cli *cli, int argc, char **argv)
       if (c.pid > 0 && !detach)
         waitpid (c.pid, NULL, 0);
       al_closep (&c.seccomp_listener);
+      al_reaper_unregister (cli->root, o.id, &lock);
       al_watch_clear (&w);
       return ret;
     }
@@ -197,6 +214,7 @@ run_run (struct al_cli *cli, int argc, char **argv)
   al_watch_clear (&w);
   if (!keep && al_container_delete (cli->root, o.id, true, &cli->log, &err) < 0)
     al_cli_fail (cli, &err);
+  al_reaper_unregister (cli->root, o.id, &lock);
   return status;
 }
 

@@ -22,6 +22,7 @@
 #include "monitor.h"
 #include "profile.h"
 #include "sandbox_image.h"
+#include "reaper.h"
 #include "spec.h"
 #include "util.h"
 #include "verdict.h"
@@ -45,6 +46,7 @@ enum
   OPT_KEEP,
   OPT_ID,
   OPT_VERDICT,
+  OPT_VERDICT_FD,
   OPT_OUTPUT_LIMIT,
 };
 
@@ -58,6 +60,7 @@ static const struct option sandbox_opts[] = {
   { "keep", no_argument, NULL, OPT_KEEP },
   { "id", required_argument, NULL, OPT_ID },
   { "verdict", required_argument, NULL, OPT_VERDICT },
+  { "verdict-fd", required_argument, NULL, OPT_VERDICT_FD },
   { "output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
@@ -83,6 +86,7 @@ struct sandbox
   bool keep;
   const char *id;
   const char *verdict_path;
+  int verdict_fd; /* -1: none */
   uint64_t output_limit;
   char **argv;
 };
@@ -335,7 +339,7 @@ parse_bind (struct sandbox *sb, const char *arg, al_error_t *err)
 }
 
 static char *
-random_id (void)
+random_name (const char *prefix)
 {
   unsigned char r[6] = { 0 };
   if (getrandom (r, sizeof r, GRND_NONBLOCK) != (ssize_t) sizeof r)
@@ -343,7 +347,35 @@ random_id (void)
       unsigned long x = (unsigned long) getpid () * 2654435761u;
       memcpy (r, &x, sizeof r < sizeof x ? sizeof r : sizeof x);
     }
-  return al_xasprintf ("sandbox-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
+  return al_xasprintf ("%s%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+static char *
+random_id (void)
+{
+  return random_name ("sandbox-");
+}
+
+/* The temporary bundle, /tmp/airlock-sandbox-RANDOM: named in the monitor's
+ * registration before it exists, so that whenever this process dies the
+ * reaper removes it. */
+static int
+make_bundle_dir (int lock, char **out, al_error_t *err)
+{
+  for (int attempt = 0; attempt < 16; attempt++)
+    {
+      _cleanup_free_ char *dir = random_name ("/tmp/airlock-sandbox-");
+      if (al_reaper_note_dir (lock, dir, err) < 0)
+        return -1;
+      if (mkdir (dir, 0700) == 0)
+        {
+          *out = al_steal_ptr (dir);
+          return 0;
+        }
+      if (errno != EEXIST)
+        return al_err (err, errno, "sandbox: temporary bundle %s", dir);
+    }
+  return al_err (err, EEXIST, "sandbox: no free name for a temporary bundle in /tmp");
 }
 
 /* Remove the temporary bundle dir (config.json only). */
@@ -372,8 +404,9 @@ sandbox_exit_status (const struct al_verdict *v)
 static int
 run_sandbox (struct al_cli *cli, int argc, char **argv)
 {
-  struct sandbox sb = { .profile = SANDBOX_DEFAULT_PROFILE };
+  struct sandbox sb = { .profile = SANDBOX_DEFAULT_PROFILE, .verdict_fd = -1 };
   _cleanup_error_ al_error_t err = NULL;
+  int lock = -1; /* the monitor's registration (reaper.h) */
   struct al_created cr = { .pid = -1, .pidfd = -1, .pty_master = -1, .seccomp_listener = -1 };
   bool created = false;
   int c, ret = SANDBOX_EXIT_SETUP;
@@ -432,6 +465,23 @@ run_sandbox (struct al_cli *cli, int argc, char **argv)
         case OPT_VERDICT:
           sb.verdict_path = optarg;
           break;
+        case OPT_VERDICT_FD:
+          {
+            char *end;
+            errno = 0;
+            long fd = strtol (optarg, &end, 10);
+            int fl = -1;
+            if (errno == 0 && end != optarg && *end == '\0' && fd >= 3 && fd <= INT_MAX)
+              fl = fcntl ((int) fd, F_GETFL);
+            if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+              return al_cli_usage (cli, &cmd_sandbox,
+                                   "--verdict-fd: \"%s\" is not an fd above 2 open for writing (0, 1 and 2 carry "
+                                   "the program's streams; --json puts the verdict alone on stdout)",
+                                   optarg),
+                     SANDBOX_EXIT_SETUP;
+            sb.verdict_fd = (int) fd;
+            break;
+          }
         default:
           return al_cli_usage (cli, &cmd_sandbox, "unknown option `%s`", argv[optind - 1]), SANDBOX_EXIT_SETUP;
         }
@@ -475,14 +525,13 @@ run_sandbox (struct al_cli *cli, int argc, char **argv)
   if (config == NULL)
     goto fail;
 
-  bundle = al_xstrdup ("/tmp/airlock-sandbox-XXXXXX");
-  if (mkdtemp (bundle) == NULL)
-    {
-      al_err (&err, errno, "sandbox: temporary bundle %s", bundle);
-      free (bundle);
-      bundle = NULL;
-      goto fail;
-    }
+  /* What monitors that died left behind goes first; then this one
+     registers, before it creates anything. */
+  al_reap (cli->root, NULL, &cli->log);
+  if (al_reaper_register (cli->root, id, &lock, &err) < 0)
+    goto fail;
+  if (make_bundle_dir (lock, &bundle, &err) < 0)
+    goto fail;
   {
     _cleanup_free_ char *cfg = al_xasprintf ("%s/config.json", bundle);
     if (al_write_file_at (AT_FDCWD, cfg, config, strlen (config), 0600, &err) < 0)
@@ -495,6 +544,8 @@ run_sandbox (struct al_cli *cli, int argc, char **argv)
   o.id = id;
   o.bundle = bundle;
   o.foreground = true;
+  o.die_with_parent = true;
+  o.monitor_lock = lock;
   o.systemd_cgroup = cli->systemd_cgroup;
   o.log = &cli->log;
   /* Checks the config against the profile (a conflict is reported before
@@ -545,6 +596,7 @@ fail:
       al_closep (&cr.seccomp_listener);
     }
   remove_bundle (bundle);
+  al_reaper_unregister (cli->root, id, &lock);
   al_watch_clear (&w);
   for (size_t i = 0; i < sb.n_binds; i++)
     {
@@ -565,6 +617,7 @@ watched:
         al_log (&cli->log, "warning", "%s", derr->msg);
     }
   remove_bundle (bundle);
+  al_reaper_unregister (cli->root, id, &lock);
   struct al_verdict *vp = &w.v;
   _cleanup_free_ char *json = al_verdict_json (vp, true);
   if (sb.verdict_path)
@@ -573,11 +626,16 @@ watched:
       if (al_write_file_atomic_at (AT_FDCWD, sb.verdict_path, json, strlen (json), 0644, &werr) < 0)
         al_log (&cli->log, "warning", "--verdict: %s", werr->msg);
     }
+  if (sb.verdict_fd >= 0 && al_write_all (sb.verdict_fd, json, strlen (json)) < 0)
+    al_log (&cli->log, "warning", "--verdict-fd %d: %s", sb.verdict_fd, strerror (errno));
   fflush (stdout);
   if (sb.json)
     fputs (json, stdout);
   else
     {
+      /* The fence starts a line of its own. */
+      if (w.m.out.partial_line || w.m.err.partial_line)
+        fputc ('\n', stderr);
       al_verdict_print (stderr, vp);
       if (sb.keep)
         fprintf (stderr, "  kept:            `airlock%s%s verdict %s`, remove with `delete %s`\n",
@@ -617,19 +675,35 @@ const struct al_command cmd_sandbox = {
       "                            exist in the rootfs (the default one has /work, /mnt)\n"
       "      --output-limit SIZE   pass at most SIZE bytes of each of stdout/stderr through\n"
       "                            (the rest is counted, not shown)\n"
-      "      --json                print the verdict as JSON on stdout; the program's\n"
-      "                            stdout then goes to stderr with its stderr\n"
+      "      --json                print the verdict as JSON on stdout, alone: the\n"
+      "                            program's stdout then goes to stderr with its stderr\n"
       "      --verdict FILE        also write the JSON verdict to FILE\n"
+      "      --verdict-fd N        also write the JSON verdict to fd N (3 or more), which\n"
+      "                            carries nothing else\n"
       "      --id ID               the container's id (default sandbox-RANDOM)\n"
       "      --keep                keep the stopped container: `airlock verdict ID` shows\n"
       "                            the verdict again, `airlock delete ID` removes it\n"
       "\n"
-      "The program runs with the caller's stdin; its stdout and stderr are copied through\n"
-      "and counted. The verdict (human-readable on stderr, or --json on stdout) says how it\n"
-      "ended, what it used and which syscalls the profile denied.\n"
+      "The program never gets the caller's terminal: its stdin is the caller's when that\n"
+      "is a file or a pipe opened read-only (or /dev/null), else (a terminal, a socket, a\n"
+      "device) a pipe airlock copies the caller's input into, ending when it ends.\n"
+      "Its stdout and stderr are copied through and counted, and airlock never waits for\n"
+      "their reader: the program waits for a reader that takes its output; one that takes\n"
+      "nothing for 1 s loses what comes meanwhile (counted as not shown). On a terminal,\n"
+      "control characters and escape sequences are shown, not obeyed (ESC as ^[, CR as ^M).\n"
+      "If airlock dies, even by SIGKILL, the program dies with it; the next sandbox, run or\n"
+      "list removes what is left (state, cgroup, temporary bundle).\n"
+      "The verdict says how the program ended, what it used and which syscalls the profile\n"
+      "denied. For people it goes to stderr, after the program's output, between the lines\n"
+      "  ==== airlock verdict: container ID ====\n"
+      "  ==== end of airlock verdict: container ID ====\n"
+      "(ID is random unless --id: the program cannot guess it); as JSON with --json,\n"
+      "--verdict FILE or --verdict-fd N.\n"
       "Exit status: 0 when the program exited 0 within its limits (denied syscalls alone do\n"
       "not fail a run: they are reported); 124 on timeout; 137 when OOM killed; the\n"
       "program's status when it failed (128+N when killed by signal N); 125 when airlock\n"
-      "could not run it.\n",
+      "could not run it. The program's own status passes through, and a program can exit\n"
+      "124, 125 or 137 itself: scripts read the JSON verdict (.ok, .timed_out, .oom_killed,\n"
+      ".exit_code, .signal), not the status; no JSON verdict means airlock could not run it.\n",
   .run = run_sandbox,
 };

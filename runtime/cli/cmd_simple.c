@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "reaper.h"
 #include "spec.h"
 #include "util.h"
 
@@ -119,6 +120,9 @@ run_delete (struct al_cli *cli, int argc, char **argv)
   if (al_cli_positional (cli, &cmd_delete, argc, argv, 1) < 0)
     return 1;
   _cleanup_error_ al_error_t err = NULL;
+  /* A container whose monitor died goes with all its monitor left. */
+  if (al_reap (cli->root, argv[optind], &cli->log) > 0)
+    return 0;
   if (al_container_delete (cli->root, argv[optind], force, &cli->log, &err) < 0)
     return al_cli_fail (cli, &err);
   return 0;
@@ -176,6 +180,8 @@ run_list (struct al_cli *cli, int argc, char **argv)
   _cleanup_error_ al_error_t err = NULL;
   struct al_list_entry *l = NULL;
   size_t n = 0;
+  /* Containers whose monitor died are removed, not listed (reaper.h). */
+  al_reap (cli->root, NULL, &cli->log);
   if (al_container_list (cli->root, &l, &n, &err) < 0)
     return al_cli_fail (cli, &err);
   if (quiet)

@@ -49,6 +49,7 @@
 #include "process.h"
 #include "profile.h"
 #include "procsetup.h"
+#include "reaper.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "seccomp_listener.h"
@@ -79,6 +80,8 @@ struct init_ctx
   int sync;
   int fifo;
   int console;
+  int parent_pidfd;   /* die_with_parent: a pidfd of the runtime, kept until the
+                         last credential change, else -1 */
   bool need_parent_hooks;
   bool legacy_clone;  /* clone(): the parent moves us into the cgroup first */
   bool late_cgroupns; /* ... and then we create our cgroup namespace */
@@ -121,10 +124,11 @@ container_init (struct init_ctx *c)
      namespaces we are about to join and the fds the caller preserves. */
   if (al_proc_new_session (&err) < 0)
     init_fail (c, &err);
-  int keep[3 + 3 + OCI_NS_COUNT];
+  int keep[4 + 3 + OCI_NS_COUNT];
   size_t nkeep = 0;
   keep[nkeep++] = c->sync;
   keep[nkeep++] = c->fifo;
+  keep[nkeep++] = c->parent_pidfd;
   keep[nkeep++] = c->console;
   for (int i = 0; i < 3; i++)
     keep[nkeep++] = c->o->stdio[i];
@@ -170,7 +174,7 @@ container_init (struct init_ctx *c)
     init_fail (c, &err);
   /* The host's namespace fds too (pid and time ones, joined by the parent),
      before the config's mounts and hooks. */
-  if (al_proc_close_fds (keep_below, keep, 3, &err) < 0)
+  if (al_proc_close_fds (keep_below, keep, 4, &err) < 0)
     init_fail (c, &err);
   if ((c->plan->clone_flags & CLONE_NEWNET) && al_ns_loopback_up (&err) < 0)
     init_fail (c, &err);
@@ -250,16 +254,17 @@ container_init (struct init_ctx *c)
     init_fail (c, &err);
   if (al_process_set_sched (p, spec->linux_, &err) < 0)
     init_fail (c, &err);
-  /* Only our sync fds are open (the console is closed): process.cwd is
+  /* Only our sync fds (and the monitor's pidfd) are open (the console is closed): process.cwd is
      resolved (and created) inside the root, then checked to be there. */
-  if (al_proc_close_fds (keep_below, keep, 2, &err) < 0 || al_proc_enter_cwd (p->cwd, true, &err) < 0)
+  if (al_proc_close_fds (keep_below, keep, 3, &err) < 0 || al_proc_enter_cwd (p->cwd, true, &err) < 0)
     init_fail (c, &err);
 
   _cleanup_free_ char *path = NULL;
   bool late = spec->hooks.start_container.n > 0;
   if (!late)
     {
-      if (al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
+      if (al_proc_finalize_creds_watched (p, c->seccomp, c->sync, &c->parent_pidfd, &err) < 0
+          || al_process_find_exec (p, &path, &err) < 0)
         init_fail (c, &err);
     }
   else if (al_process_find_exec (p, &path, &err) < 0)
@@ -287,7 +292,7 @@ container_init (struct init_ctx *c)
                              .rootfs = (char *) c->rootfs };
       _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_RUNNING, false);
       if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0
-          || al_proc_finalize_creds (p, c->seccomp, -1, &err) < 0)
+          || al_proc_finalize_creds_watched (p, c->seccomp, -1, &c->parent_pidfd, &err) < 0)
         {
           dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
           _exit (1);
@@ -305,6 +310,7 @@ al_create_opts_init (struct al_create_opts *o)
 {
   memset (o, 0, sizeof (*o));
   o->stdio[0] = o->stdio[1] = o->stdio[2] = -1;
+  o->monitor_lock = -1;
 }
 
 int
@@ -473,7 +479,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     }
 
   _cleanup_close_ int rootfd = -1, dirfd = -1, fifo = -1, console = -1;
-  _cleanup_close_ int sv0 = -1, sv1 = -1, pidfd = -1;
+  _cleanup_close_ int sv0 = -1, sv1 = -1, pidfd = -1, parent_pidfd = -1;
   struct al_cgroup *cg = NULL;
   char *unit = NULL;
   struct al_ns_plan plan;
@@ -494,6 +500,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   state_created = true;
+  r = al_reaper_claim (o->monitor_lock, dirfd, err);
+  if (r < 0)
+    {
+      al_err_prefix (err, "container \"%s\"", o->id);
+      goto fail;
+    }
   r = al_write_file_at (dirfd, "config.json", text, text_len, 0600, err);
   if (r < 0)
     {
@@ -605,11 +617,24 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .sync = sv1,
     .fifo = fifo,
     .console = console,
+    .parent_pidfd = -1,
     .need_parent_hooks = h->prestart.n || h->create_runtime.n,
     .new_mount = true,
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
   };
 
+  if (o->die_with_parent)
+    {
+      /* The init polls it after its PR_SET_PDEATHSIG: were we gone by then,
+         it would never get the signal. */
+      parent_pidfd = (int) syscall (SYS_pidfd_open, getpid (), 0);
+      if (parent_pidfd < 0)
+        {
+          r = al_err (err, errno, "container \"%s\": pidfd_open of the monitor", o->id);
+          goto fail;
+        }
+      ctx.parent_pidfd = parent_pidfd;
+    }
   r = al_ns_parent_before_clone (&plan, spec, err);
   if (r < 0)
     {
@@ -645,6 +670,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     }
   int clone_errno = errno;
   al_ns_parent_after_clone (&plan, NULL);
+  al_closep (&parent_pidfd);
   if (pid < 0)
     {
       r = al_err (err, clone_errno, "container \"%s\": clone3 of the init", o->id);

@@ -36,6 +36,14 @@ struct al_create_opts
   int stdio[3];                /* the init's stdin/stdout/stderr; -1: ours.
                                   Zero-initialised opts must set these to -1
                                   (al_create_opts_init does). */
+  bool die_with_parent;        /* a monitor watches the container (`sandbox`,
+                                  `run` of a profiled config; not the shim, whose
+                                  creating worker exits): the init dies with
+                                  this process (PR_SET_PDEATHSIG SIGKILL after
+                                  its last credential change) and never execs
+                                  once this process is gone */
+  int monitor_lock;            /* the monitor's registration (reaper.h): the
+                                  init closes its copy at once; -1: none */
   const struct al_log *log;
 };
 

@@ -17,7 +17,10 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,12 +28,13 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "termsafe.h"
 #include "util.h"
 
-#define AL_MONITOR_CHUNK 65536        /* one read of a stream */
-#define AL_MONITOR_DRAIN_MS 2000      /* after the init's exit, wait this long for EOF */
 #define AL_MONITOR_DROPPED_BITS 65536 /* bitmap counting distinct dropped names (8 KiB) */
 #define AL_MONITOR_NAME_MAX 96        /* "i386:seccomp(SECCOMP_SET_MODE_FILTER)" */
+#define AL_MONITOR_ROUNDS 8           /* chunks moved per event (fairness) */
+#define AL_MONITOR_FINAL_READS 32     /* reads counted at the end of the drain */
 
 enum
 {
@@ -38,9 +42,22 @@ enum
   EV_LISTENER,
   EV_OUT,
   EV_ERR,
+  EV_OUT_SINK,
+  EV_ERR_SINK,
+  EV_IN,
+  EV_IN_SINK,
   EV_DEADLINE,
   EV_SAMPLE,
   EV_SIGNAL,
+};
+
+/* How the monitor writes to (or reads from) a caller's fd without blocking. */
+enum
+{
+  IO_NONE,   /* discard (nothing to read) */
+  IO_FILE,   /* a regular file or block device: plain I/O never waits for a reader */
+  IO_OWN,    /* our own O_NONBLOCK open file description of the same file */
+  IO_SOCKET, /* send/recv with MSG_DONTWAIT */
 };
 
 static uint64_t
@@ -61,17 +78,41 @@ al_monitor_init (struct al_monitor *m)
   m->sample_ms = 20;
   m->out_to = STDOUT_FILENO;
   m->err_to = STDERR_FILENO;
-  m->out.rfd = m->out.wfd = -1;
-  m->err.rfd = m->err.wfd = -1;
+  m->in_from = STDIN_FILENO;
+  m->escape_terminal = true;
+  m->out.rfd = m->out.wfd = m->out.to = -1;
+  m->err.rfd = m->err.wfd = m->err.to = -1;
+  m->in.rfd = m->in.wfd = m->in.from = -1;
+}
+
+static void
+stream_clear (struct al_monitor_stream *s)
+{
+  al_closep (&s->rfd);
+  al_closep (&s->wfd);
+  al_closep (&s->to);
+  free (s->buf);
+  s->buf = NULL;
+  s->off = s->len = s->tail_off = s->tail_len = 0;
+}
+
+static void
+input_clear (struct al_monitor_input *in)
+{
+  al_closep (&in->rfd);
+  al_closep (&in->wfd);
+  al_closep (&in->from);
+  free (in->buf);
+  in->buf = NULL;
+  in->off = in->len = 0;
 }
 
 void
 al_monitor_clear (struct al_monitor *m)
 {
-  al_closep (&m->out.rfd);
-  al_closep (&m->out.wfd);
-  al_closep (&m->err.rfd);
-  al_closep (&m->err.wfd);
+  stream_clear (&m->out);
+  stream_clear (&m->err);
+  input_clear (&m->in);
   for (size_t i = 0; i < m->n_denied; i++)
     free (m->denied[i].name);
   free (m->denied);
@@ -140,6 +181,97 @@ make_pipe (struct al_monitor_stream *s, al_error_t *err)
   return 0;
 }
 
+/* A handle on the caller's fd that never blocks, without touching the
+ * caller's open file description; *kind says how to use it (-1, IO_NONE:
+ * none). */
+static int
+open_caller (int fd, bool for_write, int *kind)
+{
+  *kind = IO_NONE;
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return -1;
+  int own;
+  if (S_ISREG (st.st_mode) || S_ISBLK (st.st_mode) || S_ISSOCK (st.st_mode))
+    {
+      own = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+      if (own >= 0)
+        *kind = S_ISSOCK (st.st_mode) ? IO_SOCKET : IO_FILE;
+      return own;
+    }
+  /* A pipe, FIFO, terminal or other device: a new open file description of
+     the same file, ours to make non-blocking. */
+  char path[64];
+  snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+  own = open (path, (for_write ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (own >= 0)
+    *kind = IO_OWN;
+  return own;
+}
+
+static int
+stdin_devnull (struct al_monitor *m, struct al_create_opts *o, al_error_t *err)
+{
+  m->in.rfd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (m->in.rfd < 0)
+    return al_err (err, errno, "monitor: open /dev/null for the container's stdin");
+  o->stdio[0] = m->in.rfd;
+  return 0;
+}
+
+/* The container's stdin: the caller's only when it is a file or a pipe
+ * opened read-only; /dev/null for /dev/null or nothing readable; else (a
+ * terminal above all, a socket, a device, a writable file or FIFO) a pipe
+ * the monitor copies the caller's input into. */
+static int
+prepare_stdin (struct al_monitor *m, struct al_create_opts *o, al_error_t *err)
+{
+  int fd = m->in_from;
+  struct stat st;
+  int fl = fd >= 0 ? fcntl (fd, F_GETFL) : -1;
+  if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY || fstat (fd, &st) < 0
+      || (S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3)))
+    return stdin_devnull (m, o, err);
+  bool read_only = (fl & O_ACCMODE) == O_RDONLY;
+  if ((S_ISREG (st.st_mode) || S_ISFIFO (st.st_mode)) && read_only)
+    {
+      o->stdio[0] = fd;
+      return 0;
+    }
+  if (S_ISREG (st.st_mode))
+    {
+      /* Writable: the same file read-only, at the caller's offset. */
+      char path[64];
+      snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+      int ro = open (path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+      if (ro < 0)
+        return stdin_devnull (m, o, err);
+      off_t at = lseek (fd, 0, SEEK_CUR);
+      if (at > 0)
+        lseek (ro, at, SEEK_SET);
+      m->in.rfd = ro;
+      o->stdio[0] = ro;
+      return 0;
+    }
+  int kind;
+  int from = open_caller (fd, false, &kind);
+  if (from < 0)
+    return stdin_devnull (m, o, err);
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    {
+      close (from);
+      return al_err (err, errno, "monitor: pipe for the container's stdin");
+    }
+  fcntl (p[1], F_SETFL, fcntl (p[1], F_GETFL) | O_NONBLOCK);
+  m->in.from = from;
+  m->in.kind = kind;
+  m->in.rfd = p[0];
+  m->in.wfd = p[1];
+  o->stdio[0] = p[0];
+  return 0;
+}
+
 int
 al_monitor_prepare (struct al_monitor *m, struct al_create_opts *o, al_error_t *err)
 {
@@ -149,6 +281,8 @@ al_monitor_prepare (struct al_monitor *m, struct al_create_opts *o, al_error_t *
   int r = make_pipe (&m->out, err);
   if (r == 0)
     r = make_pipe (&m->err, err);
+  if (r == 0)
+    r = prepare_stdin (m, o, err);
   if (r < 0)
     return r;
   o->stdio[1] = m->out.wfd;
@@ -161,6 +295,7 @@ al_monitor_created (struct al_monitor *m)
 {
   al_closep (&m->out.wfd);
   al_closep (&m->err.wfd);
+  al_closep (&m->in.rfd);
 }
 
 void
@@ -457,35 +592,429 @@ al_monitor_exited (struct al_monitor *m, int status, const struct rusage *ru)
   m->reaped = true;
 }
 
-/* Read one chunk of a stream and pass it on. Returns false at EOF. */
-static bool
-pump (struct al_monitor *m, struct al_monitor_stream *s, int *to)
+/* ---- output: the init's pipes to the caller ------------------------------- */
+
+static void
+ep_set (int ep, int fd, uint32_t tag, uint32_t *cur, uint32_t want)
 {
-  char buf[AL_MONITOR_CHUNK];
-  ssize_t n = read (s->rfd, buf, sizeof buf);
-  if (n < 0)
-    return errno == EINTR || errno == EAGAIN;
-  if (n == 0)
-    return false;
-  uint64_t before = s->bytes;
-  s->bytes += (uint64_t) n;
-  size_t pass = (size_t) n;
-  if (m->output_limit)
+  if (fd < 0 || *cur == want)
+    return;
+  struct epoll_event ev = { .events = want, .data.u32 = tag };
+  epoll_ctl (ep, EPOLL_CTL_MOD, fd, &ev);
+  *cur = want;
+}
+
+static void
+ep_add (int ep, int fd, uint32_t tag)
+{
+  struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+  epoll_ctl (ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void
+ep_del (int ep, int fd)
+{
+  epoll_ctl (ep, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* What epoll watches on a stream's destination (nothing to watch on a
+   file: it never waits). */
+static void
+sink_watch (int ep, struct al_monitor_stream *s, uint32_t tag, uint32_t want)
+{
+  if (s->kind == IO_OWN || s->kind == IO_SOCKET)
+    ep_set (ep, s->to, tag, &s->ev_sink, want);
+}
+
+static ssize_t
+io_write (int fd, int kind, const void *buf, size_t n)
+{
+  ssize_t w;
+  do
+    w = kind == IO_SOCKET ? send (fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) : write (fd, buf, n);
+  while (w < 0 && errno == EINTR);
+  return w;
+}
+
+static ssize_t
+io_read (int fd, int kind, void *buf, size_t n)
+{
+  ssize_t r;
+  do
+    r = kind == IO_SOCKET ? recv (fd, buf, n, MSG_DONTWAIT) : read (fd, buf, n);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
+
+struct stream_tags
+{
+  uint32_t src, sink;
+};
+
+static struct stream_tags
+tags_of (const struct al_monitor *m, const struct al_monitor_stream *s)
+{
+  return s == &m->out ? (struct stream_tags){ EV_OUT, EV_OUT_SINK } : (struct stream_tags){ EV_ERR, EV_ERR_SINK };
+}
+
+static size_t
+pending (const struct al_monitor_stream *s)
+{
+  return (s->len - s->off) + (s->tail_len - s->tail_off);
+}
+
+static bool
+stream_busy (const struct al_monitor_stream *s)
+{
+  return s->rfd >= 0 || pending (s) > 0;
+}
+
+/* The destination failed or went away: everything from now on is dropped. */
+static void
+sink_gone (int ep, struct al_monitor_stream *s)
+{
+  if (s->to >= 0 && s->kind != IO_FILE)
+    ep_del (ep, s->to);
+  al_closep (&s->to);
+  s->kind = IO_NONE;
+  s->ev_sink = 0;
+}
+
+static void
+drop_pending (struct al_monitor_stream *s)
+{
+  s->dropped += s->len - s->off;
+  s->off = s->len = 0;
+  s->tail_off = s->tail_len = 0;
+}
+
+static void
+passed (struct al_monitor_stream *s, const char *last)
+{
+  s->partial_line = *last != '\n';
+  s->stall_at = 0; /* the reader takes bytes */
+}
+
+enum
+{
+  FLUSH_DONE,    /* nothing left that can go now */
+  FLUSH_BLOCKED, /* the destination is full */
+};
+
+/* Pass on what is held; `final`: no more input (an incomplete UTF-8
+ * sequence at the end is shown as bytes). */
+static int
+flush (int ep, struct al_monitor_stream *s, bool final)
+{
+  while (pending (s) > 0)
     {
-      if (before >= m->output_limit)
+      if (s->to < 0)
+        {
+          drop_pending (s);
+          break;
+        }
+      ssize_t w;
+      if (s->tail_off < s->tail_len)
+        {
+          w = io_write (s->to, s->kind, s->tail + s->tail_off, s->tail_len - s->tail_off);
+          if (w > 0)
+            {
+              s->tail_off += (size_t) w;
+              passed (s, s->tail + s->tail_off - 1);
+              continue;
+            }
+        }
+      else if (!s->escaped)
+        {
+          w = io_write (s->to, s->kind, s->buf + s->off, s->len - s->off);
+          if (w > 0)
+            {
+              s->off += (size_t) w;
+              passed (s, (const char *) s->buf + s->off - 1);
+              continue;
+            }
+        }
+      else
+        {
+          char out[4096];
+          size_t used;
+          size_t o = al_termsafe (s->buf + s->off, s->len - s->off, final, out, sizeof out, &used);
+          if (o == 0)
+            break; /* an incomplete sequence: more input may complete it */
+          w = io_write (s->to, s->kind, out, o);
+          if (w > 0)
+            {
+              passed (s, out + w - 1);
+              if ((size_t) w < o)
+                {
+                  /* The units it took whole, and the rest of the one it
+                     took in part. */
+                  size_t used_whole;
+                  size_t o_whole = al_termsafe (s->buf + s->off, s->len - s->off, final, out, (size_t) w,
+                                                &used_whole);
+                  used = used_whole;
+                  if (o_whole < (size_t) w)
+                    {
+                      size_t ulen;
+                      used += al_termsafe_unit (s->buf + s->off + used_whole, s->len - s->off - used_whole, final,
+                                                s->tail, &ulen);
+                      s->tail_off = (size_t) w - o_whole;
+                      s->tail_len = ulen;
+                    }
+                }
+              s->off += used;
+              continue;
+            }
+        }
+      if (w == 0 || (w < 0 && errno == EAGAIN))
+        return FLUSH_BLOCKED;
+      /* EPIPE (the reader left), EIO (a hung-up terminal), ENOSPC...: the
+         rest is counted, not shown. */
+      drop_pending (s);
+      sink_gone (ep, s);
+    }
+  if (s->off == s->len)
+    s->off = s->len = 0;
+  if (s->tail_off == s->tail_len)
+    s->tail_off = s->tail_len = 0;
+  return FLUSH_DONE;
+}
+
+/* Move what can move now, never waiting. Output is read only while the
+ * buffer has room (the program waits for a reader that takes bytes), except
+ * when the destination stalled (then it is read and dropped). */
+static void
+stream_step (struct al_monitor *m, struct al_monitor_stream *s, int ep)
+{
+  struct stream_tags t = tags_of (m, s);
+  for (int round = 0; round < AL_MONITOR_ROUNDS; round++)
+    {
+      if (pending (s) > 0 && flush (ep, s, s->rfd < 0) == FLUSH_BLOCKED)
+        {
+          uint64_t now = elapsed_ms (m) + 1;
+          if (s->stall_at == 0)
+            s->stall_at = now + AL_MONITOR_STALL_MS;
+          if (now < s->stall_at)
+            {
+              /* Wait for the reader (bounded: the stall timer). */
+              ep_set (ep, s->rfd, t.src, &s->ev_src, 0);
+              sink_watch (ep, s, t.sink, EPOLLOUT);
+              return;
+            }
+          drop_pending (s);
+          s->dropping = true;
+        }
+      if (s->rfd < 0)
+        {
+          sink_watch (ep, s, t.sink, 0);
+          return;
+        }
+      if (s->off > 0)
+        {
+          /* An incomplete UTF-8 sequence waits at the front. */
+          memmove (s->buf, s->buf + s->off, s->len - s->off);
+          s->len -= s->off;
+          s->off = 0;
+        }
+      size_t room = AL_MONITOR_CHUNK - s->len;
+      ssize_t n = read (s->rfd, s->buf + s->len, room);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        {
+          ep_set (ep, s->rfd, t.src, &s->ev_src, EPOLLIN);
+          /* Dropping: wait for the reader to take bytes again. */
+          sink_watch (ep, s, t.sink, s->dropping ? EPOLLOUT : 0);
+          return;
+        }
+      if (n <= 0)
+        {
+          /* EOF (or a broken pipe): whatever is held still goes. */
+          ep_del (ep, s->rfd);
+          al_closep (&s->rfd);
+          s->ev_src = 0;
+          continue;
+        }
+      uint64_t before = s->bytes;
+      s->bytes += (uint64_t) n;
+      size_t pass = (size_t) n;
+      if (m->output_limit)
+        {
+          if (before >= m->output_limit)
+            pass = 0;
+          else if (s->bytes > m->output_limit)
+            pass = (size_t) (m->output_limit - before);
+        }
+      if (s->to < 0 || s->dropping)
         pass = 0;
-      else if (s->bytes > m->output_limit)
-        pass = (size_t) (m->output_limit - before);
+      s->dropped += (uint64_t) n - pass;
+      s->len += pass;
     }
-  if (*to < 0)
-    pass = 0;
-  if (pass > 0 && al_write_all (*to, buf, pass) < 0)
+  /* More to move: the next round of the loop comes back (level-triggered). */
+  ep_set (ep, s->rfd, t.src, &s->ev_src, EPOLLIN);
+  sink_watch (ep, s, t.sink, pending (s) > 0 || s->dropping ? EPOLLOUT : 0);
+}
+
+/* The destination can take bytes (or failed: the write says which). */
+static void
+sink_ready (struct al_monitor *m, struct al_monitor_stream *s, int ep, uint32_t events)
+{
+  if (s->dropping && (events & (EPOLLERR | EPOLLHUP)) == 0)
     {
-      *to = -1; /* the caller's end went away: keep counting */
-      pass = 0;
+      /* It takes bytes again: what comes from now on is shown. */
+      s->dropping = false;
+      s->stall_at = 0;
     }
-  s->dropped += (uint64_t) n - pass;
-  return true;
+  if ((events & (EPOLLERR | EPOLLHUP)) && pending (s) == 0)
+    {
+      sink_gone (ep, s);
+      return;
+    }
+  stream_step (m, s, ep);
+}
+
+/* Where the stream's bytes go: a handle that never blocks. */
+static void
+stream_open_sink (struct al_monitor *m, struct al_monitor_stream *s, int dest, int ep)
+{
+  s->buf = al_xmalloc0 (AL_MONITOR_CHUNK);
+  s->to = open_caller (dest, true, &s->kind);
+  if (s->to < 0)
+    {
+      s->kind = IO_NONE;
+      /* ENXIO: a pipe or FIFO nobody reads any more, as EPIPE later. */
+      if (dest >= 0 && errno != ENXIO && fcntl (dest, F_GETFD) >= 0)
+        {
+          char msg[160];
+          snprintf (msg, sizeof msg, "%s: cannot write to fd %d without blocking (%s): the output is dropped",
+                    s == &m->out ? "stdout" : "stderr", dest, strerror (errno));
+          note_error (m, msg);
+        }
+      return;
+    }
+  s->escaped = m->escape_terminal && isatty (s->to);
+  if (s->kind != IO_FILE)
+    {
+      struct epoll_event ev = { .events = 0, .data.u32 = tags_of (m, s).sink };
+      if (epoll_ctl (ep, EPOLL_CTL_ADD, s->to, &ev) < 0)
+        s->kind = IO_FILE; /* cannot be polled (e.g. /dev/null): it never waits */
+    }
+}
+
+/* The end of the drain: what is held and what is still readable (bounded)
+ * is counted, not shown. */
+static void
+stream_abandon (struct al_monitor *m, struct al_monitor_stream *s, int ep)
+{
+  drop_pending (s);
+  if (s->rfd < 0)
+    return;
+  char buf[AL_MONITOR_CHUNK];
+  ssize_t n = -1;
+  for (int i = 0; i < AL_MONITOR_FINAL_READS; i++)
+    {
+      n = read (s->rfd, buf, sizeof buf);
+      if (n <= 0)
+        break;
+      s->bytes += (uint64_t) n;
+      s->dropped += (uint64_t) n;
+    }
+  if (n != 0)
+    {
+      /* No EOF: a writer lives on after the container's end. */
+      char msg[160];
+      snprintf (msg, sizeof msg,
+                "%s still open %d ms after the exit (a process outside the container holds it): the rest is not "
+                "counted",
+                s == &m->out ? "stdout" : "stderr", AL_MONITOR_DRAIN_MS);
+      note_error (m, msg);
+    }
+  ep_del (ep, s->rfd);
+  al_closep (&s->rfd);
+}
+
+/* ---- input: the caller's stdin into the container's ---------------------- */
+
+static void
+input_close (struct al_monitor_input *in, int ep)
+{
+  if (in->from >= 0)
+    ep_del (ep, in->from);
+  if (in->wfd >= 0)
+    ep_del (ep, in->wfd);
+  al_closep (&in->from);
+  al_closep (&in->wfd);
+  free (in->buf);
+  in->buf = NULL;
+  in->off = in->len = 0;
+}
+
+static void
+input_step (struct al_monitor_input *in, int ep)
+{
+  for (int round = 0; round < AL_MONITOR_ROUNDS && in->wfd >= 0; round++)
+    {
+      if (in->off < in->len)
+        {
+          ssize_t w = io_write (in->wfd, IO_OWN, in->buf + in->off, in->len - in->off);
+          if (w < 0 && errno == EAGAIN)
+            {
+              ep_set (ep, in->from, EV_IN, &in->ev_src, 0);
+              ep_set (ep, in->wfd, EV_IN_SINK, &in->ev_sink, EPOLLOUT);
+              return;
+            }
+          if (w <= 0)
+            {
+              /* The program closed its stdin. */
+              input_close (in, ep);
+              return;
+            }
+          in->off += (size_t) w;
+          continue;
+        }
+      in->off = in->len = 0;
+      if (in->from < 0)
+        {
+          /* The caller's input ended and all of it went: EOF for the program. */
+          input_close (in, ep);
+          return;
+        }
+      ssize_t n = io_read (in->from, in->kind, in->buf, AL_MONITOR_CHUNK);
+      if (n < 0 && errno == EAGAIN)
+        {
+          ep_set (ep, in->from, EV_IN, &in->ev_src, EPOLLIN);
+          ep_set (ep, in->wfd, EV_IN_SINK, &in->ev_sink, 0);
+          return;
+        }
+      if (n <= 0)
+        {
+          /* EOF; EIO: a terminal we may not read (a background job). */
+          ep_del (ep, in->from);
+          al_closep (&in->from);
+          in->ev_src = 0;
+          continue;
+        }
+      in->len = (size_t) n;
+    }
+}
+
+static void
+input_open (struct al_monitor_input *in, int ep)
+{
+  if (in->wfd < 0 || in->from < 0)
+    {
+      input_close (in, ep);
+      return;
+    }
+  in->buf = al_xmalloc0 (AL_MONITOR_CHUNK);
+  struct epoll_event src = { .events = EPOLLIN, .data.u32 = EV_IN };
+  struct epoll_event sink = { .events = 0, .data.u32 = EV_IN_SINK };
+  if (epoll_ctl (ep, EPOLL_CTL_ADD, in->from, &src) < 0 || epoll_ctl (ep, EPOLL_CTL_ADD, in->wfd, &sink) < 0)
+    {
+      /* Not pollable: the program gets EOF rather than a blocked monitor. */
+      input_close (in, ep);
+      return;
+    }
+  in->ev_src = EPOLLIN;
+  in->ev_sink = 0;
 }
 
 static int
@@ -523,32 +1052,27 @@ sample_pids (struct al_monitor *m, struct al_cgroup *cg)
   free (pids);
 }
 
-static void
-ep_add (int ep, int fd, uint32_t tag)
-{
-  struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
-  epoll_ctl (ep, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static void
-ep_del (int ep, int fd)
-{
-  epoll_ctl (ep, EPOLL_CTL_DEL, fd, NULL);
-}
-
 int
 al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgroup *cg, al_error_t *err)
 {
   al_monitor_start_clock (m);
+  struct al_monitor_stream *streams[2] = { &m->out, &m->err };
   int listener = c->seccomp_listener;
   if (listener >= 0 && notif_bufs (m, err) < 0)
     return -1;
 
   /* Signals: forwarded ones through a signalfd; SIGPIPE blocked so that a
-     vanished reader of our stdout is an EPIPE, not our death. */
-  sigset_t mask, old;
-  sigemptyset (&mask);
-  sigaddset (&mask, SIGPIPE);
+     vanished reader of our stdout is an EPIPE, not our death; the job
+     control stops blocked: a monitor stopped by ^Z or by reading or writing
+     its terminal in the background would hold the deadline (a background
+     read of the terminal is then EIO, a write goes through). */
+  sigset_t mask, old, quiet;
+  sigemptyset (&quiet);
+  sigaddset (&quiet, SIGPIPE);
+  sigaddset (&quiet, SIGTSTP);
+  sigaddset (&quiet, SIGTTIN);
+  sigaddset (&quiet, SIGTTOU);
+  mask = quiet;
   if (m->forward_signals)
     {
       sigaddset (&mask, SIGINT);
@@ -569,10 +1093,15 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
   ep_add (ep, c->pidfd, EV_PIDFD);
   if (listener >= 0)
     ep_add (ep, listener, EV_LISTENER);
-  if (m->out.rfd >= 0)
-    ep_add (ep, m->out.rfd, EV_OUT);
-  if (m->err.rfd >= 0)
-    ep_add (ep, m->err.rfd, EV_ERR);
+  int dests[2] = { m->out_to, m->err_to };
+  for (int i = 0; i < 2; i++)
+    if (streams[i]->rfd >= 0)
+      {
+        ep_add (ep, streams[i]->rfd, tags_of (m, streams[i]).src);
+        streams[i]->ev_src = EPOLLIN;
+        stream_open_sink (m, streams[i], dests[i], ep);
+      }
+  input_open (&m->in, ep);
   if (m->timeout_ms)
     {
       deadline = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -592,8 +1121,12 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
     }
   if (m->forward_signals)
     {
-      sigset_t fwd = mask;
-      sigdelset (&fwd, SIGPIPE);
+      sigset_t fwd;
+      sigemptyset (&fwd);
+      sigaddset (&fwd, SIGINT);
+      sigaddset (&fwd, SIGTERM);
+      sigaddset (&fwd, SIGHUP);
+      sigaddset (&fwd, SIGQUIT);
       sfd = signalfd (-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
       if (sfd >= 0)
         ep_add (ep, sfd, EV_SIGNAL);
@@ -603,14 +1136,32 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
   int signals_seen = 0;
   for (;;)
     {
-      bool streams_open = m->out.rfd >= 0 || m->err.rfd >= 0;
-      if (m->reaped && (!streams_open || elapsed_ms (m) >= drain_until))
+      bool streams_open = stream_busy (&m->out) || stream_busy (&m->err);
+      uint64_t now = elapsed_ms (m);
+      if (m->reaped && streams_open && now >= drain_until)
+        {
+          stream_abandon (m, &m->out, ep);
+          stream_abandon (m, &m->err, ep);
+          break;
+        }
+      if (m->reaped && !streams_open)
         break;
-      int wait_ms = -1;
-      if (m->reaped)
-        wait_ms = (int) (drain_until - elapsed_ms (m));
-      struct epoll_event evs[8];
-      int n = epoll_wait (ep, evs, 8, wait_ms);
+      /* Wake up for the drain's end and for a reader that may have stalled. */
+      uint64_t wake = m->reaped ? drain_until : UINT64_MAX;
+      for (int i = 0; i < 2; i++)
+        {
+          struct al_monitor_stream *s = streams[i];
+          if (s->stall_at && !s->dropping && pending (s) > 0)
+            {
+              if (s->stall_at <= now + 1)
+                stream_step (m, s, ep);
+              else if (s->stall_at - 1 < wake)
+                wake = s->stall_at - 1;
+            }
+        }
+      int wait_ms = wake == UINT64_MAX ? -1 : wake > now ? (int) (wake - now) : 0;
+      struct epoll_event evs[16];
+      int n = epoll_wait (ep, evs, 16, wait_ms);
       if (n < 0)
         {
           if (errno == EINTR)
@@ -627,18 +1178,25 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
                 ep_del (ep, listener); /* EPOLLHUP: no task uses the filter any more */
               break;
             case EV_OUT:
-              if (!pump (m, &m->out, &m->out_to))
-                {
-                  ep_del (ep, m->out.rfd);
-                  al_closep (&m->out.rfd);
-                }
+              stream_step (m, &m->out, ep);
               break;
             case EV_ERR:
-              if (!pump (m, &m->err, &m->err_to))
-                {
-                  ep_del (ep, m->err.rfd);
-                  al_closep (&m->err.rfd);
-                }
+              stream_step (m, &m->err, ep);
+              break;
+            case EV_OUT_SINK:
+              sink_ready (m, &m->out, ep, evs[i].events);
+              break;
+            case EV_ERR_SINK:
+              sink_ready (m, &m->err, ep, evs[i].events);
+              break;
+            case EV_IN:
+              input_step (&m->in, ep);
+              break;
+            case EV_IN_SINK:
+              if (evs[i].events & (EPOLLERR | EPOLLHUP))
+                input_close (&m->in, ep); /* the program closed its stdin */
+              else
+                input_step (&m->in, ep);
               break;
             case EV_DEADLINE:
               {
@@ -696,6 +1254,7 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
                     al_cgroup_kill (cg, NULL);
                   }
                 drain_until = m->wall_ms + AL_MONITOR_DRAIN_MS;
+                input_close (&m->in, ep);
                 break;
               }
             }
@@ -703,20 +1262,26 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
     }
 
 out:
-  /* Consume a SIGPIPE we kept pending, then restore the mask. */
+  for (int i = 0; i < 2; i++)
+    {
+      al_closep (&streams[i]->to);
+      free (streams[i]->buf);
+      streams[i]->buf = NULL;
+    }
+  input_close (&m->in, ep);
+  /* Consume the signals we kept pending, then restore the mask. */
   {
-    sigset_t pipe_only;
-    sigemptyset (&pipe_only);
-    sigaddset (&pipe_only, SIGPIPE);
     struct timespec zero = { 0, 0 };
-    while (sigtimedwait (&pipe_only, NULL, &zero) > 0)
+    while (sigtimedwait (&quiet, NULL, &zero) > 0)
       ;
     if (m->forward_signals)
       {
         /* Signals that arrived after the signalfd was closed stay pending:
            drop them rather than die of them now. */
         sigset_t fwd = mask;
-        sigdelset (&fwd, SIGPIPE);
+        for (int s = SIGHUP; s < NSIG; s++)
+          if (sigismember (&quiet, s) == 1)
+            sigdelset (&fwd, s);
         al_closep (&sfd);
         while (sigtimedwait (&fwd, NULL, &zero) > 0)
           m->interrupted = true;

@@ -6,12 +6,34 @@
  *     first time (ms since the monitor started) and first pid;
  *   - kills the container's whole cgroup at the deadline (airlock.timeout);
  *   - copies the init's stdout/stderr pipes through to the caller, counting
- *     bytes (memory stays bounded: a fixed buffer, nothing accumulates; past
- *     output_limit bytes a stream is dropped but still counted);
+ *     bytes, and never blocks on the caller (see "Output" below);
+ *   - gives the container the caller's stdin only when it is a file or a
+ *     pipe opened read-only, or /dev/null; anything else (a terminal, a
+ *     socket, a device, a writable file) never reaches the container: it
+ *     gets a pipe the monitor copies the caller's input into (non-blocking,
+ *     bounded; EOF when the caller's input ends), /dev/null when that input
+ *     cannot be read without blocking;
  *   - forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to the init (a second one kills
  *     the cgroup);
  *   - samples the cgroup's process count (peak pids where pids.peak is missing);
  *   - reaps the init with wait4 (status and rusage).
+ *
+ * Output. The caller's stdout/stderr are written without ever blocking the
+ * loop, and without touching the caller's open file description (its shell
+ * shares it; O_NONBLOCK there would break the shell): a pipe, FIFO,
+ * terminal or other device is reopened through /proc/self/fd/N with
+ * O_NONBLOCK (a new open file description of the same file), a socket is
+ * written with send(MSG_DONTWAIT), a regular file with plain writes. Each
+ * stream has one fixed buffer (AL_MONITOR_CHUNK bytes): while the caller's
+ * reader takes bytes, the program waits for it as in any pipeline (nothing is
+ * lost); once it has taken nothing for AL_MONITOR_STALL_MS, what is held is
+ * dropped and the stream is read and dropped (counted in `dropped`) until the
+ * reader takes bytes again. So a stalled reader costs the program a second,
+ * never the monitor its deadline, notifications or signals. After the init's
+ * exit (and the cgroup kill) the pipes are drained for at most
+ * AL_MONITOR_DRAIN_MS; what is left then is dropped and counted. Output to a
+ * terminal is escaped (termsafe.h): the program cannot drive the caller's
+ * terminal.
  *
  * Typical use (see verdict.h for the verdict written afterwards):
  *
@@ -66,14 +88,47 @@ struct al_denied_syscall
   pid_t first_pid;   /* as seen from the monitor's pid namespace */
 };
 
+#define AL_MONITOR_CHUNK 65536    /* the buffer of a stream */
+#define AL_MONITOR_STALL_MS 1000  /* a reader that takes nothing this long is stalled */
+#define AL_MONITOR_DRAIN_MS 2000  /* after the init's exit, wait this long for EOF */
+
 /* Per output stream (stdout, stderr). */
 struct al_monitor_stream
 {
   int rfd;            /* read end of the init's pipe, -1 when not captured */
   int wfd;            /* write end, ours until al_monitor_created */
-  int to;             /* where the bytes are copied: -1 discards */
+  int to;             /* (internal) our non-blocking handle on the
+                         destination, -1: discard */
   uint64_t bytes;     /* everything the container wrote */
-  uint64_t dropped;   /* past output_limit, or the destination failed */
+  uint64_t dropped;   /* not passed through: past output_limit, while the
+                         destination stalled, failed or was gone, or left at
+                         the end of the drain */
+  bool escaped;       /* the destination is a terminal: escaped (termsafe.h) */
+  bool partial_line;  /* the last byte passed through was not a newline */
+
+  /* Internal (al_monitor_run). */
+  int kind;
+  bool dropping;      /* the destination stalled: read and drop */
+  uint64_t stall_at;  /* ms (+1): when pending bytes count as stalled; 0: none */
+  uint32_t ev_src, ev_sink; /* what epoll watches now */
+  unsigned char *buf;
+  size_t off, len;
+  char tail[16];      /* the rest of an escaped unit the destination took in part */
+  size_t tail_off, tail_len;
+};
+
+/* The caller's stdin, when the monitor copies it into the container's. */
+struct al_monitor_input
+{
+  int rfd;            /* the container's stdin (a pipe's read end, or
+                         /dev/null), ours until al_monitor_created; -1:
+                         the caller's own is passed */
+  int wfd;            /* the pipe's write end; -1 when nothing is copied */
+  int from;           /* (internal) our non-blocking handle on the caller's input */
+  int kind;
+  uint32_t ev_src, ev_sink;
+  unsigned char *buf;
+  size_t off, len;
 };
 
 struct al_monitor
@@ -86,9 +141,12 @@ struct al_monitor
   bool forward_signals;   /* (true) */
   uint32_t sample_ms;     /* pids sampling period; 0: never (20) */
   int out_to, err_to;     /* pass-through targets (1 and 2) */
+  int in_from;            /* the caller's input (0); -1: /dev/null */
+  bool escape_terminal;   /* escape output to a terminal (true) */
 
   /* Results. */
   struct al_monitor_stream out, err;
+  struct al_monitor_input in;
   bool timed_out;
   bool interrupted;       /* a forwarded signal arrived */
   bool reaped;
@@ -132,7 +190,8 @@ int al_parse_duration_ms (const char *s, uint64_t *ms);
 int al_monitor_configure_from_spec (struct al_monitor *m, const struct oci_spec *spec, al_error_t *err);
 
 /* Before al_container_create: pipes for stdout/stderr (when capture_output)
- * go into o->stdio[1], o->stdio[2], and o->keep_seccomp_listener is set. */
+ * go into o->stdio[1], o->stdio[2], the container's stdin (see above) into
+ * o->stdio[0], and o->keep_seccomp_listener is set. */
 int al_monitor_prepare (struct al_monitor *m, struct al_create_opts *o, al_error_t *err);
 /* After al_container_create (success or not): close our write ends. */
 void al_monitor_created (struct al_monitor *m);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -153,7 +155,33 @@ al_proc_terminal (const struct oci_process *p, int console, int sync, al_error_t
 }
 
 int
+al_proc_die_with_parent (int *parent_pidfd, al_error_t *err)
+{
+  if (*parent_pidfd < 0)
+    return 0;
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return al_err (err, errno, "prctl(PR_SET_PDEATHSIG) for the monitor's death");
+  /* A parent that died before the prctl sends nothing: look. */
+  struct pollfd pfd = { .fd = *parent_pidfd, .events = POLLIN };
+  int n;
+  while ((n = poll (&pfd, 1, 0)) < 0 && errno == EINTR)
+    ;
+  al_closep (parent_pidfd);
+  if (n != 0)
+    return al_err (err, ESRCH, "the monitor that created the container is gone");
+  return 0;
+}
+
+int
 al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, int sync, al_error_t *err)
+{
+  int none = -1;
+  return al_proc_finalize_creds_watched (p, seccomp, sync, &none, err);
+}
+
+int
+al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *seccomp, int sync,
+                                int *parent_pidfd, al_error_t *err)
 {
   int listener = -1;
   int r;
@@ -161,6 +189,11 @@ al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp,
      CAP_SYS_ADMIN: before the user switch and the capability drop. */
   if (seccomp && !p->no_new_privileges)
     {
+      /* The parent-death signal goes before the filter (which may notify
+         prctl or poll); the user switch below may clear it (reaper.h). */
+      r = al_proc_die_with_parent (parent_pidfd, err);
+      if (r < 0)
+        return r;
       r = al_seccomp_install (seccomp, &listener, err);
       if (r < 0)
         return r;
@@ -179,6 +212,12 @@ al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp,
     return r;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return al_err (err, errno, "process.noNewPrivileges: prctl");
+  /* After the last credential change (a change of euid/egid/fsuid/fsgid or a
+     gain of capabilities clears it; with no_new_privs the exec cannot), and
+     before the filter. */
+  r = al_proc_die_with_parent (parent_pidfd, err);
+  if (r < 0)
+    return r;
   if (seccomp && p->no_new_privileges)
     {
       r = al_seccomp_install (seccomp, &listener, err);

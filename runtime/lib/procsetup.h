@@ -23,6 +23,15 @@ int al_proc_terminal (const struct oci_process *p, int console, int sync, al_err
  * listener fd goes to the parent over `sync` (AL_SYNC_SECCOMP + SCM_RIGHTS)
  * when sync >= 0; it is never kept by the container process. */
 int al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, int sync, al_error_t *err);
+/* The same for a process that dies with its parent (the monitor): when
+ * *parent_pidfd >= 0 (a pidfd of the parent), al_proc_die_with_parent after
+ * the last credential change and before the filter. */
+int al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *seccomp, int sync,
+                                    int *parent_pidfd, al_error_t *err);
+/* PR_SET_PDEATHSIG SIGKILL, then an error (ESRCH) when the parent, whose
+ * pidfd *parent_pidfd is, died before it (nothing would kill us then).
+ * Closes *parent_pidfd. Nothing to do when it is -1. */
+int al_proc_die_with_parent (int *parent_pidfd, al_error_t *err);
 
 /* setsid(): the process leaves the caller's session and process group, so it
  * never has the caller's controlling terminal (no TIOCSTI into it, no job

@@ -523,6 +523,17 @@ print_bytes (FILE *f, uint64_t b)
     fprintf (f, "%.2f GiB", (double) b / (1024.0 * 1024 * 1024));
 }
 
+/* A string of the verdict as shown to people: escaped (it may come from a
+   config, a profile or a kernel message; a container id or path is what a
+   program could try to shape). */
+static char *
+shown (const char *s, const char *fallback)
+{
+  if (s == NULL)
+    s = fallback;
+  return al_escape (s, strlen (s), 256);
+}
+
 static void
 print_limit (FILE *f, const char *what, const struct al_verdict_limit *l, bool bytes, const char *unit)
 {
@@ -533,14 +544,20 @@ print_limit (FILE *f, const char *what, const struct al_verdict_limit *l, bool b
     print_bytes (f, (uint64_t) l->value);
   else
     fprintf (f, "%" PRId64 "%s", l->value, unit);
-  fprintf (f, " (%s); ", l->enforcement);
+  _cleanup_free_ char *e = shown (l->enforcement, "?");
+  fprintf (f, " (%s); ", e);
 }
 
 void
 al_verdict_print (FILE *f, const struct al_verdict *v)
 {
-  fprintf (f, "verdict: %s  (container %s, profile %s)\n", v->ok ? "OK" : "FAILED", v->id ? v->id : "?",
-           v->profile ? v->profile : "none");
+  _cleanup_free_ char *id = shown (v->id, "?");
+  _cleanup_free_ char *profile = shown (v->profile, "none");
+  _cleanup_free_ char *mem_enf = shown (v->memory.enforcement, "none");
+  /* Fenced: the id of a sandbox is random, unknown to the program, whose
+     output (escaped on a terminal) comes before. */
+  fprintf (f, AL_VERDICT_FENCE_BEGIN "%s ====\n", id);
+  fprintf (f, "verdict: %s  (container %s, profile %s)\n", v->ok ? "OK" : "FAILED", id, profile);
   if (v->exited)
     fprintf (f, "  exit:            status %d\n", v->exit_code);
   else
@@ -551,20 +568,25 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
     fprintf (f, "  timed out:       no (no limit)\n");
   fprintf (f, "  oom killed:      %s", v->oom_killed < 0 ? "unknown" : v->oom_killed ? "YES" : "no");
   if (v->oom_killed < 0)
-    fprintf (f, " (no memory.events; memory limit enforced by: %s)", v->memory.enforcement ? v->memory.enforcement
-                                                                                          : "none");
+    fprintf (f, " (no memory.events; memory limit enforced by: %s)", mem_enf);
   fprintf (f, "\n  wall time:       %.3f s\n", (double) v->wall_time_ms / 1000);
   if (v->has_cpu_time)
-    fprintf (f, "  cpu time:        %.3f s (%s)\n", (double) v->cpu_time_us / 1e6,
-             v->cpu_time_source ? v->cpu_time_source : "?");
+    {
+      _cleanup_free_ char *src = shown (v->cpu_time_source, "?");
+      fprintf (f, "  cpu time:        %.3f s (%s)\n", (double) v->cpu_time_us / 1e6, src);
+    }
   if (v->has_memory_peak)
     {
+      _cleanup_free_ char *src = shown (v->memory_peak_source, "?");
       fprintf (f, "  memory peak:     ");
       print_bytes (f, v->memory_peak_bytes);
-      fprintf (f, " (%s)\n", v->memory_peak_source ? v->memory_peak_source : "?");
+      fprintf (f, " (%s)\n", src);
     }
   if (v->has_pids_peak)
-    fprintf (f, "  pids peak:       %" PRIu64 " (%s)\n", v->pids_peak, v->pids_peak_source ? v->pids_peak_source : "?");
+    {
+      _cleanup_free_ char *src = shown (v->pids_peak_source, "?");
+      fprintf (f, "  pids peak:       %" PRIu64 " (%s)\n", v->pids_peak, src);
+    }
   else
     fprintf (f, "  pids peak:       unknown\n");
   if (v->has_output)
@@ -590,8 +612,11 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
     {
       fprintf (f, "  denied syscalls: %" PRIu64 " call%s\n", total, total == 1 ? "" : "s");
       for (size_t i = 0; i < v->n_denied; i++)
-        fprintf (f, "    %-20s x%-6" PRIu64 " first at %" PRIu64 " ms by pid %d\n", v->denied[i].name,
-                 v->denied[i].count, v->denied[i].first_ms, (int) v->denied[i].first_pid);
+        {
+          _cleanup_free_ char *name = shown (v->denied[i].name, "?");
+          fprintf (f, "    %-20s x%-6" PRIu64 " first at %" PRIu64 " ms by pid %d\n", name, v->denied[i].count,
+                   v->denied[i].first_ms, (int) v->denied[i].first_pid);
+        }
       if (v->denied_dropped_calls || v->denied_dropped_names)
         fprintf (f, "    not listed:          %" PRIu64 " call%s of at least %" PRIu64 " more name%s (unknown "
                     "syscall numbers past the first %d)\n",
@@ -601,7 +626,11 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
   if (v->interrupted)
     fprintf (f, "  interrupted:     yes (a signal was forwarded)\n");
   if (v->monitor_error)
-    fprintf (f, "  monitor error:   %s\n", v->monitor_error);
+    {
+      _cleanup_free_ char *e = shown (v->monitor_error, "");
+      fprintf (f, "  monitor error:   %s\n", e);
+    }
+  fprintf (f, AL_VERDICT_FENCE_END "%s ====\n", id);
 }
 
 /* ---- the whole watch ---------------------------------------------------------- */

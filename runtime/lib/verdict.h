@@ -114,7 +114,11 @@ int al_verdict_write (int dirfd, const struct al_verdict *v, al_error_t *err);
  * verdict: ..." when absent). */
 int al_verdict_read_text (int dirfd, const char *id, char **text, size_t *len, al_error_t *err);
 
-/* Human-readable, several lines. */
+/* Human-readable, several lines between two fence lines naming the
+ * container ("==== airlock verdict: container ID ====" ... "==== end of
+ * airlock verdict: container ID ===="); every string escaped (al_escape). */
+#define AL_VERDICT_FENCE_BEGIN "==== airlock verdict: container "
+#define AL_VERDICT_FENCE_END "==== end of airlock verdict: container "
 void al_verdict_print (FILE *f, const struct al_verdict *v);
 
 /* Everything the foreground path does once the init has been reaped:
