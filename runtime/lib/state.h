@@ -39,6 +39,9 @@ struct al_state
   char *cgroup_path;
   bool systemd;
   char **annotations; /* key, value, key, value, ..., NULL */
+  /* Not in state.json: `state` fills them from the id pool's record
+     (idpool.h); al_state_oci_json shows them as hostIDs when size > 0. */
+  uint32_t host_ids_first, host_ids_size;
 };
 
 /* Validate a container id: non-empty, at most AL_ID_MAX bytes, characters
