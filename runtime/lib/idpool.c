@@ -263,7 +263,7 @@ now_ms (void)
 
 /* The pool's lock, held until the fd is closed. */
 static int
-lock_pool (int dirfd, const char *dir, al_error_t *err)
+lock_pool (int dirfd, const char *dir, int timeout_ms, al_error_t *err)
 {
   int fd = openat (dirfd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
@@ -274,12 +274,12 @@ lock_pool (int dirfd, const char *dir, al_error_t *err)
       int e = errno;
       if (e == EINTR)
         continue;
-      if (e != EWOULDBLOCK || now_ms () - t0 >= AL_IDPOOL_LOCK_TIMEOUT_MS)
+      if (e != EWOULDBLOCK || now_ms () - t0 >= timeout_ms)
         {
           close (fd);
           if (e == EWOULDBLOCK)
             return al_err (err, EBUSY, "id pool `%s`: still locked after %d ms by another airlock (a create or delete that hangs?)",
-                           dir, AL_IDPOOL_LOCK_TIMEOUT_MS);
+                           dir, timeout_ms);
           return al_err (err, e, "id pool `%s`: lock", dir);
         }
       /* Holders keep it for a directory scan and two small writes. */
@@ -587,7 +587,8 @@ al_idpool_acquire (const struct al_idpool *pool, const char *root, const char *i
   _cleanup_close_ int dirfd = open_pool_dir (dir, true, err);
   if (dirfd < 0)
     return dirfd;
-  _cleanup_close_ int lockfd = lock_pool (dirfd, dir, err);
+  _cleanup_close_ int lockfd
+      = lock_pool (dirfd, dir, pool->lock_timeout_ms > 0 ? pool->lock_timeout_ms : AL_IDPOOL_LOCK_TIMEOUT_MS, err);
   if (lockfd < 0)
     return lockfd;
   _cleanup_free_ struct entry *e = NULL;
@@ -633,9 +634,16 @@ al_idpool_acquire (const struct al_idpool *pool, const char *root, const char *i
   snprintf (pid, sizeof pid, "%d", (int) getpid ());
   _cleanup_free_ char *rec = record_json (
       (const char *const[]){ "root", root_abs, "id", id, "token", token, "pool", name, "pid", pid, NULL }, NULL, NULL);
-  r = al_write_file_atomic_at (dirfd, file, rec, strlen (rec), 0600, err);
+  /* Complete before it appears, and never over another's file (the lock
+     makes that impossible: this would catch a runtime that skips it). */
+  char tmp[32];
+  snprintf (tmp, sizeof tmp, "%s.tmp", file);
+  r = al_write_file_at (dirfd, tmp, rec, strlen (rec), 0600, err);
+  if (r == 0 && renameat2 (dirfd, tmp, dirfd, file, RENAME_NOREPLACE) < 0)
+    r = al_err (err, errno, "rename `%s` to `%s`", tmp, file);
   if (r < 0)
     {
+      unlinkat (dirfd, tmp, 0);
       unlinkat (state_dirfd, AL_IDPOOL_STATE_FILE, 0);
       return al_err_prefix (err, "id pool `%s`", dir);
     }
@@ -666,7 +674,7 @@ al_idpool_release (int state_dirfd, const char *id, al_error_t *err)
     }
   if (dirfd >= 0)
     {
-      _cleanup_close_ int lockfd = lock_pool (dirfd, mine.dir, err);
+      _cleanup_close_ int lockfd = lock_pool (dirfd, mine.dir, AL_IDPOOL_LOCK_TIMEOUT_MS, err);
       if (lockfd < 0)
         {
           record_clear (&mine);

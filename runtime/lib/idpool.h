@@ -38,8 +38,10 @@ struct al_idpool
   uint32_t start; /* the first host id of slot 0 */
   uint32_t size;  /* ids per slot: container ids 0..size-1 */
   uint32_t slots;
-  /* NULL: AL_IDPOOL_DIR, /etc/subuid, /etc/subgid (tests set their own). */
+  /* NULL, 0: AL_IDPOOL_DIR, /etc/subuid, /etc/subgid,
+     AL_IDPOOL_LOCK_TIMEOUT_MS (tests set their own). */
   const char *dir, *subuid, *subgid;
+  int lock_timeout_ms;
 };
 
 /* A container's range: host ids first..first+size-1 (uids and gids). */
