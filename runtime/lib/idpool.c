@@ -288,9 +288,11 @@ lock_pool (int dirfd, const char *dir, int timeout_ms, al_error_t *err)
   return fd;
 }
 
-/* Every slot file (named FIRST-LAST) in the pool dir. */
+/* Every slot file (named FIRST-LAST) in the pool dir. `locked`: the
+ * caller holds the lock, so FIRST-LAST.tmp is what an allocator killed
+ * before its rename left: removed. */
 static int
-scan (int dirfd, const char *dir, struct entry **out, size_t *n, al_error_t *err)
+scan (int dirfd, const char *dir, bool locked, struct entry **out, size_t *n, al_error_t *err)
 {
   *out = NULL;
   *n = 0;
@@ -308,6 +310,15 @@ scan (int dirfd, const char *dir, struct entry **out, size_t *n, al_error_t *err
   while ((de = readdir (d)))
     {
       uint32_t first, last;
+      size_t len = strlen (de->d_name);
+      if (locked && len > 4 && len < 32 && strcmp (de->d_name + len - 4, ".tmp") == 0)
+        {
+          char base[32];
+          snprintf (base, sizeof base, "%.*s", (int) (len - 4), de->d_name);
+          if (parse_name (base, &first, &last))
+            unlinkat (dirfd, de->d_name, 0);
+          continue;
+        }
       if (!parse_name (de->d_name, &first, &last))
         continue;
       if (*n == cap)
@@ -415,8 +426,8 @@ cmp_u32 (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-/* Every uid (real, effective, saved, filesystem) of every process we can
- * see, sorted. */
+/* Every uid (real, effective, saved, filesystem) of every live (not
+ * zombie) process we can see, sorted. */
 static uint32_t *
 live_uids (size_t *n)
 {
@@ -441,6 +452,10 @@ live_uids (size_t *n)
       if (len <= 0)
         continue;
       buf[len] = '\0';
+      /* A zombie holds no resources of its ids any more. */
+      const char *state = strstr (buf, "\nState:");
+      if (state && strchr (" \t", state[7]) && strchr ("ZX", state[8 + strspn (state + 8, " \t")]))
+        continue;
       const char *u = strstr (buf, "\nUid:");
       unsigned a[4];
       if (u == NULL || sscanf (u + 5, "%u %u %u %u", &a[0], &a[1], &a[2], &a[3]) != 4)
@@ -593,7 +608,7 @@ al_idpool_acquire (const struct al_idpool *pool, const char *root, const char *i
     return lockfd;
   _cleanup_free_ struct entry *e = NULL;
   size_t n = 0;
-  r = scan (dirfd, dir, &e, &n, err);
+  r = scan (dirfd, dir, true, &e, &n, err);
   if (r < 0)
     return r;
   _cleanup_free_ uint8_t *taken = al_xmalloc0 ((pool->slots + 7) / 8);
@@ -694,6 +709,10 @@ al_idpool_release (int state_dirfd, const char *id, al_error_t *err)
           return r;
         }
       record_clear (&slot);
+      /* What a create killed before the slot file's rename left. */
+      char tmp[32];
+      snprintf (tmp, sizeof tmp, "%s.tmp", file);
+      unlinkat (dirfd, tmp, 0);
     }
   record_clear (&mine);
   if (unlinkat (state_dirfd, AL_IDPOOL_STATE_FILE, 0) < 0 && errno != ENOENT)
@@ -730,7 +749,7 @@ al_idpool_count (const struct al_idpool *pool, size_t *in_use, al_error_t *err)
     return al_err (err, -dirfd, "%s", derr->msg);
   _cleanup_free_ struct entry *e = NULL;
   size_t n = 0;
-  r = scan (dirfd, dir, &e, &n, err);
+  r = scan (dirfd, dir, false, &e, &n, err);
   if (r < 0)
     return r;
   _cleanup_free_ uint8_t *taken = al_xmalloc0 ((pool->slots + 7) / 8);
