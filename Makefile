@@ -117,7 +117,7 @@ $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: specs/proto/%.proto
 $(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
 	$(CC) -std=gnu11 -O2 -g $(SHIM_CFLAGS) $(CFLAGS) $(SHIM_OPT) -c -o $@ $<
 
-$(SHIM_OBJS) $(PROTO_O): $(PROTO_C) $(wildcard shim/*.h)
+$(SHIM_OBJS) $(PROTO_O): $(PROTO_C) $(wildcard shim/*.h runtime/lib/*.h)
 $(B)/obj/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(AL_CFLAGS) $(SHIM_CFLAGS) $(CFLAGS) $(SHIM_OPT) -c -o $@ $<

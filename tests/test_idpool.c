@@ -409,8 +409,7 @@ test_subids (void **state)
   _cleanup_free_ char *msg = refused (&f->pool, f->root, "b", -EEXIST);
   _cleanup_free_ char *want
       = al_xasprintf ("profile \"t\": user.pool: host ids 1000000-1196607 overlap %s line 3 (\"bob\": "
-                      "1131071-1131080), ids delegated to a user's own containers: move user.pool.hostStart: File "
-                      "exists",
+                      "1131071-1131080), ids delegated to a user's own containers: move user.pool.hostStart",
                       f->subgid);
   assert_string_equal (msg, want);
 }

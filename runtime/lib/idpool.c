@@ -565,10 +565,15 @@ check_subids (const struct al_idpool *p, const char *path, al_error_t *err)
         continue;
       unsigned long long last = start + count - 1;
       if (start <= plast && last >= p->start)
-        return al_err (err, EEXIST,
-                       "profile \"%s\": user.pool: host ids %u-%u overlap %s line %zu (\"%.*s\": %llu-%llu), ids "
-                       "delegated to a user's own containers: move user.pool.hostStart",
-                       p->name ? p->name : "?", p->start, plast, path, lineno, (int) (c1 - line), line, start, last);
+        {
+          al_err (err, 0,
+                  "profile \"%s\": user.pool: host ids %u-%u overlap %s line %zu (\"%.*s\": %llu-%llu), ids "
+                  "delegated to a user's own containers: move user.pool.hostStart",
+                  p->name ? p->name : "?", p->start, plast, path, lineno, (int) (c1 - line), line, start, last);
+          if (err && *err)
+            (*err)->errnum = EEXIST;
+          return -EEXIST;
+        }
     }
   return 0;
 }

@@ -5,6 +5,9 @@
  *   cgroup       "<mount>\n<path>\n" of the cgroup create made, written as soon
  *                as it exists: `delete --force` of a create that died before
  *                state.json knows that cgroup is this container's to kill
+ *   ids          the host id range of its profile's id pool slot (idpool.h),
+ *                written before the slot is taken, read by delete to give it
+ *                back
  */
 #ifndef AIRLOCK_STATE_H
 #define AIRLOCK_STATE_H
