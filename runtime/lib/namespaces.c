@@ -188,10 +188,13 @@ al_ns_open_bundle_to_userns (const char *bundle, const struct oci_spec *spec, co
   for (size_t i = 0; i < l->n_gid_mappings; i++)
     if (l->gid_mappings[i].container_id == 0)
       {
+        gid_t gid = (gid_t) l->gid_mappings[i].host_id;
         struct stat st;
-        if (stat (bundle, &st) < 0 || (st.st_mode & 0011))
+        /* Already open to it (others, or its group: a bundle made for an
+           earlier container has another slot's group). */
+        if (stat (bundle, &st) < 0 || (st.st_mode & 0001) || ((st.st_mode & 0010) && st.st_gid == gid))
           return;
-        if (chown (bundle, (uid_t) -1, (gid_t) l->gid_mappings[i].host_id) < 0
+        if (chown (bundle, (uid_t) -1, gid) < 0
             || chmod (bundle, (st.st_mode & 07777) | 0010) < 0)
           al_log (log, "warning", "bundle %s: let the container's user namespace in: %s", bundle, strerror (errno));
         return;
