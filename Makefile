@@ -118,7 +118,7 @@ $(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
 	$(CC) -std=gnu11 -O2 -g $(SHIM_CFLAGS) $(CFLAGS) $(SHIM_OPT) -c -o $@ $<
 
 # libairlock's headers too: the shim embeds its structs (struct al_watch...).
-$(SHIM_OBJS) $(PROTO_O): $(PROTO_C) $(wildcard shim/*.h) $(wildcard runtime/lib/*.h)
+$(SHIM_OBJS) $(PROTO_O): $(PROTO_C) $(wildcard shim/*.h runtime/lib/*.h)
 $(B)/obj/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(AL_CFLAGS) $(SHIM_CFLAGS) $(CFLAGS) $(SHIM_OPT) -c -o $@ $<

@@ -59,35 +59,6 @@ termination_log_of (const struct oci_spec *spec)
   return NULL;
 }
 
-/* The profile gave the container a user namespace that containerd did not
- * know of when it made the bundle (0700, root's): like containerd does for
- * configs with a user namespace, let the container's root group traverse
- * it (group: the host gid of container gid 0, mode 0710), or the init,
- * root of its user namespace only, cannot reach its rootfs. */
-static void
-open_bundle_to_userns (const char *config_path, const struct oci_spec *spec)
-{
-  const struct oci_linux *l = spec->linux_;
-  if (l == NULL || oci_spec_namespace (spec, OCI_NS_USER) == NULL)
-    return;
-  for (size_t i = 0; i < l->n_gid_mappings; i++)
-    if (l->gid_mappings[i].container_id == 0)
-      {
-        _cleanup_free_ char *bundle = al_xstrdup (config_path);
-        char *slash = strrchr (bundle, '/');
-        if (slash == NULL || slash == bundle)
-          return;
-        *slash = '\0';
-        struct stat st;
-        if (stat (bundle, &st) < 0 || (st.st_mode & 0010))
-          return;
-        if (chown (bundle, (uid_t) -1, (gid_t) l->gid_mappings[i].host_id) < 0
-            || chmod (bundle, (st.st_mode & 07777) | 0010) < 0)
-          sh_log ("bundle %s: let the container's user namespace in: %m", bundle);
-        return;
-      }
-}
-
 int
 sh_watch_new (const char *config_path, const char *id, struct al_create_opts *o, struct sh_watch **out,
               al_error_t *err)
@@ -113,9 +84,11 @@ sh_watch_new (const char *config_path, const char *id, struct al_create_opts *o,
     }
   if (w->sandbox)
     w->w.m.timeout_ms = 0;
-  open_bundle_to_userns (config_path, spec);
   w->id = al_xstrdup (id);
   o->keep_seccomp_listener = true;
+  /* The profile gave the container a user namespace that containerd did
+     not know of when it made the bundle; its ids are known in create. */
+  o->open_bundle_to_userns = true;
   *out = w;
   return 0;
 }

@@ -358,12 +358,15 @@ test_apply_default (void **state)
       assert_null (ns->path);
     }
   assert_int_equal (s->linux_->n_namespaces, 7);
-  assert_int_equal (s->linux_->n_uid_mappings, 1);
-  assert_int_equal (s->linux_->uid_mappings[0].container_id, 0);
-  assert_int_equal (s->linux_->uid_mappings[0].host_id, 100000);
-  assert_int_equal (s->linux_->uid_mappings[0].size, 65536);
-  assert_int_equal (s->linux_->n_gid_mappings, 1);
-  assert_int_equal (s->linux_->gid_mappings[0].host_id, 100000);
+  /* No fixed mappings: create gives each container a slot of the id pool
+     (tests/test_idpool.c). */
+  assert_int_equal (s->linux_->n_uid_mappings, 0);
+  assert_int_equal (s->linux_->n_gid_mappings, 0);
+  uint32_t start, size, slots;
+  assert_true (al_profile_id_pool (p, &start, &size, &slots));
+  assert_int_equal (start, 0x70000000);
+  assert_int_equal (size, 65536);
+  assert_int_equal (slots, 4094);
 
   /* Read-only rootfs, a size-limited tmpfs scratch dir, nosuid everywhere. */
   assert_true (s->root_readonly);

@@ -45,9 +45,9 @@ exec unshare --mount --propagation private sh -c 'mount -t cgroup2 none /sys/fs/
 EOS
 chmod +x "$work/wrap.sh"
 
-# One rootfs, owned by the profile's unprivileged range, shared by the bundles.
+# One rootfs (root's, readable by all: each profiled container gets host ids
+# of its own from the profile's id pool), shared by the bundles.
 AIRLOCK=$airlock "$top/hack/mkbundle.sh" "$work/base" true >/dev/null
-chown -R 100000:100000 "$work/base/rootfs"
 
 prof=$top/specs/profiles/untrusted.json
 mk() { # mk NAME ARGS_JSON PROFILED(yes|no)
@@ -66,7 +66,8 @@ mk() { # mk NAME ARGS_JSON PROFILED(yes|no)
       | .root.readonly = true | del(.linux.resources)
       | .linux.namespaces = [{type: "pid"}, {type: "network"}, {type: "ipc"}, {type: "uts"},
                              {type: "mount"}, {type: "cgroup"}, {type: "user"}]
-      | .linux.uidMappings = $p[0].user.uidMappings | .linux.gidMappings = $p[0].user.gidMappings
+      | ($p[0].user.pool | [{containerID: 0, hostID: (.hostStart + .size * (.slots - 1)), size: .size}]) as $m
+      | .linux.uidMappings = $m | .linux.gidMappings = $m
       | .mounts |= map(if .destination == "/sys/fs/cgroup" then empty else . end)
       | .linux.seccomp = {
           defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: ($p[0].seccomp.deniedErrno // 1),

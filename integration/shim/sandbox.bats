@@ -77,7 +77,14 @@ ctr_run_stopped() {
 	[ "$(jq -r '.denied_syscalls[] | select(.name == "mount") | .count' <<<"$v")" -ge 1 ] || fail "$v"
 	[ "$(jq -r '.denied_syscalls[] | select(.name == "unshare") | .count' <<<"$v")" -ge 1 ] || fail "$v"
 	[ "$(jq -r .timed_out <<<"$v")" = false ] || fail "$v"
+	# Host ids of its own from the profile's pool, given back at delete.
+	local first slot
+	first=$(jq -r .host_ids.first <<<"$v")
+	[ "$first" -ge 1879048192 ] || fail "$v"
+	slot=/run/airlock-ids/$first-$((first + 65535))
+	grep -qF "\"id\":\"$CID\"" "$slot" || fail "no slot file for $CID"
 	c task delete "$CID"
+	! grep -qsF "\"id\":\"$CID\"" "$slot" || fail "slot not released: $(cat "$slot")"
 	c container delete "$CID"
 }
 

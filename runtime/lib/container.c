@@ -44,6 +44,7 @@
 #include "cgroup.h"
 #include "cgroup_systemd.h"
 #include "hooks.h"
+#include "idpool.h"
 #include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
@@ -313,9 +314,11 @@ al_create_opts_init (struct al_create_opts *o)
   o->monitor_lock = -1;
 }
 
-int
-al_container_apply_profile (struct oci_spec *spec, const char *name, bool monitor, struct al_profile_report *report,
-                            al_error_t *err)
+/* al_container_apply_profile, also handing out the profile's id pool (create
+   takes a slot of it; exec, which re-applies the profile, must not). */
+static int
+apply_profile (struct oci_spec *spec, const char *name, bool monitor, struct al_profile_report *report,
+               struct al_idpool *pool, al_error_t *err)
 {
   const char *pname = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
   if (pname == NULL)
@@ -330,7 +333,27 @@ al_container_apply_profile (struct oci_spec *spec, const char *name, bool monito
   r = al_profile_apply (prof, spec, &host, report, err);
   if (r < 0)
     return al_err_prefix (err, "%s", name);
+  if (pool)
+    al_idpool_from_profile (prof, pool);
   return 0;
+}
+
+int
+al_container_apply_profile (struct oci_spec *spec, const char *name, bool monitor, struct al_profile_report *report,
+                            al_error_t *err)
+{
+  return apply_profile (spec, name, monitor, report, NULL, err);
+}
+
+/* The container's slot of its profile's id pool back to the pool (before its
+   state dir goes); a failure only delays it: the slot is reclaimable once the
+   state dir is gone. */
+static void
+release_ids (int dirfd, const char *id, const struct al_log *log)
+{
+  _cleanup_error_ al_error_t err = NULL;
+  if (al_idpool_release (dirfd, id, &err) < 0)
+    al_log (log, "warning", "%s", err->msg);
 }
 
 /* The explicit opt-in to run without the limits whose controller the host's
@@ -440,7 +463,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   r = oci_spec_parse (config_path, text, text_len, &spec, err);
   if (r < 0)
     return r;
-  r = al_container_apply_profile (spec, config_path, o->keep_seccomp_listener, NULL, err);
+  _cleanup_idpool_ struct al_idpool pool = { 0 };
+  r = apply_profile (spec, config_path, o->keep_seccomp_listener, NULL, &pool, err);
   if (r < 0)
     return r;
   /* A first error before anything exists; the init checks again on the fd
@@ -523,6 +547,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       r = al_err (err, errno, "container \"%s\": open exec.fifo", o->id);
       goto fail;
     }
+  /* A host id range of its own, from its profile's pool. */
+  r = al_idpool_apply (&pool, spec, o->root, o->id, dirfd, err);
+  if (r < 0)
+    goto fail;
+  if (o->open_bundle_to_userns)
+    al_ns_open_bundle_to_userns (bundle, spec, o->log);
 
   const char *cgroups_path = spec->linux_ ? spec->linux_->cgroups_path : NULL;
   const struct oci_resources *res = spec->linux_ ? spec->linux_->resources : NULL;
@@ -867,6 +897,7 @@ fail:
   al_seccomp_free (seccomp);
   if (state_created)
     {
+      release_ids (dirfd, o->id, o->log);
       _cleanup_error_ al_error_t serr = NULL;
       if (al_state_dir_remove (rootfd, o->id, &serr) < 0)
         al_log (o->log, "warning", "container \"%s\": cleanup after the failed create: %s (delete --force removes it)",
@@ -980,6 +1011,12 @@ al_container_state (const char *root, const char *id, char **json, al_error_t *e
   int r = al_container_open (root, id, false, &c, err);
   if (r < 0)
     return r;
+  struct al_idslot ids;
+  if (al_idpool_recorded (c.dirfd, &ids))
+    {
+      c.st->host_ids_first = ids.first;
+      c.st->host_ids_size = ids.size;
+    }
   *json = al_state_oci_json (c.st, al_state_status (c.dirfd, c.st), true);
   al_container_close (&c);
   return 0;
@@ -1146,6 +1183,7 @@ delete_unfinished (const char *root, const char *id, const struct al_log *log, a
   al_cgroup_free (cg);
   if (r < 0)
     return r;
+  release_ids (dirfd, id, log);
   r = al_state_dir_remove (rootfd, id, err);
   if (r < 0)
     return r;
@@ -1231,6 +1269,7 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
         al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
     }
   oci_spec_free (spec);
+  release_ids (c.dirfd, id, log);
   {
     /* A block of its own: the gotos above must not jump into its scope (its
      * cleanup would close an uninitialized fd at `out`). */

@@ -33,6 +33,10 @@ struct al_create_opts
                                   SCMP_ACT_NOTIFY itself: the listener comes
                                   back in al_created instead of going to
                                   linux.seccomp.listenerPath */
+  bool open_bundle_to_userns;  /* the shim: the bundle dir (0700, root's)
+                                  gets the group of the container's root and
+                                  g+x, once its ids are known (its id pool
+                                  slot is taken in create) */
   int stdio[3];                /* the init's stdin/stdout/stderr; -1: ours.
                                   Zero-initialised opts must set these to -1
                                   (al_create_opts_init does). */

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
+#include "log.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -175,6 +177,28 @@ al_ns_write_id_maps (pid_t pid, const struct oci_spec *spec, al_error_t *err)
   if (r < 0)
     return r;
   return write_map (pid, "gid_map", "gidMappings", spec->linux_->gid_mappings, spec->linux_->n_gid_mappings, err);
+}
+
+void
+al_ns_open_bundle_to_userns (const char *bundle, const struct oci_spec *spec, const struct al_log *log)
+{
+  const struct oci_linux *l = spec->linux_;
+  if (l == NULL || oci_spec_namespace (spec, OCI_NS_USER) == NULL)
+    return;
+  for (size_t i = 0; i < l->n_gid_mappings; i++)
+    if (l->gid_mappings[i].container_id == 0)
+      {
+        gid_t gid = (gid_t) l->gid_mappings[i].host_id;
+        struct stat st;
+        /* Already open to it (others, or its group: a bundle made for an
+           earlier container has another slot's group). */
+        if (stat (bundle, &st) < 0 || (st.st_mode & 0001) || ((st.st_mode & 0010) && st.st_gid == gid))
+          return;
+        if (chown (bundle, (uid_t) -1, gid) < 0
+            || chmod (bundle, (st.st_mode & 07777) | 0010) < 0)
+          al_log (log, "warning", "bundle %s: let the container's user namespace in: %s", bundle, strerror (errno));
+        return;
+      }
 }
 
 int

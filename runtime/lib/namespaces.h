@@ -33,6 +33,15 @@ int al_ns_parent_after_clone (struct al_ns_plan *plan, al_error_t *err);
 /* In the parent: write uid_map/gid_map of the init (new user namespace). */
 int al_ns_write_id_maps (pid_t pid, const struct oci_spec *spec, al_error_t *err);
 
+/* The shim: containerd makes bundles 0700 and root's, which the init, root
+ * of its user namespace only, cannot traverse to its rootfs. As containerd
+ * does for configs with a user namespace, give the bundle the group of the
+ * container's root (the host gid of its gid 0) and g+x. Nothing when the
+ * bundle is already traversable by others or by that group, or without a
+ * user namespace. Failures are logged: create then fails at the rootfs. */
+struct al_log;
+void al_ns_open_bundle_to_userns (const char *bundle, const struct oci_spec *spec, const struct al_log *log);
+
 /* In the init: join the namespaces given by path (all but pid and time, which
  * the parent handled). */
 int al_ns_join (struct al_ns_plan *plan, al_error_t *err);

@@ -73,6 +73,9 @@ struct al_profile
   struct oci_id_mapping *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
   uint32_t min_host_id;
+  /* user.pool: every container gets a range of its own (idpool.c) */
+  bool has_pool;
+  uint32_t pool_start, pool_size, pool_slots;
 
   bool readonly_root;
   bool writable_binds_readonly; /* writableBinds "readonly": made ro, not refused */
@@ -347,10 +350,38 @@ parse_namespaces (struct pctx *c, yajl_val root, struct al_profile *p)
   return 0;
 }
 
+/* user.pool: {hostStart, size, slots}: slot i maps container ids
+ * 0..size-1 to host ids hostStart + i*size and up. */
+static int
+parse_pool (struct pctx *c, yajl_val user, struct al_profile *p)
+{
+  static const char *const keys[] = { "hostStart", "size", "slots", NULL };
+  yajl_val v;
+  int r = f_val (c, user, "user", "pool", "object", false, &v);
+  if (r < 0 || v == NULL)
+    return r;
+  long long start = 0, size = 0, slots = 0;
+  if ((r = check_keys (c, v, "user.pool", keys)) < 0
+      || (r = f_int (c, v, "user.pool", "hostStart", true, 1, UINT32_MAX - 1, &start, NULL)) < 0
+      || (r = f_int (c, v, "user.pool", "size", true, 1, UINT32_MAX - 1, &size, NULL)) < 0
+      || (r = f_int (c, v, "user.pool", "slots", true, 1, AL_PROFILE_POOL_MAX_SLOTS, &slots, NULL)) < 0)
+    return r;
+  /* 4294967295 is (uid_t) -1, "no id": the last usable id is one below. */
+  unsigned long long last = (unsigned long long) start + (unsigned long long) size * (unsigned long long) slots - 1;
+  if (last > UINT32_MAX - 1)
+    return perr (c, "user.pool", "hostStart + size * slots - 1 = %llu is past the last usable id %u", last,
+                 UINT32_MAX - 1);
+  p->has_pool = true;
+  p->pool_start = (uint32_t) start;
+  p->pool_size = (uint32_t) size;
+  p->pool_slots = (uint32_t) slots;
+  return 0;
+}
+
 static int
 parse_user (struct pctx *c, yajl_val root, struct al_profile *p)
 {
-  static const char *const keys[] = { "uidMappings", "gidMappings", "minHostID", NULL };
+  static const char *const keys[] = { "uidMappings", "gidMappings", "pool", "minHostID", NULL };
   yajl_val v;
   long long min = 1;
   bool has_min = false;
@@ -361,12 +392,29 @@ parse_user (struct pctx *c, yajl_val root, struct al_profile *p)
         return perr (c, "user", "required when namespaces.new has \"user\"");
       return r;
     }
-  if ((r = check_keys (c, v, "user", keys)) < 0
-      || (r = parse_idmaps (c, v, "user", "uidMappings", &p->uid_maps, &p->n_uid_maps)) < 0
-      || (r = parse_idmaps (c, v, "user", "gidMappings", &p->gid_maps, &p->n_gid_maps)) < 0
-      || (r = f_int (c, v, "user", "minHostID", false, 1, UINT32_MAX, &min, &has_min)) < 0)
+  if ((r = check_keys (c, v, "user", keys)) < 0 || (r = parse_pool (c, v, p)) < 0)
+    return r;
+  if (p->has_pool)
+    {
+      /* The pool replaces fixed mappings: a fixed range would be shared by
+         every container again. */
+      for (const char *const *k = (const char *const[]){ "uidMappings", "gidMappings", NULL }; *k; k++)
+        if (jget (v, *k))
+          {
+            _cleanup_free_ char *path = jpath ("user", *k);
+            return perr (c, path, "not with user.pool: each container gets the mappings of its own slot");
+          }
+      if (!p->ns_new[OCI_NS_USER])
+        return perr (c, "user.pool", "needs \"user\" in namespaces.new");
+    }
+  else if ((r = parse_idmaps (c, v, "user", "uidMappings", &p->uid_maps, &p->n_uid_maps)) < 0
+           || (r = parse_idmaps (c, v, "user", "gidMappings", &p->gid_maps, &p->n_gid_maps)) < 0)
+    return r;
+  if ((r = f_int (c, v, "user", "minHostID", false, 1, UINT32_MAX, &min, &has_min)) < 0)
     return r;
   p->min_host_id = (uint32_t) min;
+  if (p->has_pool && p->pool_start < p->min_host_id)
+    return perr (c, "user.pool.hostStart", "%u is below user.minHostID (%u)", p->pool_start, p->min_host_id);
   for (size_t i = 0; i < p->n_uid_maps + p->n_gid_maps; i++)
     {
       bool uid = i < p->n_uid_maps;
@@ -884,7 +932,7 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
       return perr (c, "name", "\"%s\": only letters, digits, '_', '.' and '-'", p->name);
   if (p->name[0] == '\0' || p->name[0] == '.')
     return perr (c, "name", "\"%s\": empty or starting with '.'", p->name);
-  if (p->ns_new[OCI_NS_USER] && p->n_uid_maps == 0)
+  if (p->ns_new[OCI_NS_USER] && p->n_uid_maps == 0 && !p->has_pool)
     return perr (c, "user", "required when namespaces.new has \"user\"");
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (p->ns_new[t] && p->ns_may_join[t] && t == OCI_NS_USER)
@@ -1128,6 +1176,14 @@ check_idmaps (const struct al_profile *p, const char *key, const struct oci_id_m
       if (m[i].host_id < p->min_host_id || last > UINT32_MAX)
         return perr_apply (p, err, "linux.%s[%zu]: maps host ids %u-%" PRIu64 ": the profile allows only host ids from %u",
                            key, i, m[i].host_id, last, p->min_host_id);
+      /* The pool's ranges are its slots' alone: a config mapping into one
+         would share ids with the container that has that slot. */
+      uint64_t pool_last = (uint64_t) p->pool_start + (uint64_t) p->pool_size * p->pool_slots - 1;
+      if (p->has_pool && m[i].host_id <= pool_last && last >= p->pool_start)
+        return perr_apply (p, err,
+                           "linux.%s[%zu]: maps host ids %u-%" PRIu64 ", inside the profile's id pool (user.pool: %u-%"
+                           PRIu64 "), whose ranges are given to one container each: leave the mappings out to get one",
+                           key, i, m[i].host_id, last, p->pool_start, pool_last);
     }
   return 0;
 }
@@ -1312,10 +1368,11 @@ check (const struct al_profile *p, const struct oci_spec *spec, al_error_t *err)
   const struct oci_linux *l = spec->linux_;
   if (l == NULL)
     return 0;
-  if (p->n_uid_maps && ((r = check_idmaps (p, "uidMappings", l->uid_mappings, l->n_uid_mappings, err)) < 0
-                        || (r = check_idmaps (p, "gidMappings", l->gid_mappings, l->n_gid_mappings, err)) < 0))
+  bool ids = p->n_uid_maps || p->has_pool;
+  if (ids && ((r = check_idmaps (p, "uidMappings", l->uid_mappings, l->n_uid_mappings, err)) < 0
+              || (r = check_idmaps (p, "gidMappings", l->gid_mappings, l->n_gid_mappings, err)) < 0))
     return r;
-  if (p->n_uid_maps && (l->n_uid_mappings == 0) != (l->n_gid_mappings == 0))
+  if (ids && (l->n_uid_mappings == 0) != (l->n_gid_mappings == 0))
     return perr_apply (p, err, "linux.%s: the config maps only %s ids: give both or neither",
                        l->n_uid_mappings ? "gidMappings" : "uidMappings", l->n_uid_mappings ? "user" : "group");
   if ((r = check_devices (p, l, err)) < 0 || (r = check_unified (p, l->resources, err)) < 0)
@@ -1879,6 +1936,17 @@ int
 al_profile_denied_errno (const struct al_profile *p)
 {
   return (int) p->denied_errno;
+}
+
+bool
+al_profile_id_pool (const struct al_profile *p, uint32_t *start, uint32_t *size, uint32_t *slots)
+{
+  if (!p->has_pool)
+    return false;
+  *start = p->pool_start;
+  *size = p->pool_size;
+  *slots = p->pool_slots;
+  return true;
 }
 
 const char *

@@ -23,6 +23,7 @@
  * the calls it matches are denied as a syscall left out of the allow-list
  * is (notified to the monitor and reported, or deniedErrno without one). */
 #define AL_PROFILE_DENY "deny"
+#define AL_PROFILE_POOL_MAX_SLOTS 65536 /* user.pool.slots */
 
 struct al_profile;
 
@@ -105,6 +106,11 @@ uint64_t al_profile_timeout_ms (const struct al_profile *p);
 uint64_t al_profile_clamp_timeout (const struct al_profile *p, uint64_t requested_ms);
 /* The errno a monitor answers denied syscalls with (EPERM unless set). */
 int al_profile_denied_errno (const struct al_profile *p);
+/* user.pool: false when the profile has none. With a pool, al_profile_apply
+ * adds no id mappings: create gives the container a slot of its own
+ * (idpool.h), or keeps the config's own mappings (checked to stay out of
+ * the pool). */
+bool al_profile_id_pool (const struct al_profile *p, uint32_t *start, uint32_t *size, uint32_t *slots);
 
 const char *al_enforcement_name (enum al_enforcement e); /* "cgroup", "rlimit", "none" */
 

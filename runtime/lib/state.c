@@ -440,6 +440,18 @@ al_state_oci_json (const struct al_state *st, enum al_status status, bool pretty
   gen_kv_str (g, "owner", st->owner ? st->owner : "");
   if (st->annotations && st->annotations[0])
     gen_annotations (g, st->annotations);
+  if (st->host_ids_size)
+    {
+      /* The host uid/gid range of its id pool slot: container ids
+         0..size-1 are host ids first..first+size-1. */
+      G_STR (g, "hostIDs");
+      yajl_gen_map_open (g);
+      G_STR (g, "first");
+      yajl_gen_integer (g, st->host_ids_first);
+      G_STR (g, "size");
+      yajl_gen_integer (g, st->host_ids_size);
+      yajl_gen_map_close (g);
+    }
   yajl_gen_map_close (g);
   char *out = gen_finish (g);
   return out;

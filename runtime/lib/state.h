@@ -5,6 +5,9 @@
  *   cgroup       "<mount>\n<path>\n" of the cgroup create made, written as soon
  *                as it exists: `delete --force` of a create that died before
  *                state.json knows that cgroup is this container's to kill
+ *   ids          the host id range of its profile's id pool slot (idpool.h),
+ *                written before the slot is taken, read by delete to give it
+ *                back
  */
 #ifndef AIRLOCK_STATE_H
 #define AIRLOCK_STATE_H
@@ -39,6 +42,9 @@ struct al_state
   char *cgroup_path;
   bool systemd;
   char **annotations; /* key, value, key, value, ..., NULL */
+  /* Not in state.json: `state` fills them from the id pool's record
+     (idpool.h); al_state_oci_json shows them as hostIDs when size > 0. */
+  uint32_t host_ids_first, host_ids_size;
 };
 
 /* Validate a container id: non-empty, at most AL_ID_MAX bytes, characters

@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "idpool.h"
 #include "profile.h"
 #include "stats.h"
 #include "json.h"
@@ -333,6 +334,18 @@ al_verdict_json (const struct al_verdict *v, bool pretty)
   g_opt_uint (g, v->has_output, v->stdout_dropped);
   g_key (g, "stderr_dropped_bytes");
   g_opt_uint (g, v->has_output, v->stderr_dropped);
+  g_key (g, "host_ids");
+  if (v->has_host_ids)
+    {
+      yajl_gen_map_open (g);
+      g_key (g, "first");
+      g_uint (g, v->host_ids_first);
+      g_key (g, "size");
+      g_uint (g, v->host_ids_size);
+      yajl_gen_map_close (g);
+    }
+  else
+    yajl_gen_null (g);
   g_key (g, "interrupted");
   yajl_gen_bool (g, v->interrupted);
   g_key (g, "monitor_error");
@@ -457,6 +470,15 @@ al_verdict_parse (const char *name, const char *text, size_t len, struct al_verd
   get_uint (root, "stderr_bytes", &v->stderr_bytes);
   get_uint (root, "stdout_dropped_bytes", &v->stdout_dropped);
   get_uint (root, "stderr_dropped_bytes", &v->stderr_dropped);
+  yajl_val ids = get (root, "host_ids");
+  uint64_t first = 0, size = 0;
+  if (YAJL_IS_OBJECT (ids) && get_uint (ids, "first", &first) && get_uint (ids, "size", &size) && size
+      && first + size - 1 <= UINT32_MAX)
+    {
+      v->has_host_ids = true;
+      v->host_ids_first = (uint32_t) first;
+      v->host_ids_size = (uint32_t) size;
+    }
   v->interrupted = get_bool (root, "interrupted");
   v->monitor_error = get_str (root, "monitor_error");
   yajl_tree_free (root);
@@ -503,6 +525,13 @@ al_verdict_finish (const char *root, const char *id, const struct al_monitor *m,
   struct al_cgroup *cg = al_state_cgroup (c.st);
   al_verdict_collect (v, id, m, cg, profile, report);
   al_cgroup_free (cg);
+  struct al_idslot ids;
+  if (al_idpool_recorded (c.dirfd, &ids))
+    {
+      v->has_host_ids = true;
+      v->host_ids_first = ids.first;
+      v->host_ids_size = ids.size;
+    }
   r = al_verdict_write (c.dirfd, v, err);
   al_container_close (&c);
   return r;
@@ -623,6 +652,9 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
                  v->denied_dropped_calls, v->denied_dropped_calls == 1 ? "" : "s", v->denied_dropped_names,
                  v->denied_dropped_names == 1 ? "" : "s", AL_MONITOR_MAX_UNKNOWN);
     }
+  if (v->has_host_ids)
+    fprintf (f, "  host ids:        %u-%u (uids and gids of its own)\n", v->host_ids_first,
+             v->host_ids_first + (v->host_ids_size - 1));
   if (v->interrupted)
     fprintf (f, "  interrupted:     yes (a signal was forwarded)\n");
   if (v->monitor_error)

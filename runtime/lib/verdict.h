@@ -35,6 +35,9 @@
  *                                calls exactly, names at least
  *   stdout_bytes, stderr_bytes   everything written (null: not captured)
  *   stdout_dropped_bytes, stderr_dropped_bytes  not passed through
+ *   host_ids                     {first, size}: the host uid/gid range of
+ *                                its profile's id pool slot (idpool.h), or
+ *                                null (no pool, or the config's own maps)
  *   interrupted                  a signal was forwarded to the container
  *   monitor_error                a problem the monitor survived, or null
  */
@@ -90,6 +93,8 @@ struct al_verdict
   uint64_t stdout_bytes, stderr_bytes, stdout_dropped, stderr_dropped;
   bool interrupted;
   char *monitor_error;
+  bool has_host_ids;
+  uint32_t host_ids_first, host_ids_size;
 };
 
 /* Fill v from the finished monitor (al_monitor_run returned) and the cgroup
