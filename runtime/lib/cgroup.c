@@ -880,7 +880,7 @@ al_cgroup_apply (struct al_cgroup *cg, const struct oci_resources *res, al_error
   if ((r = apply_cpu (cg, res, err)) < 0)
     return r;
   if (res->pids.present)
-    if ((r = write_limit (cg, "pids.max", res->pids.limit <= 0 ? -1 : res->pids.limit, err)) < 0)
+    if ((r = write_limit (cg, "pids.max", res->pids.limit < 0 ? -1 : res->pids.limit, err)) < 0)
       return r;
   if ((r = apply_io (cg, res, err)) < 0)
     return r;

@@ -349,7 +349,7 @@ al_systemd_resource_props (const struct oci_resources *res, struct al_sd_props *
     }
 
   if (res->pids.present)
-    add_u64 (p, "TasksMax", res->pids.limit <= 0 ? USEC_INFINITY : (uint64_t) res->pids.limit);
+    add_u64 (p, "TasksMax", res->pids.limit < 0 ? USEC_INFINITY : (uint64_t) res->pids.limit);
 
   if (res->cpu.present)
     {

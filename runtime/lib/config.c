@@ -1,4 +1,4 @@
-/* config.c: config.json (runtime-spec 1.2, Linux fields) parsed into struct
+/* config.c: config.json (runtime-spec 1.3, Linux fields) parsed into struct
  * oci_spec. yajl's callback parser reads the text once into a small tree (so
  * that nesting depth and NUL bytes in strings can be refused), then the tree
  * is walked once, type checking and validating every field we know. Unknown
@@ -17,6 +17,9 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+#include "cpulist.h"
+#include "mempolicy.h"
+#include "netdev.h"
 #include "util.h"
 
 #define AL_JSON_MAX_DEPTH 64 /* no valid config comes anywhere near this */
@@ -1559,7 +1562,9 @@ parse_resources (struct pc *c, const struct jval *v, struct oci_resources *res)
     return r;
   WITH_OBJECT (c, v, "memory", m, parse_memory (c, m, res));
   WITH_OBJECT (c, v, "cpu", m, parse_cpu (c, m, res));
-  WITH_OBJECT (c, v, "pids", m, (res->pids.present = true, f_i64 (c, m, "limit", true, &res->pids.limit, NULL)));
+  /* 1.3: limit is optional (absent: no limit asked), -1 is "max" and 0 a
+     real limit; parse_spec reads a 0 of an older config as before (-1). */
+  WITH_OBJECT (c, v, "pids", m, f_i64 (c, m, "limit", false, &res->pids.limit, &res->pids.present));
   WITH_OBJECT (c, v, "blockIO", m, parse_block_io (c, m, res));
   if ((r = f_array (c, v, "hugepageLimits", sizeof (struct oci_hugepage_limit), (void **) &res->hugepage_limits,
                     &res->n_hugepage_limits, parse_hugepage))
@@ -1685,6 +1690,121 @@ check_paths (struct pc *c, const char *key, char **v)
   return 0;
 }
 
+/* linux.netDevices: {"host name": {"name": "inside"}}. */
+static int
+parse_net_devices (struct pc *c, const struct jval *v, struct oci_linux *l)
+{
+  l->net_devices = al_xmalloc0 ((v->n ? v->n : 1) * sizeof (*l->net_devices));
+  for (size_t i = 0; i < v->n; i++)
+    {
+      size_t old = p_key (c, v->keys[i]);
+      const char *why = NULL;
+      struct oci_net_device *d = &l->net_devices[l->n_net_devices++];
+      d->host_name = al_xstrdup (v->keys[i]);
+      if (al_netdev_name_check (d->host_name, false, &why) < 0)
+        return p_err (c, "invalid interface name \"%s\": %s", d->host_name, why);
+      int r = v_type (c, v->items[i], J_OBJECT);
+      if (r < 0 || (r = f_str (c, v->items[i], "name", false, &d->name)) < 0)
+        return r;
+      if (d->name && al_netdev_name_check (d->name, true, &why) < 0)
+        {
+          p_key (c, "name");
+          return p_err (c, "invalid interface name \"%s\": %s", d->name, why);
+        }
+      p_pop (c, old);
+    }
+  for (size_t i = 0; i < l->n_net_devices; i++)
+    for (size_t j = 0; j < i; j++)
+      {
+        const char *a = l->net_devices[i].name ?: l->net_devices[i].host_name;
+        const char *b = l->net_devices[j].name ?: l->net_devices[j].host_name;
+        if (strcmp (a, b) == 0 && strstr (a, "%d") == NULL)
+          {
+            p_key (c, l->net_devices[i].host_name);
+            return p_err (c, "two devices would be named \"%s\" in the container", a);
+          }
+      }
+  return 0;
+}
+
+static int
+parse_memory_policy (struct pc *c, const struct jval *v, struct oci_memory_policy *mp)
+{
+  _cleanup_free_ char *mode = NULL;
+  _cleanup_strv_ char **flags = NULL;
+  int r;
+  if ((r = f_str (c, v, "mode", true, &mode)) < 0 || (r = f_str (c, v, "nodes", false, &mp->nodes)) < 0
+      || (r = f_strv (c, v, "flags", false, &flags, NULL)) < 0)
+    return r;
+  mp->mode = al_mempolicy_mode (mode);
+  if (mp->mode < 0)
+    {
+      p_key (c, "mode");
+      return p_err (c, "unknown memory policy mode \"%s\" (expected MPOL_DEFAULT, MPOL_BIND, MPOL_INTERLEAVE, "
+                       "MPOL_WEIGHTED_INTERLEAVE, MPOL_PREFERRED, MPOL_PREFERRED_MANY or MPOL_LOCAL)",
+                    mode);
+    }
+  for (size_t i = 0; flags && flags[i]; i++)
+    {
+      int f = al_mempolicy_flag (flags[i]);
+      if (f < 0)
+        {
+          p_key (c, "flags");
+          p_idx (c, i);
+          return p_err (c, "unknown memory policy flag \"%s\" (expected MPOL_F_NUMA_BALANCING, "
+                           "MPOL_F_RELATIVE_NODES or MPOL_F_STATIC_NODES)",
+                        flags[i]);
+        }
+      mp->flags |= (unsigned) f;
+    }
+  const char *why = NULL;
+  if (al_mempolicy_check (mp, &why) < 0)
+    {
+      if (mp->nodes)
+        p_key (c, "nodes");
+      return p_err (c, "%s (mode %s%s%s)", why, mode, mp->nodes ? ", nodes " : "", mp->nodes ? mp->nodes : "");
+    }
+  mp->present = true;
+  return 0;
+}
+
+static int
+parse_intel_rdt (struct pc *c, const struct jval *v, struct oci_intel_rdt *rdt)
+{
+  int r;
+  if ((r = f_str (c, v, "closID", false, &rdt->clos_id)) < 0
+      || (r = f_str (c, v, "l3CacheSchema", false, &rdt->l3_cache_schema)) < 0
+      || (r = f_str (c, v, "memBwSchema", false, &rdt->mem_bw_schema)) < 0
+      || (r = f_strv (c, v, "schemata", false, &rdt->schemata, NULL)) < 0
+      || (r = f_bool (c, v, "enableMonitoring", &rdt->enable_monitoring, NULL)) < 0)
+    return r;
+  if (rdt->clos_id && (rdt->clos_id[0] == '\0' || (strchr (rdt->clos_id, '/') && strcmp (rdt->clos_id, "/") != 0)
+                       || strcmp (rdt->clos_id, ".") == 0 || strcmp (rdt->clos_id, "..") == 0))
+    {
+      p_key (c, "closID");
+      return p_err (c, "invalid CLOS \"%s\" (a directory name, or \"/\" for the default one)", rdt->clos_id);
+    }
+  if (rdt->l3_cache_schema && strchr (rdt->l3_cache_schema, '\n'))
+    {
+      p_key (c, "l3CacheSchema");
+      return p_err (c, "must not contain newlines");
+    }
+  if (rdt->mem_bw_schema && (strchr (rdt->mem_bw_schema, '\n') || strncmp (rdt->mem_bw_schema, "MB:", 3) != 0))
+    {
+      p_key (c, "memBwSchema");
+      return p_err (c, "must start with \"MB:\" and hold no newline");
+    }
+  for (size_t i = 0; rdt->schemata && rdt->schemata[i]; i++)
+    if (strchr (rdt->schemata[i], '\n'))
+      {
+        p_key (c, "schemata");
+        p_idx (c, i);
+        return p_err (c, "must not contain newlines");
+      }
+  rdt->present = true;
+  return 0;
+}
+
 static int
 parse_linux (struct pc *c, const struct jval *v, struct oci_linux *l)
 {
@@ -1765,17 +1885,18 @@ parse_linux (struct pc *c, const struct jval *v, struct oci_linux *l)
       p_pop (c, old);
     }
 
-  if ((r = f_get (c, v, "intelRdt", J_OBJECT, false, &o)) < 0)
-    return r;
-  l->has_intel_rdt = o != NULL;
+  WITH_OBJECT (c, v, "intelRdt", m, parse_intel_rdt (c, m, &l->intel_rdt));
+  l->has_intel_rdt = l->intel_rdt.present;
+  WITH_OBJECT (c, v, "netDevices", m, parse_net_devices (c, m, l));
+  WITH_OBJECT (c, v, "memoryPolicy", m, parse_memory_policy (c, m, &l->memory_policy));
   return 0;
 }
 
-/* "1.0.0" to "1.2.x", with an optional "-rc5"/"-dev"/"+build" suffix. */
+/* "1.0.0" to "1.3.x", with an optional "-rc5"/"-dev"/"+build" suffix. */
 static bool
 version_supported (const char *v)
 {
-  if (strncmp (v, "1.", 2) != 0 || v[2] < '0' || v[2] > '2' || v[3] != '.')
+  if (strncmp (v, "1.", 2) != 0 || v[2] < '0' || v[2] > '3' || v[3] != '.')
     return false;
   const char *p = v + 4;
   size_t digits = strspn (p, "0123456789");
@@ -1802,7 +1923,7 @@ parse_spec (struct pc *c, const struct jval *v, struct oci_spec *s)
   if (!version_supported (s->oci_version))
     {
       p_key (c, "ociVersion");
-      return p_err (c, "unsupported version \"%s\" (airlock supports 1.0.0 to 1.2.x)", s->oci_version);
+      return p_err (c, "unsupported version \"%s\" (airlock supports 1.0.0 to 1.3.x)", s->oci_version);
     }
 
   if ((r = f_get (c, v, "root", J_OBJECT, true, &o)) < 0)
@@ -1849,6 +1970,10 @@ parse_spec (struct pc *c, const struct jval *v, struct oci_spec *s)
       if ((r = parse_linux (c, o, s->linux_)) < 0)
         return r;
       p_pop (c, old);
+      /* Before 1.3 a pids limit of 0 meant no limit (runc's reading). */
+      struct oci_resources *res = s->linux_->resources;
+      if (res && res->pids.present && res->pids.limit == 0 && s->oci_version[2] < '3')
+        res->pids.limit = -1;
     }
   return 0;
 }
@@ -2044,6 +2169,17 @@ linux_free (struct oci_linux *l)
   al_strv_free (l->masked_paths);
   al_strv_free (l->readonly_paths);
   free (l->mount_label);
+  for (size_t i = 0; i < l->n_net_devices; i++)
+    {
+      free (l->net_devices[i].host_name);
+      free (l->net_devices[i].name);
+    }
+  free (l->net_devices);
+  free (l->memory_policy.nodes);
+  free (l->intel_rdt.clos_id);
+  free (l->intel_rdt.l3_cache_schema);
+  free (l->intel_rdt.mem_bw_schema);
+  al_strv_free (l->intel_rdt.schemata);
   free (l->personality_domain);
   al_strv_free (l->personality_flags);
   free (l);

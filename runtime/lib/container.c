@@ -56,6 +56,9 @@
 #include "seccomp_listener.h"
 #include "spec.h"
 #include "sync.h"
+#include "intelrdt.h"
+#include "mempolicy.h"
+#include "netdev.h"
 #include "terminal.h"
 #include "util.h"
 
@@ -254,6 +257,8 @@ container_init (struct init_ctx *c)
   if (al_process_set_rlimits (p, &err) < 0)
     init_fail (c, &err);
   if (al_process_set_sched (p, spec->linux_, &err) < 0)
+    init_fail (c, &err);
+  if (spec->linux_ && al_mempolicy_apply (&spec->linux_->memory_policy, &err) < 0)
     init_fail (c, &err);
   /* Only our sync fds (and the monitor's pidfd) are open (the console is closed): process.cwd is
      resolved (and created) inside the root, then checked to be there. */
@@ -510,6 +515,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   bool plan_open = false, state_created = false, cg_owned = false;
   pid_t pid = -1;
   struct al_state st = { 0 };
+  _cleanup_free_ char *rdt_root = NULL;
 
   rootfd = al_root_open (o->root, true, err);
   if (rootfd < 0)
@@ -665,6 +671,14 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         }
       ctx.parent_pidfd = parent_pidfd;
     }
+  r = al_netdev_precheck (spec, err);
+  if (r == 0 && spec->linux_ && spec->linux_->intel_rdt.present)
+    r = al_intelrdt_root (&rdt_root, err);
+  if (r < 0)
+    {
+      al_err_prefix (err, "container \"%s\"", o->id);
+      goto fail;
+    }
   r = al_ns_parent_before_clone (&plan, spec, err);
   if (r < 0)
     {
@@ -770,6 +784,31 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       if (r < 0)
         goto fail;
     }
+  if (spec->linux_ && spec->linux_->n_net_devices)
+    {
+      /* Into the init's network namespace: the new one, or the one it joins. */
+      const struct oci_namespace *ns = oci_spec_namespace (spec, OCI_NS_NETWORK);
+      _cleanup_free_ char *nspath = ns && ns->path ? al_xstrdup (ns->path) : al_xasprintf ("/proc/%d/ns/net", pid);
+      _cleanup_close_ int nsfd = open (nspath, O_RDONLY | O_CLOEXEC);
+      if (nsfd < 0)
+        r = al_err (err, errno, "linux.netDevices: open the network namespace %s", nspath);
+      else
+        r = al_netdev_move_all (spec->linux_, nsfd, err);
+      if (r < 0)
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
+    }
+  if (rdt_root)
+    {
+      r = al_intelrdt_apply (rdt_root, &spec->linux_->intel_rdt, o->id, pid, err);
+      if (r < 0)
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
+    }
   if (plan.new_user || ctx.legacy_clone)
     al_sync_send (sv0, AL_SYNC_MAPS, 0, NULL);
   if (spec->process->has_oom_score_adj)
@@ -871,6 +910,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
 fail:
   if (pid > 0)
     kill_and_reap (pid, pidfd);
+  if (rdt_root)
+    al_intelrdt_remove (rdt_root, &spec->linux_->intel_rdt, o->id);
   /* Out of fds (EMFILE) the cleanup needs some back. */
   al_closep (&fifo);
   al_closep (&console);
@@ -1254,6 +1295,12 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
     }
   else if (cg)
     r = al_cgroup_destroy (cg, true, err);
+  if (r == 0 && have_spec && spec->linux_ && spec->linux_->intel_rdt.present)
+    {
+      _cleanup_free_ char *rdt_root = NULL;
+      if (al_intelrdt_root (&rdt_root, NULL) == 0)
+        al_intelrdt_remove (rdt_root, &spec->linux_->intel_rdt, id);
+    }
   if (r < 0)
     {
       /* The state stays: once the stuck processes die, delete again. */

@@ -27,6 +27,8 @@
 #include <linux/sched.h>
 
 #include "cgroup.h"
+#include "cpulist.h"
+#include "mempolicy.h"
 #include "container.h"
 #include "lsm.h"
 #include "process.h"
@@ -109,6 +111,7 @@ struct exec_child
   int preserve_fds;
   const int *stdio;
   const char *id;
+  const struct oci_memory_policy *mempolicy; /* linux.memoryPolicy, NULL when none */
 };
 
 __attribute__ ((noreturn)) static void
@@ -116,6 +119,19 @@ child_fail (struct exec_child *c, al_error_t *err)
 {
   al_sync_send_error (c->sync, *err);
   _exit (127);
+}
+
+int
+al_exec_set_affinity (const char *list, const char *what, al_error_t *err)
+{
+  unsigned long mask[AL_CPULIST_WORDS];
+  size_t top = 0;
+  const char *why = NULL;
+  if (al_cpulist_parse (list, mask, &top, &why) < 0)
+    return al_err (err, EINVAL, "%s: \"%s\": %s", what, list, why);
+  if (sched_setaffinity (0, sizeof mask, (cpu_set_t *) mask) < 0)
+    return al_err (err, errno, "%s: sched_setaffinity(%s)", what, list);
+  return 0;
 }
 
 __attribute__ ((noreturn)) static void
@@ -152,6 +168,10 @@ exec_child (struct exec_child *c)
       if (al_sync_recv (c->sync, &m) != AL_SYNC_MAPS)
         _exit (127);
     }
+  /* In the container's cgroup now: process.execCPUAffinity.final. */
+  if (p->exec_cpu_affinity_final && *p->exec_cpu_affinity_final
+      && al_exec_set_affinity (p->exec_cpu_affinity_final, "process.execCPUAffinity.final", &err) < 0)
+    child_fail (c, &err);
   if (c->join_flags && setns (c->pidfd, c->join_flags) < 0)
     {
       al_err (&err, errno, "join the namespaces of the container's init");
@@ -168,6 +188,8 @@ exec_child (struct exec_child *c)
     child_fail (c, &err);
   al_closep (&c->console);
   if (al_process_set_rlimits (p, &err) < 0 || al_process_set_sched (p, NULL, &err) < 0)
+    child_fail (c, &err);
+  if (c->mempolicy && al_mempolicy_apply (c->mempolicy, &err) < 0)
     child_fail (c, &err);
   /* Only the sync socket is left: process.cwd is resolved inside the root
      and checked to be there. */
@@ -421,7 +443,27 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
     .preserve_fds = o->preserve_fds,
     .stdio = o->stdio,
     .id = o->id,
+    .mempolicy = spec->linux_ && spec->linux_->memory_policy.present ? &spec->linux_->memory_policy : NULL,
   };
+  /* process.execCPUAffinity.initial: the child is born on these CPUs, before
+     it is in the container's cgroup; ours come back right after the clone. */
+  cpu_set_t saved_affinity;
+  bool affinity_changed = false;
+  if (p->exec_cpu_affinity_initial && *p->exec_cpu_affinity_initial)
+    {
+      if (sched_getaffinity (0, sizeof saved_affinity, &saved_affinity) < 0)
+        {
+          r = al_err (err, errno, "container \"%s\": process.execCPUAffinity.initial: sched_getaffinity", o->id);
+          goto restore;
+        }
+      r = al_exec_set_affinity (p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err);
+      if (r < 0)
+        {
+          al_err_prefix (err, "container \"%s\"", o->id);
+          goto restore;
+        }
+      affinity_changed = true;
+    }
   pid = clone_into (cgfd, &childfd);
   if (pid < 0 && errno == ENOSYS)
     {
@@ -436,6 +478,8 @@ al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_
       exec_child (&ec);
     }
   clone_errno = errno;
+  if (affinity_changed)
+    sched_setaffinity (0, sizeof saved_affinity, &saved_affinity);
 restore:
   if (saved_pid >= 0)
     setns (saved_pid, CLONE_NEWPID);

@@ -54,4 +54,8 @@ struct al_exec_result
  * including a program that cannot be executed. */
 int al_container_exec (const struct al_exec_opts *o, struct al_exec_result *out, al_error_t *err);
 
+/* sched_setaffinity of the calling thread to a "0-3,7" list; `what` names
+ * the field in errors (process.execCPUAffinity.initial/final). */
+int al_exec_set_affinity (const char *list, const char *what, al_error_t *err);
+
 #endif

@@ -26,6 +26,8 @@
 #include "rootfs.h"
 #include "spec.h"
 #include "json.h"
+#include "intelrdt.h"
+#include "mempolicy.h"
 #include "util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -288,7 +290,24 @@ gen_linux (yajl_gen g)
 
   kenabled (g, "apparmor", al_apparmor_enabled ());
   kenabled (g, "selinux", al_selinux_enabled ());
-  kenabled (g, "intelRdt", false); /* linux.intelRdt is not implemented */
+  /* linux.intelRdt: implemented (intelrdt.c) but needs a mounted resctrl;
+     without one every such config is refused, so it is reported off. */
+  {
+    _cleanup_free_ char *rdt_root = NULL;
+    bool rdt = al_intelrdt_root (&rdt_root, NULL) == 0;
+    gstr (g, "intelRdt");
+    yajl_gen_map_open (g);
+    kbool (g, "enabled", rdt);
+    kbool (g, "schemata", rdt);
+    kbool (g, "monitoring", rdt);
+    yajl_gen_map_close (g);
+  }
+  kenabled (g, "netDevices", true); /* netdev.c */
+  gstr (g, "memoryPolicy");
+  yajl_gen_map_open (g);
+  kstrv_if (g, "modes", al_mempolicy_modes, NULL);
+  kstrv_if (g, "flags", al_mempolicy_flags, NULL);
+  yajl_gen_map_close (g);
 
   gstr (g, "mountExtensions");
   yajl_gen_map_open (g);

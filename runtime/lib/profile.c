@@ -1746,7 +1746,10 @@ tighten_limits (const struct al_profile *p, struct oci_spec *spec, const struct 
     {
       if (host->cgroup_pids)
         {
-          res->pids.limit = min_limit (res->pids.present, res->pids.limit, p->pids.max);
+          /* For pids only a negative limit is unlimited (0 is one, 1.3). */
+          res->pids.limit = res->pids.present && res->pids.limit >= 0 && res->pids.limit <= p->pids.max
+                                ? res->pids.limit
+                                : p->pids.max;
           res->pids.present = true;
           rep->pids = AL_ENFORCE_CGROUP;
           rep->pids_limit = res->pids.limit;

@@ -1,4 +1,4 @@
-/* spec.h: the OCI runtime-spec 1.2 configuration (Linux fields) as typed structs.
+/* spec.h: the OCI runtime-spec 1.3 configuration (Linux fields) as typed structs.
  * Filled by config.c in one pass over config.json. Arrays come as pointer +
  * count; strings are heap owned; optional scalars carry a has_ flag. */
 #ifndef AIRLOCK_SPEC_H
@@ -10,7 +10,7 @@
 
 #include "error.h"
 
-#define AL_OCI_VERSION "1.2.0"
+#define AL_OCI_VERSION "1.3.0"
 #define AL_CONFIG_MAX_SIZE (4u * 1024 * 1024) /* config.json larger than this is refused */
 
 struct oci_kv
@@ -243,8 +243,8 @@ struct oci_resources
 
   struct
   {
-    bool present;
-    int64_t limit; /* <= 0: unlimited */
+    bool present;  /* a limit was given */
+    int64_t limit; /* -1 (any negative): unlimited ("max"); 0 is a real limit (1.3; before 1.3 a 0 reads as -1) */
   } pids;
 
   struct
@@ -320,6 +320,31 @@ struct oci_time_offset
   uint32_t nanosecs;
 };
 
+/* linux.netDevices: one host interface moved into the container's netns. */
+struct oci_net_device
+{
+  char *host_name; /* the entry's key */
+  char *name;      /* the name inside (the key when absent); may hold one %d */
+};
+
+struct oci_memory_policy
+{
+  bool present;
+  int mode;      /* MPOL_* */
+  unsigned flags; /* MPOL_F_* or'ed */
+  char *nodes;   /* "0-3,7", may be NULL */
+};
+
+struct oci_intel_rdt
+{
+  bool present;
+  char *clos_id;
+  char *l3_cache_schema;
+  char *mem_bw_schema;
+  char **schemata; /* NULL terminated, may be NULL */
+  bool enable_monitoring;
+};
+
 struct oci_linux
 {
   struct oci_namespace *namespaces;
@@ -344,6 +369,10 @@ struct oci_linux
   char *personality_domain; /* "LINUX" or "LINUX32" */
   char **personality_flags;
   bool has_intel_rdt;
+  struct oci_intel_rdt intel_rdt;
+  struct oci_net_device *net_devices;
+  size_t n_net_devices;
+  struct oci_memory_policy memory_policy;
 };
 
 /* Not read from config.json: what a profile asks of every bind source, set
