@@ -26,7 +26,7 @@ from_base() {
 	run al features
 	assert_success
 	echo "$output" | jq -e . >/dev/null || fail "not JSON: $output"
-	[ "$(echo "$output" | jq -r .ociVersionMax)" = 1.2.0 ] || fail "ociVersionMax: $output"
+	[ "$(echo "$output" | jq -r .ociVersionMax)" = 1.3.0 ] || fail "ociVersionMax: $output"
 	[ "$(echo "$output" | jq -r .ociVersionMin)" = 1.0.0 ] || fail "ociVersionMin: $output"
 	echo "$output" | jq -e '.hooks | length == 6' >/dev/null || fail "hooks: $output"
 	run al features --help

@@ -451,8 +451,9 @@ static void
 test_versions (void **state)
 {
   (void) state;
-  static const char *const good[] = { "1.0.0", "1.0.2", "1.0.2-dev", "1.1.0", "1.1.0-rc.1", "1.2.0", "1.2.1", "1.2.10", "1.0.0-rc5" };
-  static const char *const bad[] = { "2.0.0", "1.3.0", "0.9.9", "1.2", "1.2.0-", "v1.2.0", "1.2.x", "", "1.02.0", "1.2.0 " };
+  static const char *const good[] = { "1.0.0", "1.0.2", "1.0.2-dev", "1.1.0", "1.1.0-rc.1", "1.2.0", "1.2.1", "1.2.10", "1.0.0-rc5",
+                                      "1.3.0", "1.3.1", "1.3.0-rc.2", "1.3.0+build" };
+  static const char *const bad[] = { "2.0.0", "1.4.0", "0.9.9", "1.2", "1.2.0-", "v1.2.0", "1.2.x", "", "1.02.0", "1.2.0 " };
   for (size_t i = 0; i < sizeof (good) / sizeof (good[0]); i++)
     {
       _cleanup_free_ char *t = al_xasprintf ("{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}", good[i]);
@@ -462,7 +463,7 @@ test_versions (void **state)
     {
       _cleanup_free_ char *t = al_xasprintf ("{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}", bad[i]);
       _cleanup_free_ char *m = al_xasprintf (
-          "config.json: ociVersion: unsupported version \"%s\" (airlock supports 1.0.0 to 1.2.x)", bad[i]);
+          "config.json: ociVersion: unsupported version \"%s\" (airlock supports 1.0.0 to 1.3.x)", bad[i]);
       expect_error (t, strlen (t), m);
     }
 }
@@ -669,6 +670,87 @@ test_names (void **state)
   assert_string_equal (oci_ns_type_name (OCI_NS_CGROUP), "cgroup");
 }
 
+/* runtime-spec 1.3: pids.limit optional, 0 a real limit (older: none). */
+static void
+test_pids_limit (void **state)
+{
+  (void) state;
+  static const char *const fmt = "{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"},"
+                                 "\"linux\":{\"resources\":{\"pids\":%s}}}";
+  struct
+  {
+    const char *version, *pids;
+    bool present;
+    int64_t limit;
+  } cases[] = {
+    { "1.3.0", "{\"limit\":0}", true, 0 },   { "1.2.0", "{\"limit\":0}", true, -1 },
+    { "1.3.0", "{\"limit\":-1}", true, -1 }, { "1.3.0", "{\"limit\":7}", true, 7 },
+    { "1.3.0", "{}", false, 0 },             { "1.0.2", "{\"limit\":5}", true, 5 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      _cleanup_free_ char *t = al_xasprintf (fmt, cases[i].version, cases[i].pids);
+      _cleanup_spec_ struct oci_spec *s = parse_ok (t);
+      assert_int_equal (s->linux_->resources->pids.present, cases[i].present);
+      if (cases[i].present)
+        assert_int_equal (s->linux_->resources->pids.limit, cases[i].limit);
+    }
+}
+
+/* linux.netDevices, linux.memoryPolicy, linux.intelRdt (1.3). */
+static void
+test_spec13_fields (void **state)
+{
+  (void) state;
+  _cleanup_spec_ struct oci_spec *s = parse_ok (
+      "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"},\"linux\":{"
+      "\"netDevices\":{\"eth0\":{\"name\":\"ctr%d\"},\"eth1\":{}},"
+      "\"memoryPolicy\":{\"mode\":\"MPOL_INTERLEAVE\",\"nodes\":\"0-1\",\"flags\":[\"MPOL_F_STATIC_NODES\"]},"
+      "\"intelRdt\":{\"closID\":\"g\",\"schemata\":[\"L3:0=7f0\",\"MB:0=20\"],\"enableMonitoring\":true}}}");
+  struct oci_linux *l = s->linux_;
+  assert_int_equal (l->n_net_devices, 2);
+  assert_string_equal (l->net_devices[0].host_name, "eth0");
+  assert_string_equal (l->net_devices[0].name, "ctr%d");
+  assert_null (l->net_devices[1].name);
+  assert_true (l->memory_policy.present);
+  assert_int_equal (l->memory_policy.mode, 3);
+  assert_int_equal (l->memory_policy.flags, 1 << 15);
+  assert_string_equal (l->memory_policy.nodes, "0-1");
+  assert_true (l->intel_rdt.present);
+  assert_string_equal (l->intel_rdt.clos_id, "g");
+  assert_string_equal (l->intel_rdt.schemata[1], "MB:0=20");
+  assert_true (l->intel_rdt.enable_monitoring);
+
+#define HEAD "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"},\"linux\":"
+  expect_error (HEAD "{\"netDevices\":{\"eth0\":{\"name\":\"\"}}}}", SIZE_MAX,
+                "config.json: linux.netDevices.eth0.name: invalid interface name \"\": empty interface name");
+  expect_error (HEAD "{\"netDevices\":{\"a:b\":{}}}}", SIZE_MAX,
+                "config.json: linux.netDevices[\"a:b\"]: invalid interface name \"a:b\": interface names cannot hold "
+                "'/', ':' or blanks");
+  expect_error (HEAD "{\"netDevices\":{\"eth0\":{\"name\":\"x%d%d\"}}}}", SIZE_MAX,
+                "config.json: linux.netDevices.eth0.name: invalid interface name \"x%d%d\": '%' is only allowed as one "
+                "\"%d\" (the kernel picks a free number)");
+  expect_error (HEAD "{\"netDevices\":{\"eth0\":{\"name\":\"..\"}}}}", SIZE_MAX,
+                "config.json: linux.netDevices.eth0.name: invalid interface name \"..\": \".\" and \"..\" are not "
+                "interface names");
+  expect_error (HEAD "{\"netDevices\":{\"eth0\":{\"name\":\"c\"},\"eth1\":{\"name\":\"c\"}}}}", SIZE_MAX,
+                "config.json: linux.netDevices.eth1: two devices would be named \"c\" in the container");
+  expect_error (HEAD "{\"memoryPolicy\":{\"mode\":\"MPOL_LOCAL\",\"nodes\":\"1\"}}}", SIZE_MAX,
+                "config.json: linux.memoryPolicy.nodes: nodes must be empty for this mode (mode MPOL_LOCAL, nodes 1)");
+  expect_error (HEAD "{\"memoryPolicy\":{\"nodes\":\"1\"}}}", SIZE_MAX,
+                "config.json: linux.memoryPolicy.mode: missing required field");
+  expect_error (HEAD "{\"memoryPolicy\":{\"mode\":\"MPOL_BIND\",\"nodes\":\"0\",\"flags\":[\"MPOL_F_STATIC_NODES\","
+                     "\"MPOL_F_RELATIVE_NODES\"]}}}",
+                SIZE_MAX,
+                "config.json: linux.memoryPolicy.nodes: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other "
+                "(mode MPOL_BIND, nodes 0)");
+  expect_error (HEAD "{\"intelRdt\":{\"memBwSchema\":\"L3:0=1\"}}}", SIZE_MAX,
+                "config.json: linux.intelRdt.memBwSchema: must start with \"MB:\" and hold no newline");
+  expect_error (HEAD "{\"intelRdt\":{\"closID\":\"a/b\"}}}", SIZE_MAX,
+                "config.json: linux.intelRdt.closID: invalid CLOS \"a/b\" (a directory name, or \"/\" for the default one)");
+#undef HEAD
+}
+
 static void
 test_load_missing (void **state)
 {
@@ -693,7 +775,8 @@ main (void)
     cmocka_unit_test (test_null_is_absent), cmocka_unit_test (test_duplicate_keys), cmocka_unit_test (test_env_entries),
     cmocka_unit_test (test_value_count), cmocka_unit_test (test_strict_utf8),
     cmocka_unit_test (test_many_keys),      cmocka_unit_test (test_names),
-    cmocka_unit_test (test_load_missing),
+    cmocka_unit_test (test_load_missing),   cmocka_unit_test (test_pids_limit),
+    cmocka_unit_test (test_spec13_fields),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
