@@ -26,12 +26,22 @@ create_ctr() {
 	run_pod
 	create_ctr c sleep 1000
 	cri start "$CTR"
+	# containerd 1.6.20 reads pod stats from the sandbox's cgroup itself, not
+	# through the shim: a pod without cgroup_parent has none, with either shim.
 	run cri pod-stats "$POD"
-	assert_success
-	[ "$(jq -r .stats.attributes.id <<<"$output")" = "$POD" ] || fail "$output"
-	# cpu shares equal to the kernel default ask for nothing.
+	assert_failure
+	assert_output_contains "cgroupPath is empty"
+	# cpu shares 1024 is the kernel's default weight. runc's shim accepts it
+	# here; airlock's Update still refuses it without a cpu controller in the
+	# v2 tree (issue 12 "defaults are not limits", fixed on another branch:
+	# once merged, this must assert success for both).
 	run cri update --cpu-shares 1024 "$CTR"
-	echo "update: status $status: $output" >&3
+	if is_airlock_shim; then
+		assert_failure
+		assert_output_contains "linux.resources.cpu.shares: the cpu controller is not available"
+	else
+		assert_success
+	fi
 	mv "$W/logs/c.log" "$W/logs/c.log.1"
 	run cri reopen-log "$CTR"
 	assert_success
