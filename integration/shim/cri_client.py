@@ -21,6 +21,10 @@ Commands (ids are printed alone on stdout; structured replies as JSON):
   exec-sync [--timeout S] ID -- CMD [ARG...]     (its stdout/stderr; exits
                                                   with the command's code)
   stats ID | inspect ID | inspect-pod ID          -> JSON
+  pod-stats ID                                    (PodSandboxStats) -> JSON
+  update ID [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--memory N]
+                                                  (UpdateContainerResources)
+  reopen-log ID                                   (ReopenContainerLog)
   ps [--pod ID] [-q] | pods [-q]
   stop-pod ID | rm-pod ID
   run-pods --count N --name-prefix P [run-pod options]
@@ -331,10 +335,18 @@ def main():
     s.add_argument("--mount", action="append")
     s.add_argument("cmd", nargs=argparse.REMAINDER)
 
-    for name in ("start", "rm", "stats", "inspect", "inspect-pod", "stop-pod", "rm-pod"):
+    for name in ("start", "rm", "stats", "inspect", "inspect-pod", "stop-pod", "rm-pod",
+                 "pod-stats", "reopen-log"):
         sub.add_parser(name).add_argument("id")
     s = sub.add_parser("stop")
     s.add_argument("--timeout", dest="stop_timeout", type=int, default=10)
+    s.add_argument("id")
+
+    s = sub.add_parser("update")
+    s.add_argument("--cpu-shares", type=int, default=0)
+    s.add_argument("--cpu-quota", type=int, default=0)
+    s.add_argument("--cpu-period", type=int, default=0)
+    s.add_argument("--memory", type=int, default=0)
     s.add_argument("id")
 
     s = sub.add_parser("exec-sync")
@@ -385,6 +397,17 @@ def main():
         elif c == "stats":
             print(to_json(rt.ContainerStats(pb.ContainerStatsRequest(container_id=a.id),
                                             timeout=t)))
+        elif c == "pod-stats":
+            print(to_json(rt.PodSandboxStats(pb.PodSandboxStatsRequest(pod_sandbox_id=a.id),
+                                             timeout=t)))
+        elif c == "reopen-log":
+            rt.ReopenContainerLog(pb.ReopenContainerLogRequest(container_id=a.id), timeout=t)
+        elif c == "update":
+            res = pb.LinuxContainerResources(cpu_shares=a.cpu_shares, cpu_quota=a.cpu_quota,
+                                             cpu_period=a.cpu_period,
+                                             memory_limit_in_bytes=a.memory)
+            rt.UpdateContainerResources(pb.UpdateContainerResourcesRequest(
+                container_id=a.id, linux=res), timeout=t)
         elif c == "inspect":
             print(to_json(rt.ContainerStatus(pb.ContainerStatusRequest(container_id=a.id),
                                              timeout=t)))
