@@ -272,9 +272,9 @@ test_collect_rusage (void **state)
   assert_true (v.exited);
   assert_int_equal (v.exit_code, 0);
   assert_int_equal (v.oom_killed, -1);
-  assert_true (v.has_memory_peak);
-  assert_int_equal (v.memory_peak_bytes, 2048 * 1024);
-  assert_string_equal (v.memory_peak_source, "rusage");
+  /* the init's rusage is never a memory peak: null without a sample */
+  assert_false (v.has_memory_peak);
+  assert_null (v.memory_peak_source);
   assert_int_equal (v.cpu_time_us, 1000500);
   assert_string_equal (v.cpu_time_source, "rusage");
   assert_false (v.has_pids_peak);
@@ -282,6 +282,15 @@ test_collect_rusage (void **state)
   assert_string_equal (v.pids.enforcement, "cgroup");
   assert_string_equal (v.cpu.enforcement, "none");
   assert_int_equal (v.n_denied, 2);
+  al_verdict_clear (&v);
+
+  /* the monitor's sampled sum over every process */
+  m.memory_sampled = true;
+  m.memory_sampled_peak = 3u << 20;
+  al_verdict_collect (&v, "c1", &m, NULL, "untrusted", &rep);
+  assert_true (v.has_memory_peak);
+  assert_int_equal (v.memory_peak_bytes, 3u << 20);
+  assert_string_equal (v.memory_peak_source, "sampled");
   al_verdict_clear (&v);
 
   /* a timeout: SIGKILL, not ok */
@@ -314,6 +323,8 @@ test_json_round_trip (void **state)
   m.timed_out = true;
   m.pids_sampled_peak = 9;
   struct al_verdict v;
+  m.memory_sampled = true;
+  m.memory_sampled_peak = 2048 * 1024;
   al_verdict_collect (&v, "round", &m, NULL, "untrusted", NULL);
   v.oom_killed = 0;
   _cleanup_free_ char *json = al_verdict_json (&v, true);

@@ -1,6 +1,7 @@
 /* monitor.c: the epoll loop that watches a foreground container: seccomp
  * notifications, deadline, stdout/stderr pass-through, signals, exit. */
 #include "monitor.h"
+#include "memsample.h"
 
 #include <seccomp.h> /* libseccomp's (-iquote runtime/lib): syscall names */
 
@@ -1047,8 +1048,15 @@ sample_pids (struct al_monitor *m, struct al_cgroup *cg)
 {
   pid_t *pids = NULL;
   size_t n = 0;
-  if (al_cgroup_pids (cg, &pids, &n, NULL) == 0 && n > m->pids_sampled_peak)
-    m->pids_sampled_peak = n;
+  if (al_cgroup_pids (cg, &pids, &n, NULL) == 0)
+    {
+      if (n > m->pids_sampled_peak)
+        m->pids_sampled_peak = n;
+      uint64_t mem = al_memsample_pids (pids, n);
+      m->memory_sampled = true;
+      if (mem > m->memory_sampled_peak)
+        m->memory_sampled_peak = mem;
+    }
   free (pids);
 }
 

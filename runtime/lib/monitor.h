@@ -155,6 +155,8 @@ struct al_monitor
   uint64_t wall_ms;       /* monitor start (just before the init is
                              released) to the init's exit */
   uint64_t pids_sampled_peak; /* highest cgroup.procs count seen (0: none) */
+  bool memory_sampled;        /* memory_sampled_peak was sampled at least once */
+  uint64_t memory_sampled_peak; /* highest memsample.h sum over cgroup.procs */
   uint64_t notifications;     /* all answered notifications */
   struct al_denied_syscall *denied; /* listed, in order of first denial */
   size_t n_denied;

@@ -108,11 +108,12 @@ al_verdict_collect (struct al_verdict *v, const char *id, const struct al_monito
       v->memory_peak_bytes = st.memory.peak;
       v->memory_peak_source = al_xstrdup ("memory.peak");
     }
-  else if (m->reaped)
+  else if (m->memory_sampled)
     {
+      /* Never the init's rusage: it covers one process, not the container. */
       v->has_memory_peak = true;
-      v->memory_peak_bytes = (uint64_t) m->rusage.ru_maxrss * 1024;
-      v->memory_peak_source = al_xstrdup ("rusage");
+      v->memory_peak_bytes = m->memory_sampled_peak;
+      v->memory_peak_source = al_xstrdup ("sampled");
     }
 
   if (have_stats && st.has_cpu)

@@ -14,9 +14,10 @@
  *                                enforced by an rlimit or not at all)
  *   memory_limit_enforcement     "cgroup", "rlimit" or "none" (profile report)
  *   limits                       {memory, pids, cpu}: {enforcement, value}
- *   memory_peak_bytes            memory.peak, else ru_maxrss from wait4: the
- *   memory_peak_source           largest RSS of the init or of any descendant
- *                                it reaped (not a sum) -> "rusage"
+ *   memory_peak_bytes            memory.peak, else the highest sum over every
+ *   memory_peak_source           process of the cgroup the monitor sampled
+ *                                (memsample.h, "sampled"), else null; never
+ *                                the init's rusage
  *   cpu_time_us, cpu_time_source cpu.stat usage_usec, else rusage user+sys of
  *                                the init and its reaped descendants
  *   pids_peak, pids_peak_source  pids.peak, else the highest cgroup.procs
