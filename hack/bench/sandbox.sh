@@ -14,6 +14,9 @@
 #    blocks: ~400k read/write calls): the profiled run against airlock running
 #    the equivalent config without a profile (same filter, no listener, no
 #    monitor). Target: within 2%.
+# AIRLOCK_BASE=/old/build/airlock adds that build's profiled run to the same
+# hyperfine run (its profiles from AIRLOCK_BASE_PROFILES, by default the
+# specs/profiles of its tree) and prints new/old ratios: a regression check.
 # Every command runs inside the same wrapper: a private mount namespace with
 # cgroup2 over /sys/fs/cgroup (crun refuses this hybrid host otherwise).
 set -euo pipefail
@@ -25,7 +28,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=${2:?}; shift 2 ;;
     --warmup) warmup=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "sandbox.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +38,7 @@ crun=$(command -v "${CRUN:-crun}" || true)
 export AIRLOCK_PROFILES_DIR=$top/specs/profiles
 work=$(mktemp -d /tmp/airlock-bench-sandbox.XXXXXX)
 chmod 0711 "$work"
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 cat > "$work/wrap.sh" <<'EOS'
 #!/bin/sh
@@ -55,7 +58,7 @@ mk() { # mk NAME ARGS_JSON PROFILED(yes|no)
   mkdir -p "$b"
   ln -s "$work/base/rootfs" "$b/rootfs"
   if [ "$3" = yes ]; then
-    jq --argjson a "$2" '.process.terminal = false | .process.args = $a
+    jq --argjson a "$2" '.process.terminal = false | .process.args = $a | .ociVersion = "1.0.2"
       | .annotations = {"airlock.profile": "untrusted"} | del(.linux.resources)' \
       "$work/base/config.json" > "$b/config.json"
   else
@@ -73,7 +76,9 @@ mk() { # mk NAME ARGS_JSON PROFILED(yes|no)
           defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: ($p[0].seccomp.deniedErrno // 1),
           architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
           syscalls: ([{names: $p[0].seccomp.allow, action: "SCMP_ACT_ALLOW"}]
-                     + ($p[0].seccomp.rules | map(del(.comment))))}' \
+                     + ($p[0].seccomp.rules | map(del(.comment)
+                        | if .action == "deny" then .action = "SCMP_ACT_ERRNO"
+                            | .errnoRet = ($p[0].seccomp.deniedErrno // 1) else . end)))}' \
       "$work/base/config.json" > "$b/config.json"
   fi
 }
@@ -88,7 +93,7 @@ W=$work/wrap.sh
 A="$airlock --root $work/state/airlock"
 C="$crun --root $work/state/crun --cgroup-manager=disabled"
 for b in true-profiled true-equivalent dd-profiled dd-plain; do
-  $W "$work/$b" $A >/dev/null 2>&1 || { echo "sandbox.sh: airlock cannot run $b" >&2; exit 1; }
+  $W "$work/$b" $A >"$work/err" 2>&1 || { echo "sandbox.sh: airlock cannot run $b: $(tail -3 "$work/err")" >&2; exit 1; }
 done
 have_crun=no
 if [ -n "$crun" ] && $W "$work/true-equivalent" $C >/dev/null 2>&1; then have_crun=yes; fi
@@ -97,9 +102,20 @@ hf=(-N --runs "$runs" --warmup "$warmup" --export-json "$work/r1.json"
     -n airlock-untrusted "$W $work/true-profiled $A")
 [ "$have_crun" = no ] || hf+=(-n crun-equivalent "$W $work/true-equivalent $C")
 hf+=(-n wrapper "unshare --mount --propagation private sh -c 'mount -t cgroup2 none /sys/fs/cgroup'")
+base=${AIRLOCK_BASE:-}
+if [ -n "$base" ]; then
+  base_prof=${AIRLOCK_BASE_PROFILES:-$(cd "$(dirname "$base")/.." && pwd)/specs/profiles}
+  mkdir -p "$work/state/base"
+  B="env AIRLOCK_PROFILES_DIR=$base_prof $W"
+  BA="$base --root $work/state/base"
+  $B "$work/true-profiled" $BA >"$work/err" 2>&1 || { echo "sandbox.sh: $base cannot run true-profiled: $(tail -3 "$work/err")" >&2; exit 1; }
+  hf+=(-n airlock-base-untrusted "$B $work/true-profiled $BA")
+fi
 hyperfine "${hf[@]}"
-hyperfine -N --runs "$runs" --warmup "$warmup" --export-json "$work/r2.json" \
-  -n listener "$W $work/dd-profiled $A" -n no-listener "$W $work/dd-plain $A"
+hf2=(-N --runs "$runs" --warmup "$warmup" --export-json "$work/r2.json"
+     -n listener "$W $work/dd-profiled $A" -n no-listener "$W $work/dd-plain $A")
+[ -z "$base" ] || hf2+=(-n base-listener "$B $work/dd-profiled $BA")
+hyperfine "${hf2[@]}"
 
 med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"; }
 echo
@@ -116,3 +132,8 @@ else
 fi
 awk -v l="$(med "$work/r2.json" listener)" -v n="$(med "$work/r2.json" no-listener)" 'BEGIN {
   printf "  syscall-heavy workload, listener/no listener: %.3f (target <= 1.02)\n", l / n }'
+if [ -n "$base" ]; then
+  awk -v a="$(med "$work/r1.json" airlock-untrusted)" -v b="$(med "$work/r1.json" airlock-base-untrusted)" \
+      -v l="$(med "$work/r2.json" listener)" -v bl="$(med "$work/r2.json" base-listener)" 'BEGIN {
+    printf "  against AIRLOCK_BASE: spawn-to-exit %.3f, syscall-heavy %.3f (1.00 = no change)\n", a / b, l / bl }'
+fi
