@@ -437,6 +437,16 @@ write_pid_file (const char *path, pid_t pid, al_error_t *err)
 }
 
 int
+al_config_read (const struct al_create_opts *o, const char *path, char **text, size_t *len, al_error_t *err)
+{
+  /* The bundle's config.json must be a regular file (a FIFO would block us,
+   * a device never end); --config may be a pipe: the caller chose it. */
+  if (o->config_path)
+    return al_read_file_at (AT_FDCWD, path, AL_CONFIG_MAX_SIZE, text, len, err);
+  return al_read_regular_file_at (AT_FDCWD, path, AL_CONFIG_MAX_SIZE, text, len, err);
+}
+
+int
 al_container_create (const struct al_create_opts *o, struct al_created *out, al_error_t *err)
 {
   int r;
@@ -454,24 +464,31 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     return al_err (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
   _cleanup_free_ char *config_path = o->config_path ? al_xstrdup (o->config_path)
                                                     : al_xasprintf ("%s/config.json", bundle);
-  _cleanup_free_ char *text = NULL;
-  size_t text_len = 0;
-  /* The bundle's config.json must be a regular file (a FIFO would block us,
-   * a device never end); --config may be a pipe: the caller chose it. */
-  if (o->config_path)
-    r = al_read_file_at (AT_FDCWD, config_path, AL_CONFIG_MAX_SIZE, &text, &text_len, err);
-  else
-    r = al_read_regular_file_at (AT_FDCWD, config_path, AL_CONFIG_MAX_SIZE, &text, &text_len, err);
-  if (r < 0)
-    return r;
-  _cleanup_spec_ struct oci_spec *spec = NULL;
-  r = oci_spec_parse (config_path, text, text_len, &spec, err);
-  if (r < 0)
-    return r;
+  _cleanup_free_ char *own_text = NULL;
+  _cleanup_spec_ struct oci_spec *own_spec = NULL;
+  const char *text = o->config_text;
+  size_t text_len = o->config_len;
+  struct oci_spec *spec = o->spec;
   _cleanup_idpool_ struct al_idpool pool = { 0 };
-  r = apply_profile (spec, config_path, o->keep_seccomp_listener, NULL, &pool, err);
-  if (r < 0)
-    return r;
+  if (spec == NULL)
+    {
+      r = al_config_read (o, config_path, &own_text, &text_len, err);
+      if (r < 0)
+        return r;
+      text = own_text;
+      r = oci_spec_parse (config_path, text, text_len, &own_spec, err);
+      if (r < 0)
+        return r;
+      spec = own_spec;
+    }
+  if (o->profile)
+    al_idpool_from_profile (o->profile, &pool);
+  else
+    {
+      r = apply_profile (spec, config_path, o->keep_seccomp_listener, NULL, &pool, err);
+      if (r < 0)
+        return r;
+    }
   /* A first error before anything exists; the init checks again on the fd
      it mounts, which decides. */
   r = al_bind_check_spec (spec, bundle, err);

@@ -15,6 +15,8 @@
 #define AL_MISSING_CONTROLLERS_ENV "AIRLOCK_MISSING_CONTROLLERS"
 #define AL_MISSING_CONTROLLERS_ANNOTATION "airlock.missing-controllers"
 
+struct oci_spec;
+struct al_profile;
 struct al_create_opts
 {
   const char *root;            /* --root */
@@ -49,6 +51,15 @@ struct al_create_opts
   int monitor_lock;            /* the monitor's registration (reaper.h): the
                                   init closes its copy at once; -1: none */
   const struct al_log *log;
+  /* The config, already read and parsed by the caller with the rules create
+     uses (al_watch_prepare): create then neither reads nor parses it again,
+     so the monitor's view and the container are one config. Borrowed, NULL:
+     create reads it. `profile`, when set, has been applied to `spec`
+     already (create only takes its id pool). */
+  const char *config_text;
+  size_t config_len;
+  struct oci_spec *spec;
+  const struct al_profile *profile;
 };
 
 /* Defaults: every fd -1, everything else zero. */
@@ -73,6 +84,9 @@ int al_container_apply_profile (struct oci_spec *spec, const char *name, bool mo
 /* --systemd-cgroup, or a "slice:prefix:name" cgroupsPath on a systemd host. */
 bool al_container_uses_systemd (bool systemd_flag, const char *cgroups_path);
 
+/* Read the config of `o` at `path` (o->config_path, else the bundle's
+ * config.json, which must be a regular file). */
+int al_config_read (const struct al_create_opts *o, const char *path, char **text, size_t *len, al_error_t *err);
 int al_container_create (const struct al_create_opts *o, struct al_created *out, al_error_t *err);
 int al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err);
 /* Prints the state JSON into *json. */

@@ -668,8 +668,9 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
 
 /* ---- the whole watch ---------------------------------------------------------- */
 
-int
-al_watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec, al_error_t *err)
+static int
+watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec, struct al_profile **keep,
+                 al_error_t *err)
 {
   memset (w, 0, sizeof *w);
   al_monitor_init (&w->m);
@@ -698,8 +699,19 @@ al_watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec,
   w->m.deny_errno = al_profile_denied_errno (p);
   w->m.capture_output = !(spec->process && spec->process->terminal);
   w->profile = al_xstrdup (al_profile_name (p));
+  if (keep)
+    {
+      *keep = p;
+      p = NULL;
+    }
   w->active = true;
   return 0;
+}
+
+int
+al_watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec, al_error_t *err)
+{
+  return watch_configure (w, path, spec, NULL, err);
 }
 
 int
@@ -711,16 +723,28 @@ al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
                                              : al_xasprintf ("%s/config.json", o->bundle ? o->bundle : ".");
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  int r = al_read_file_at (AT_FDCWD, path, AL_CONFIG_MAX_SIZE, &text, &len, err);
+  int r = al_config_read (o, path, &text, &len, err);
   if (r < 0)
     return r;
   _cleanup_spec_ struct oci_spec *spec = NULL;
   r = oci_spec_parse (path, text, len, &spec, err);
   if (r < 0)
     return r;
-  r = al_watch_configure (w, path, spec, err);
-  if (r < 0 || !w->active)
+  r = watch_configure (w, path, spec, &w->prof, err);
+  if (r < 0)
     return r;
+  /* Lent to the create: the same bytes, the same parse, the profile
+     applied once. */
+  w->config_text = text;
+  w->spec = spec;
+  o->config_text = text;
+  o->config_len = len;
+  o->spec = spec;
+  o->profile = w->prof;
+  text = NULL;
+  spec = NULL;
+  if (!w->active)
+    return 0;
   r = al_monitor_prepare (&w->m, o, err);
   if (r < 0)
     {
@@ -730,10 +754,22 @@ al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
   return 0;
 }
 
+static void
+watch_end_loan (struct al_watch *w)
+{
+  oci_spec_free (w->spec);
+  w->spec = NULL;
+  free (w->config_text);
+  w->config_text = NULL;
+  al_profile_free (w->prof);
+  w->prof = NULL;
+}
+
 void
 al_watch_created (struct al_watch *w)
 {
   al_monitor_created (&w->m);
+  watch_end_loan (w);
 }
 
 void
@@ -763,5 +799,6 @@ al_watch_clear (struct al_watch *w)
   al_verdict_clear (&w->v);
   free (w->profile);
   w->profile = NULL;
+  watch_end_loan (w);
   w->active = false;
 }

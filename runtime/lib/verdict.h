@@ -154,6 +154,11 @@ struct al_watch
   struct al_profile_report report; /* how each limit is enforced here */
   struct al_monitor m;
   struct al_verdict v; /* filled by al_watch_run */
+  /* What al_watch_prepare read, parsed and tightened, lent to create through
+     the opts (config_text, spec, profile); freed by al_watch_created. */
+  char *config_text;
+  struct oci_spec *spec;
+  struct al_profile *prof; /* the profile applied (also al_watch_configure) */
 };
 
 /* Read the config the create will read (o->config_path, else
@@ -166,6 +171,9 @@ struct al_watch
  * process.terminal is set (then output is not counted). Settings of w->m
  * (output_limit, out_to, ...) may be changed before al_watch_run. */
 int al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err);
+/* The config read, parsed and tightened by al_watch_prepare is lent to the
+ * create through o (one pass: create neither reads nor parses it again);
+ * al_watch_created ends the loan. */
 /* The part of al_watch_prepare that needs no create opts, for a caller
  * that has the config parsed already (the shim): from `spec` (tightened in
  * place by the profile; `path` names it in errors), load the profile, check,
