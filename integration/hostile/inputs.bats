@@ -118,6 +118,18 @@ wait_gone() {
 	expect_refused "\`$CONFIG\` is not a regular file"
 }
 
+@test "hostile: run of a bundle whose config.json is a FIFO: refused as not a regular file, never blocks (the monitor reads it as create does)" {
+	rm "$CONFIG"
+	mkfifo "$CONFIG"
+	status=0
+	timeout -k 5 30 "$AIRLOCK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >"$WORK/run.out" 2>&1 || status=$?
+	output=$(cat "$WORK/run.out")
+	[ "$status" -ne 124 ] || fail "run blocked on the FIFO: $output"
+	assert_failure
+	assert_output "airlock: \`$CONFIG\` is not a regular file"
+	assert_nothing_created
+}
+
 @test "hostile: 10^5 nested arrays" {
 	python3 -c 'print("[" * 100000)' >"$CONFIG"
 	expect_refused "$CONFIG: invalid JSON: nesting deeper than 64 levels"
