@@ -632,6 +632,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   plan_open = true;
+  r = al_process_check_sysctl (spec->linux_, &plan, err);
+  if (r < 0)
+    {
+      r = al_err_prefix (err, "%s", config_path);
+      goto fail;
+    }
 
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -17,6 +17,16 @@ int al_process_set_user (const struct oci_process *p, al_error_t *err);
 /* process.scheduler, process.ioPriority (+ linux.personality when given). */
 int al_process_set_sched (const struct oci_process *p, const struct oci_linux *l, al_error_t *err);
 int al_process_set_oom_score_adj (pid_t pid, int adj, al_error_t *err);
+/* linux.sysctl, before anything is created: every key must belong to a
+ * kernel namespace the container does not share with the runtime (the host):
+ * net.* the network namespace, kernel.msg*, kernel.sem*, kernel.shm* and
+ * fs.mqueue.* the ipc one, kernel.hostname and kernel.domainname the uts one,
+ * user.* the user one. The namespace is the container's own when it is new
+ * (linux.namespaces without a path) or joined by a path that is not the
+ * runtime's own namespace of that type. Any other key has no namespace and
+ * would change the host: refused. Errors name the key and the namespace. */
+struct al_ns_plan;
+int al_process_check_sysctl (const struct oci_linux *l, const struct al_ns_plan *plan, al_error_t *err);
 /* linux.sysctl written through /proc/sys of the current mount namespace. */
 int al_process_set_sysctl (const struct oci_linux *l, al_error_t *err);
 /* Resolve args[0] with the PATH of process.env (like execvp), checking it is an
