@@ -81,14 +81,14 @@ no_ns() {
 }
 
 @test "sysctl: net.* in another network namespace joined by path is applied there" {
-	unshare -n sleep 1000 &
+	# The child says (through a FIFO) when it has its own network namespace.
+	mkfifo "$WORK/ready"
+	unshare -n sh -c 'echo ready >"$1"; exec sleep 1000' sh "$WORK/ready" &
 	SIDE_PID=$!
-	# Until the child has its own network namespace (bounded).
-	local i
-	for i in $(seq 1 200); do
-		[ "$(readlink /proc/$SIDE_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-		sleep 0.01
-	done
+	local r
+	read -r r <"$WORK/ready"
+	[ "$r" = ready ]
+	[ "$(readlink /proc/$SIDE_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ]
 	local host want=1
 	host=$(cat /proc/sys/net/ipv4/ip_forward)
 	[ "$host" = 0 ] || want=0
