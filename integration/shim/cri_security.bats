@@ -169,6 +169,64 @@ done_pod() {
 	done_pod
 }
 
+# ---- capabilities, no_new_privs, masked and read-only paths ----------------
+
+# Capability bits (CAP_CHOWN 0, CAP_NET_ADMIN 12, CAP_SYS_ADMIN 21) of a
+# field of the init's status.
+cap_has() {
+	local v
+	v=$(init_status "$1")
+	[ $(((0x$v >> $2) & 1)) = 1 ]
+}
+
+@test "cri security: capabilities add and drop; a non-root user has none effective" {
+	run_pod
+	start_ctr c --linux "$(sc '{"capabilities": {"add_capabilities": ["SYS_ADMIN"], "drop_capabilities": ["CHOWN"]}}')"
+	cap_has CapEff 21 || fail "no CAP_SYS_ADMIN: $(init_status CapEff)"
+	! cap_has CapEff 0 || fail "CAP_CHOWN not dropped: $(init_status CapEff)"
+	cap_has CapBnd 21
+	! cap_has CapBnd 0
+	# The exec has the same.
+	run cri exec-sync "$CTR" -- sh -c "sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status"
+	assert_output "$(init_status CapEff)"
+	# Dropping ALL leaves none, not even in the bounding set.
+	start_ctr d --linux "$(sc '{"capabilities": {"drop_capabilities": ["ALL"]}}')"
+	run init_status CapBnd
+	assert_output 0000000000000000
+	# A non-root user keeps the bounding set (NET_ADMIN added) but has no
+	# effective or permitted capability.
+	start_ctr e --linux "$(sc '{"run_as_user": {"value": 1000}, "capabilities": {"add_capabilities": ["NET_ADMIN"]}}')"
+	cap_has CapBnd 12
+	run init_status CapEff
+	assert_output 0000000000000000
+	run init_status CapPrm
+	assert_output 0000000000000000
+	done_pod
+}
+
+@test "cri security: no_new_privs, masked_paths and readonly_paths" {
+	run_pod
+	start_ctr c --linux "$(sc '{"no_new_privs": true, "masked_paths": ["/etc/hostname"], "readonly_paths": ["/tmp"]}')"
+	run init_status NoNewPrivs
+	assert_output 1
+	run cri exec-sync "$CTR" -- sh -c "sed -n 's/^NoNewPrivs:[[:space:]]*//p' /proc/self/status"
+	assert_output 1
+	run cri exec-sync "$CTR" -- cat /etc/hostname
+	assert_success
+	assert_output ""
+	run cri exec-sync "$CTR" -- touch /tmp/x
+	assert_failure
+	assert_output_contains "Read-only file system"
+	start_ctr d
+	run init_status NoNewPrivs
+	assert_output 0
+	# containerd 1.6 masks and makes read-only exactly what CRI lists (the
+	# kubelet sends its defaults): none here, /tmp is writable.
+	run cri exec-sync "$CTR" -- sh -c 'touch /tmp/x && echo ok'
+	assert_output ok
+	done_pod
+}
+
 # ---- read-only rootfs ------------------------------------------------------
 
 @test "cri security: readonly_rootfs makes / read-only, mounts stay writable" {
@@ -205,6 +263,9 @@ done_pod() {
 	assert_output 0
 	run init_status NoNewPrivs
 	assert_output 0
+	# The exec too.
+	run cri exec-sync "$CTR" -- sh -c "sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status"
+	assert_output "$all"
 	# A host device (not in the default set) is there and can be read.
 	run cri exec-sync "$CTR" -- sh -c '[ -c /dev/kmsg ] && dd if=/dev/kmsg of=/dev/null bs=8192 count=1 2>&1'
 	assert_success
