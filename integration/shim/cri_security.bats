@@ -95,6 +95,11 @@ init_status() {
 	cri exec-sync "$CTR" -- sh -c "sed -n 's/^$1:[[:space:]]*//p' /proc/1/status" | tr -s ' \t' ' '
 }
 
+# The init's HOME (from /proc/1/environ) and an exec's, on one line each.
+homes() {
+	cri exec-sync "$CTR" -- sh -c 'tr "\0" "\n" </proc/1/environ | sed -n "s/^HOME=//p"; echo "$HOME"'
+}
+
 done_pod() {
 	cri stop-pod "$POD"
 	cri rm-pod "$POD"
@@ -119,6 +124,9 @@ done_pod() {
 	run cri exec-sync "$CTR" -- id -G
 	assert_output_contains "3000"
 	assert_output_contains "4001"
+	# No HOME in the env and no passwd entry for 1000: HOME is / (as runc).
+	run homes
+	assert_output "$(printf '/\n/')"
 	done_pod
 }
 
@@ -129,6 +137,9 @@ done_pod() {
 	assert_output "65534 65534 65534 65534"
 	run init_status Gid
 	assert_output "65534 65534 65534 65534"
+	# HOME from /etc/passwd (the env has none).
+	run homes
+	assert_output "$(printf '/nonexistent\n/nonexistent')"
 	done_pod
 }
 
@@ -143,10 +154,18 @@ done_pod() {
 	assert_output "1234 1234 1234 1234"
 	run init_status Groups
 	assert_output "1234 "
+	run homes
+	assert_output "$(printf '/home/app\n/home/app')"
 	# run_as_user overrides the image's USER.
 	start_ctr d --image "$USER_IMAGE" --linux "$(sc '{"run_as_user": {"value": 0}}')"
 	run init_status Uid
 	assert_output "0 0 0 0"
+	run homes
+	assert_output "$(printf '/root\n/root')"
+	# A HOME in the env is kept.
+	start_ctr e --image "$USER_IMAGE" --env HOME=/mine
+	run homes
+	assert_output "$(printf '/mine\n/mine')"
 	done_pod
 }
 
@@ -166,6 +185,23 @@ done_pod() {
 		--linux "$(sc '{"run_as_username": "nosuchuser"}')" -- sleep 1000
 	assert_failure
 	assert_output_contains "no users found"
+	done_pod
+}
+
+# The pod's own security context is the sandbox's (the pause container), seen
+# from the host.
+@test "cri security: the pod's security context applies to its sandbox" {
+	run_pod --linux "$(sc '{"run_as_user": {"value": 65534}, "run_as_group": {"value": 65534},
+		"readonly_rootfs": true, "seccomp": {"profile_type": "RuntimeDefault"}}')"
+	local pid
+	pid=$(task_pid "$POD" k8s.io)
+	[ -n "$pid" ] && [ "$pid" != 0 ] || fail "no sandbox pid"
+	[ "$(sed -n 's/^Uid:[[:space:]]*//p' "/proc/$pid/status" | tr -s ' \t' ' ')" = "65534 65534 65534 65534" ] \
+		|| fail "sandbox: $(grep -E '^(Uid|Gid)' "/proc/$pid/status")"
+	[ "$(sed -n 's/^Gid:[[:space:]]*//p' "/proc/$pid/status" | cut -f1)" = 65534 ]
+	[ "$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$pid/status")" = 2 ]
+	awk '$5 == "/" { print $6 }' "/proc/$pid/mountinfo" | grep -q '^ro' \
+		|| fail "sandbox rootfs: $(awk '$5 == "/"' "/proc/$pid/mountinfo")"
 	done_pod
 }
 
@@ -224,6 +260,36 @@ cap_has() {
 	# kubelet sends its defaults): none here, /tmp is writable.
 	run cri exec-sync "$CTR" -- sh -c 'touch /tmp/x && echo ok'
 	assert_output ok
+	done_pod
+}
+
+# The default /dev of an unprivileged container; /dev/core only where the
+# kernel has /proc/kcore (this host's has not).
+@test "cri security: the default /dev" {
+	run_pod
+	start_ctr c
+	run cri exec-sync "$CTR" -- sh -c 'ls -A /dev | sort | tr "\n" " "'
+	assert_success
+	local want="fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero "
+	[ -e /proc/kcore ] && want="core $want"
+	assert_output "$want"
+	done_pod
+}
+
+# A legitimate difference: on this cgroup v1/v2 hybrid host runc's shim
+# mounts the host's v1 hierarchies (read-only, on a tmpfs) in the container,
+# airlock's the cgroup2 tree, the only one it uses (README, "cgroups").
+@test "cri security: /sys/fs/cgroup in the container (differs: v1 with runc, cgroup2 with airlock)" {
+	run_pod
+	start_ctr c
+	run cri exec-sync "$CTR" -- sh -c "awk '\$5 ~ \"^/sys/fs/cgroup\" { for (i = 7; \$i != \"-\"; i++); print \$5, \$(i + 1), \$6 }' /proc/1/mountinfo"
+	assert_success
+	if is_airlock_shim; then
+		assert_output "/sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec,relatime"
+	else
+		assert_output_contains "/sys/fs/cgroup tmpfs"
+		assert_output_contains "/sys/fs/cgroup/memory cgroup ro,"
+	fi
 	done_pod
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "namespaces.h"
+#include "resolve.h"
 #include "util.h"
 
 /* An AddressSanitizer build (make SAN=1) reserves terabytes of address space
@@ -243,6 +245,57 @@ al_process_set_sysctl (const struct oci_linux *l, al_error_t *err)
         return al_err (err, errno, "linux.sysctl: \"%s\": write \"%s\" to %s", key, v, path);
     }
   return 0;
+}
+
+/* The home directory of uid in /etc/passwd below the current root, or NULL. */
+static char *
+passwd_home (uid_t uid)
+{
+  _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return NULL;
+  _cleanup_close_ int etc = al_resolve_in_root (root, "/etc");
+  if (etc < 0)
+    return NULL;
+  int fd = openat (etc, "passwd", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  struct stat st;
+  FILE *f = fstat (fd, &st) == 0 && S_ISREG (st.st_mode) ? fdopen (fd, "re") : NULL;
+  if (f == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  char *home = NULL;
+  char buf[4096];
+  struct passwd pw, *res;
+  while (fgetpwent_r (f, &pw, buf, sizeof buf, &res) == 0 && res)
+    if (pw.pw_uid == uid)
+      {
+        if (pw.pw_dir && *pw.pw_dir)
+          home = al_xstrdup (pw.pw_dir);
+        break;
+      }
+  fclose (f);
+  return home;
+}
+
+char **
+al_process_env_with_home (const struct oci_process *p)
+{
+  size_t n = 0;
+  for (char **e = p->env; e && *e; e++, n++)
+    if (al_has_prefix (*e, "HOME="))
+      return NULL;
+  _cleanup_free_ char *home = passwd_home ((uid_t) p->user.uid);
+  char **env = calloc (n + 2, sizeof *env);
+  if (env == NULL)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    env[i] = p->env[i];
+  env[n] = al_xasprintf ("HOME=%s", home ? home : "/");
+  return env;
 }
 
 static const char *

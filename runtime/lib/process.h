@@ -29,6 +29,13 @@ struct al_ns_plan;
 int al_process_check_sysctl (const struct oci_linux *l, const struct al_ns_plan *plan, al_error_t *err);
 /* linux.sysctl written through /proc/sys of the current mount namespace. */
 int al_process_set_sysctl (const struct oci_linux *l, al_error_t *err);
+/* process.env with HOME added when it has none, as runc does: the home
+ * directory of process.user.uid in the container's /etc/passwd (read below
+ * the current root, /etc resolved inside it, passwd itself not a symlink and
+ * a regular file), else "/". Call after entering the container's root and
+ * before the credentials change. Returns a new array (the strings of
+ * process.env plus a new "HOME=..."), or NULL when process.env has HOME. */
+char **al_process_env_with_home (const struct oci_process *p);
 /* Resolve args[0] with the PATH of process.env (like execvp), checking it is an
  * executable regular file. Returns a heap path or an error naming the program. */
 int al_process_find_exec (const struct oci_process *p, char **path, al_error_t *err);
