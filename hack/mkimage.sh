@@ -3,6 +3,11 @@
 # ready for `ctr -n NS image import OUT.tar`.
 #   busybox  one layer: a busybox-static rootfs (applets as hardlinks, no
 #            symlinks at all), Cmd ["sh"].
+#   busybox-user, busybox-uid
+#            busybox with a user `app` (uid 1234, gid 1234, also in group
+#            `extra`, gid 2345) in /etc/passwd and /etc/group, and the
+#            image config's User "app" (busybox-user) or "4321:2345"
+#            (busybox-uid, a uid that /etc/passwd does not know).
 #   pause    one layer: /pause, a tiny static program of ours that sleeps
 #            until SIGTERM or SIGINT (then exits 0) and reaps children; built
 #            with `cc -static` when a C compiler and libc.a exist, else a
@@ -16,7 +21,7 @@ set -euo pipefail
 usage() { echo "usage: $0 busybox|pause NAME OUT.tar" >&2; exit 2; }
 [ $# -eq 3 ] || usage
 kind=$1 name=$2 out=$3
-case $kind in busybox|pause) ;; *) usage ;; esac
+case $kind in busybox|busybox-user|busybox-uid|pause) ;; *) usage ;; esac
 
 busybox=/bin/busybox
 if ! [ -x "$busybox" ]; then
@@ -114,6 +119,17 @@ case $kind in
 busybox)
 	build_busybox_rootfs
 	entry='{"Cmd": ["sh"]}'
+	;;
+busybox-user|busybox-uid)
+	build_busybox_rootfs
+	mkdir -p "$root/home/app"
+	echo 'app:x:1234:1234:app:/home/app:/bin/sh' >>"$root/etc/passwd"
+	printf 'app:x:1234:\nextra:x:2345:app\n' >>"$root/etc/group"
+	if [ "$kind" = busybox-user ]; then
+		entry='{"Cmd": ["sh"], "User": "app"}'
+	else
+		entry='{"Cmd": ["sh"], "User": "4321:2345"}'
+	fi
 	;;
 pause)
 	build_pause_rootfs

@@ -90,7 +90,7 @@ bad_config() {
 }
 
 @test "a sysctl that is not namespaced" {
-	# Found when applied, not when parsed: the message names the key only.
+	# Refused before anything is created (hostile/sysctl.bats has the cases).
 	update_config '.linux.sysctl = {"kernel.bogus_knob": "1"}'
 	set_args sleep 100
 	run_create

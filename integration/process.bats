@@ -17,14 +17,54 @@ status_field() {
 }
 
 @test "env is exactly the configured one" {
-	update_config '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY="]'
+	update_config '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY=", "HOME=/h"]'
 	run_sh 'env | sort'
 	assert_success
 	assert_output_contains "FOO=bar baz"
 	assert_output_contains "EMPTY="
 	assert_output_contains "PATH=/bin"
+	assert_output_contains "HOME=/h"
 	refute_output_contains "TERM="
 	refute_output_contains "BATS"
+}
+
+# As runc: an env without HOME gets the user's home from the container's
+# /etc/passwd, or / for a uid it does not list.
+@test "env without HOME gets the user's home from /etc/passwd, in execs too" {
+	set_args sh -c 'echo "$HOME"'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	assert_output /root
+	update_config '.process.user = {"uid": 65534, "gid": 65534}'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	assert_output /nonexistent
+	update_config '.process.user = {"uid": 4321, "gid": 4321}'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	assert_output /
+	# /etc/passwd a symlink: not read (as if missing).
+	mv "$BUNDLE/rootfs/etc/passwd" "$BUNDLE/rootfs/etc/passwd.real"
+	ln -s passwd.real "$BUNDLE/rootfs/etc/passwd"
+	update_config '.process.user = {"uid": 65534, "gid": 65534}'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	if is_airlock; then
+		assert_output /
+	fi
+	rm "$BUNDLE/rootfs/etc/passwd"
+	mv "$BUNDLE/rootfs/etc/passwd.real" "$BUNDLE/rootfs/etc/passwd"
+	# An exec of a process without HOME, by another user.
+	update_config '.process.user = {"uid": 0, "gid": 0}'
+	set_args sleep 1000
+	create_container
+	al start "$ID"
+	run al exec -u 65534:65534 "$ID" sh -c 'echo "$HOME"'
+	assert_success
+	assert_output /nonexistent
+	run al exec --env HOME=/mine "$ID" sh -c 'echo "$HOME"'
+	assert_success
+	assert_output /mine
 }
 
 @test "cwd" {

@@ -37,6 +37,11 @@ Commands (ids are printed alone on stdout; structured replies as JSON):
                                                   (N container lifecycles in the pod,
                                                   one after another: create, start,
                                                   wait until exited, remove)
+Security settings (cri_security.bats), for run-pod, run-pods and create:
+  --linux JSON      merged into the config's `linux` (LinuxPodSandboxConfig or
+                    LinuxContainerConfig, proto field names), e.g.
+                    '{"security_context": {"run_as_user": {"value": 1000}}}'
+  --sysctl K=V      (run-pod) linux.sysctls
 The default pod uses the host network (no CNI needed); --pod-network asks
 for a pod network namespace.
 """
@@ -114,7 +119,27 @@ def pod_config(a):
     ns.ipc = pb.POD
     if a.pod_network:
         cfg.hostname = a.name
+    apply_linux_overrides(cfg, a)
     return cfg
+
+
+# ---- security settings (cri_security.bats) ---------------------------------
+
+def add_linux_override_args(s, pod):
+    s.add_argument("--linux", dest="linux_json", action="append",
+                   help="JSON merged into the config's linux message")
+    if pod:
+        s.add_argument("--sysctl", action="append", help="K=V: linux.sysctls")
+
+
+def apply_linux_overrides(cfg, a):
+    """Merge every --linux JSON into cfg.linux (later ones win), then the
+    pod's --sysctl K=V pairs."""
+    for j in getattr(a, "linux_json", None) or []:
+        json_format.Parse(j, cfg.linux, ignore_unknown_fields=False)
+    sysctls = kv_list(getattr(a, "sysctl", None))
+    if sysctls:
+        cfg.linux.sysctls.update(sysctls)
 
 
 def cmd_run_pod(stub, a):
@@ -240,6 +265,7 @@ def cmd_create(stub, a):
     cfg.stdin = a.stdin
     ns = cfg.linux.security_context.namespace_options
     ns.CopyFrom(pcfg.linux.security_context.namespace_options)
+    apply_linux_overrides(cfg, a)
     r = stub.CreateContainer(pb.CreateContainerRequest(
         pod_sandbox_id=a.pod, config=cfg, sandbox_config=pcfg), timeout=a.timeout)
     print(r.container_id)
@@ -301,6 +327,7 @@ def main():
     s.add_argument("--pod-network", action="store_true")
     s.add_argument("--log-dir")
     s.add_argument("--save")
+    add_linux_override_args(s, True)
 
     s = sub.add_parser("run-pods")
     s.add_argument("--count", type=int, required=True)
@@ -333,6 +360,7 @@ def main():
     s.add_argument("--tty", action="store_true")
     s.add_argument("--stdin", action="store_true")
     s.add_argument("--mount", action="append")
+    add_linux_override_args(s, False)
     s.add_argument("cmd", nargs=argparse.REMAINDER)
 
     for name in ("start", "rm", "stats", "inspect", "inspect-pod", "stop-pod", "rm-pod",

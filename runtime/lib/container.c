@@ -265,6 +265,9 @@ container_init (struct init_ctx *c)
   if (al_proc_close_fds (keep_below, keep, 3, &err) < 0 || al_proc_enter_cwd (p->cwd, true, &err) < 0)
     init_fail (c, &err);
 
+  /* HOME from the container's /etc/passwd when process.env has none (runc
+     does the same), read while we are still root. */
+  char **env = al_process_env_with_home (p);
   _cleanup_free_ char *path = NULL;
   bool late = spec->hooks.start_container.n > 0;
   if (!late)
@@ -304,7 +307,7 @@ container_init (struct init_ctx *c)
           _exit (1);
         }
     }
-  al_proc_exec (p, path, c->o->preserve_fds, &err);
+  al_proc_exec (p, env, path, c->o->preserve_fds, &err);
   dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
   _exit (err->errnum == ENOENT ? 127 : 126);
 }
@@ -649,6 +652,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   plan_open = true;
+  r = al_process_check_sysctl (spec->linux_, &plan, err);
+  if (r < 0)
+    {
+      r = al_err_prefix (err, "%s", config_path);
+      goto fail;
+    }
 
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -181,8 +181,12 @@ al_devices_setup (const struct oci_spec *spec, int rootfd, const struct al_rootf
         return r;
     }
 
+  /* /dev/core only where the kernel has /proc/kcore (as runc): else it
+     would dangle. */
+  bool kcore = access ("/proc/kcore", F_OK) == 0;
   for (size_t i = 0; i < sizeof (dev_symlinks) / sizeof (dev_symlinks[0]); i++)
-    if (symlinkat (dev_symlinks[i].target, devfd, dev_symlinks[i].name) < 0 && errno != EEXIST)
+    if ((kcore || strcmp (dev_symlinks[i].name, "core") != 0)
+        && symlinkat (dev_symlinks[i].target, devfd, dev_symlinks[i].name) < 0 && errno != EEXIST)
       return al_err (err, errno, "/dev/%s: symlink to %s", dev_symlinks[i].name, dev_symlinks[i].target);
 
   if (has_devpts)

@@ -195,11 +195,13 @@ exec_child (struct exec_child *c)
      and checked to be there. */
   if (al_proc_close_fds (keep_below, keep, 1, &err) < 0 || al_proc_enter_cwd (p->cwd, false, &err) < 0)
     child_fail (c, &err);
+  /* HOME as for the init (al_process_env_with_home), before the user switch. */
+  char **env = al_process_env_with_home (p);
   _cleanup_free_ char *path = NULL;
   if (al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
     child_fail (c, &err);
   al_sync_send (c->sync, AL_SYNC_READY, 0, NULL);
-  al_proc_exec (p, path, c->preserve_fds, &err);
+  al_proc_exec (p, env, path, c->preserve_fds, &err);
   child_fail (c, &err);
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "namespaces.h"
+#include "resolve.h"
 #include "util.h"
 
 /* An AddressSanitizer build (make SAN=1) reserves terabytes of address space
@@ -131,6 +134,97 @@ al_process_set_oom_score_adj (pid_t pid, int adj, al_error_t *err)
   return 0;
 }
 
+/* The namespace type a sysctl key (dots or slashes) belongs to, else -1. */
+static int
+sysctl_ns (const char *key)
+{
+  static const struct
+  {
+    const char *prefix; /* a prefix, or the whole key when `exact` */
+    bool exact;
+    int ns;
+  } tab[] = {
+    { "net.", false, OCI_NS_NETWORK },         { "kernel.msg", false, OCI_NS_IPC },
+    { "kernel.sem", false, OCI_NS_IPC },       { "kernel.shm", false, OCI_NS_IPC },
+    { "fs.mqueue.", false, OCI_NS_IPC },       { "kernel.hostname", true, OCI_NS_UTS },
+    { "kernel.domainname", true, OCI_NS_UTS }, { "user.", false, OCI_NS_USER },
+  };
+  _cleanup_free_ char *k = al_xstrdup (key);
+  for (char *c = k; *c; c++)
+    if (*c == '/')
+      *c = '.';
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+    if (tab[i].exact ? strcmp (k, tab[i].prefix) == 0 : al_has_prefix (k, tab[i].prefix))
+      return tab[i].ns;
+  return -1;
+}
+
+/* 1 when fd is the same namespace as /proc/self/ns/NAME, 0 when not, or a
+   negative errno. */
+static int
+same_ns_as_self (int fd, const char *name)
+{
+  _cleanup_free_ char *path = al_xasprintf ("/proc/self/ns/%s", name);
+  struct stat a, b;
+  if (fstat (fd, &a) < 0 || stat (path, &b) < 0)
+    return -errno;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static const char *
+proc_ns_name (int ns)
+{
+  switch (ns)
+    {
+    case OCI_NS_NETWORK:
+      return "net";
+    case OCI_NS_IPC:
+      return "ipc";
+    case OCI_NS_UTS:
+      return "uts";
+    default:
+      return "user";
+    }
+}
+
+int
+al_process_check_sysctl (const struct oci_linux *l, const struct al_ns_plan *plan, al_error_t *err)
+{
+  static const unsigned long clone_flag[OCI_NS_COUNT] = {
+    [OCI_NS_NETWORK] = CLONE_NEWNET,
+    [OCI_NS_IPC] = CLONE_NEWIPC,
+    [OCI_NS_UTS] = CLONE_NEWUTS,
+  };
+  for (size_t i = 0; l && i < l->n_sysctl; i++)
+    {
+      const char *key = l->sysctl[i].key;
+      int ns = sysctl_ns (key);
+      if (ns < 0)
+        return al_err (err, EPERM,
+                       "linux.sysctl[\"%s\"]: not in a kernel namespace, so writing it would change the host",
+                       key);
+      const char *name = oci_ns_type_name ((enum oci_ns_type) ns);
+      bool is_new = ns == OCI_NS_USER ? plan->new_user : (plan->clone_flags & clone_flag[ns]) != 0;
+      if (is_new)
+        continue;
+      int fd = plan->join_fd[ns];
+      if (fd < 0)
+        return al_err (err, EPERM,
+                       "linux.sysctl[\"%s\"]: the container shares the host's %s namespace "
+                       "(linux.namespaces has no %s entry), so writing it would change the host",
+                       key, name, name);
+      int r = same_ns_as_self (fd, proc_ns_name (ns));
+      if (r < 0)
+        return al_err (err, -r, "linux.sysctl[\"%s\"]: compare the %s namespace with the runtime's", key, name);
+      if (r > 0)
+        return al_err (err, EPERM,
+                       "linux.sysctl[\"%s\"]: the %s namespace joined by linux.namespaces path is the host's own, "
+                       "so writing it would change the host",
+                       key, name);
+    }
+  return 0;
+}
+
 int
 al_process_set_sysctl (const struct oci_linux *l, al_error_t *err)
 {
@@ -151,6 +245,57 @@ al_process_set_sysctl (const struct oci_linux *l, al_error_t *err)
         return al_err (err, errno, "linux.sysctl: \"%s\": write \"%s\" to %s", key, v, path);
     }
   return 0;
+}
+
+/* The home directory of uid in /etc/passwd below the current root, or NULL. */
+static char *
+passwd_home (uid_t uid)
+{
+  _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return NULL;
+  _cleanup_close_ int etc = al_resolve_in_root (root, "/etc");
+  if (etc < 0)
+    return NULL;
+  int fd = openat (etc, "passwd", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  struct stat st;
+  FILE *f = fstat (fd, &st) == 0 && S_ISREG (st.st_mode) ? fdopen (fd, "re") : NULL;
+  if (f == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  char *home = NULL;
+  char buf[4096];
+  struct passwd pw, *res;
+  while (fgetpwent_r (f, &pw, buf, sizeof buf, &res) == 0 && res)
+    if (pw.pw_uid == uid)
+      {
+        if (pw.pw_dir && *pw.pw_dir)
+          home = al_xstrdup (pw.pw_dir);
+        break;
+      }
+  fclose (f);
+  return home;
+}
+
+char **
+al_process_env_with_home (const struct oci_process *p)
+{
+  size_t n = 0;
+  for (char **e = p->env; e && *e; e++, n++)
+    if (al_has_prefix (*e, "HOME="))
+      return NULL;
+  _cleanup_free_ char *home = passwd_home ((uid_t) p->user.uid);
+  char **env = calloc (n + 2, sizeof *env);
+  if (env == NULL)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    env[i] = p->env[i];
+  env[n] = al_xasprintf ("HOME=%s", home ? home : "/");
+  return env;
 }
 
 static const char *

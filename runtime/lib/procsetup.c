@@ -241,7 +241,7 @@ al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *
 }
 
 int
-al_proc_exec (const struct oci_process *p, const char *path, int preserve_fds, al_error_t *err)
+al_proc_exec (const struct oci_process *p, char *const *env, const char *path, int preserve_fds, al_error_t *err)
 {
   int first = 3 + (preserve_fds > 0 ? preserve_fds : 0);
   for (int fd = 3; fd < first; fd++)
@@ -251,7 +251,9 @@ al_proc_exec (const struct oci_process *p, const char *path, int preserve_fds, a
         fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
   syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
-  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
+  if (env == NULL)
+    env = p->env ? p->env : (char *[]){ NULL };
+  execve (path, p->args, env);
   return al_err (err, errno, "exec `%s`", path);
 }
 

@@ -61,7 +61,9 @@ int al_proc_check_cwd (const char *cwd, al_error_t *err);
 int al_proc_stdio (const int stdio[3], al_error_t *err);
 
 /* Keep fds 3 .. 3+preserve_fds-1 across exec, mark every other fd >= 3
- * close-on-exec, and execve(path, args, env). Returns only on failure. */
-int al_proc_exec (const struct oci_process *p, const char *path, int preserve_fds, al_error_t *err);
+ * close-on-exec, and execve(path, args, env): `env`, or process.env when
+ * it is NULL. Returns only on failure. */
+int al_proc_exec (const struct oci_process *p, char *const *env, const char *path, int preserve_fds,
+                  al_error_t *err);
 
 #endif
