@@ -884,10 +884,18 @@ do_kill (struct sh_task *t, struct tt_call *call)
       goto out;
     }
   proc_check_exit (p);
-  if (p->exited || p->draining || p->pid_w.fd < 0)
+  if (p->exited || p->draining)
     {
-      tt_reply_error (call, TT_NOT_FOUND, "process %s: %s", proc_name (p),
-                      p->exited || p->draining ? "process already finished" : "not started");
+      tt_reply_error (call, TT_NOT_FOUND, "process %s: process already finished", proc_name (p));
+      goto out;
+    }
+  if (p->pid_w.fd < 0)
+    {
+      /* Never started (an exec whose Start failed): a precondition, not
+         "not found". containerd's WithProcessKill (the CRI's ExecSync
+         cleanup) waits for an exit after a NotFound, which a process that
+         never ran never sends; after FailedPrecondition it deletes it. */
+      tt_reply_error (call, TT_FAILED_PRECONDITION, "process %s: not created", proc_name (p));
       goto out;
     }
   if (syscall (SYS_pidfd_send_signal, p->pid_w.fd, sig, NULL, 0) < 0)

@@ -615,7 +615,8 @@ def main():
     validation_parsers(sub)
 
     a = p.parse_args()
-    ch = grpc.insecure_channel(a.endpoint)
+    # 16 MiB replies, as the kubelet allows (ExecSync output).
+    ch = grpc.insecure_channel(a.endpoint, options=[("grpc.max_receive_message_length", 16 << 20)])
     rt = pbg.RuntimeServiceStub(ch)
     t = a.timeout
     c = a.command
