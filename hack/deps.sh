@@ -17,6 +17,8 @@ pkgs=(
   crun runc hyperfine containerd python3-grpcio python3-grpc-tools python3-protobuf
   # the shim's memory checks (integration/shim/memcheck.bats)
   valgrind gdb file
+  # CRI pod networking (integration/shim/cri_*.bats: bridge, host-local, loopback)
+  containernetworking-plugins
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -19,6 +19,7 @@
 #include "container.h"
 #include "container_ops.h"
 #include "exec.h"
+#include "memsample.h"
 #include "options.h"
 #include "shimlog.h"
 #include "spec.h"
@@ -883,10 +884,18 @@ do_kill (struct sh_task *t, struct tt_call *call)
       goto out;
     }
   proc_check_exit (p);
-  if (p->exited || p->draining || p->pid_w.fd < 0)
+  if (p->exited || p->draining)
     {
-      tt_reply_error (call, TT_NOT_FOUND, "process %s: %s", proc_name (p),
-                      p->exited || p->draining ? "process already finished" : "not started");
+      tt_reply_error (call, TT_NOT_FOUND, "process %s: process already finished", proc_name (p));
+      goto out;
+    }
+  if (p->pid_w.fd < 0)
+    {
+      /* Never started (an exec whose Start failed): a precondition, not
+         "not found". containerd's WithProcessKill (the CRI's ExecSync
+         cleanup) waits for an exit after a NotFound, which a process that
+         never ran never sends; after FailedPrecondition it deletes it. */
+      tt_reply_error (call, TT_FAILED_PRECONDITION, "process %s: not created", proc_name (p));
       goto out;
     }
   if (syscall (SYS_pidfd_send_signal, p->pid_w.fd, sig, NULL, 0) < 0)
@@ -1298,6 +1307,25 @@ do_stats (struct sh_task *t, struct tt_call *call)
           mev.oom_kill = s.memory.ev_oom_kill;
           m.memory_events = &mev;
         }
+    }
+  else
+    {
+      /* No memory controller (this host's cgroup2 tree has only hugetlb):
+         a sampled figure over every process of the container (memsample.c:
+         RssAnon + RssShmem + VmSwap + VmPTE), as usage and anon, no limit.
+         Without it the CRI plugin reports no memory at all, and the kubelet
+         sees a container that uses none. */
+      pid_t *pids = NULL;
+      size_t npids = 0;
+      _cleanup_error_ al_error_t perr = NULL;
+      if (al_container_pids (t->root, req->id, &pids, &npids, &perr) == 0 && npids > 0)
+        {
+          mem.usage = al_memsample_pids (pids, npids);
+          mem.anon = mem.usage;
+          mem.usage_limit = UINT64_MAX;
+          m.memory = &mem;
+        }
+      free (pids);
     }
   Io__Containerd__Cgroups__V2__IOEntry *ioe = al_xmalloc0 ((s.n_io + 1) * sizeof *ioe);
   Io__Containerd__Cgroups__V2__IOEntry **iop = al_xmalloc0 ((s.n_io + 1) * sizeof *iop);

@@ -266,6 +266,7 @@ def cmd_create(stub, a):
     ns = cfg.linux.security_context.namespace_options
     ns.CopyFrom(pcfg.linux.security_context.namespace_options)
     apply_linux_overrides(cfg, a)
+    validation_create_config(cfg, a)
     r = stub.CreateContainer(pb.CreateContainerRequest(
         pod_sandbox_id=a.pod, config=cfg, sandbox_config=pcfg), timeout=a.timeout)
     print(r.container_id)
@@ -305,6 +306,256 @@ def cmd_pods(stub, a):
         else:
             print("%s %s %s %s" % (p.id, pb.PodSandboxState.Name(p.state), p.metadata.name,
                                    p.runtime_handler))
+
+
+
+# ---- validation calls (cri_validation.bats) ---------------------------------
+# ListContainerStats, ExecSync with a measured duration, and Attach / Exec
+# through containerd's streaming server: a minimal websocket client speaking
+# Kubernetes' channel protocol (v4.channel.k8s.io: every message starts with
+# its channel number, 0 stdin, 1 stdout, 2 stderr, 3 error/status).
+
+def validation_create_args(s):
+    s.add_argument("--memory-limit", type=int, default=0,
+                   help="linux.resources.memory_limit_in_bytes")
+
+
+def validation_create_config(cfg, a):
+    if getattr(a, "memory_limit", 0):
+        cfg.linux.resources.memory_limit_in_bytes = a.memory_limit
+
+
+def cmd_list_stats(stub, a):
+    f = pb.ContainerStatsFilter(id=a.id or "", pod_sandbox_id=a.pod or "")
+    print(to_json(stub.ListContainerStats(pb.ListContainerStatsRequest(filter=f),
+                                          timeout=a.timeout)))
+    return 0
+
+
+def cmd_exec_sync_json(stub, a):
+    """ExecSync; prints {"exit_code", "stdout_len", "stderr_len", "stdout_sha256",
+    "seconds"} or {"error_code", "error", "seconds"}; always exits 0."""
+    import hashlib
+    import time
+    cmd = list(a.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    t0 = time.monotonic()
+    try:
+        r = stub.ExecSync(pb.ExecSyncRequest(container_id=a.id, cmd=cmd,
+                                             timeout=a.exec_timeout), timeout=a.timeout)
+        out = {"exit_code": r.exit_code, "stdout_len": len(r.stdout),
+               "stderr_len": len(r.stderr),
+               "stdout_sha256": hashlib.sha256(r.stdout).hexdigest()}
+    except grpc.RpcError as e:
+        out = {"error_code": e.code().name, "error": e.details()}
+    out["seconds"] = round(time.monotonic() - t0, 3)
+    print(json.dumps(out))
+    return 0
+
+
+class WebSocket:
+    """Just enough of RFC 6455 for the streaming server: client frames
+    masked, server frames unmasked, no extensions."""
+
+    def __init__(self, url, protocols, timeout):
+        import base64
+        import socket
+        import urllib.parse
+        u = urllib.parse.urlsplit(url)
+        if u.scheme != "http":
+            raise SystemExit("streaming URL %r: only http is supported" % url)
+        self.sock = socket.create_connection((u.hostname, u.port or 80), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        path = u.path + ("?" + u.query if u.query else "")
+        req = ("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Protocol: %s\r\nOrigin: http://%s\r\n\r\n"
+               % (path, u.netloc, key, ", ".join(protocols), u.netloc))
+        self.sock.sendall(req.encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise SystemExit("streaming server closed during the handshake: %r" % head)
+            head += chunk
+        head, self.buf = head.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        self.status_line = lines[0]
+        self.headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            self.headers[k.strip().lower()] = v.strip()
+        if " 101 " not in self.status_line + " ":
+            raise SystemExit("streaming server refused the upgrade: %s" % self.status_line)
+        self.protocol = self.headers.get("sec-websocket-protocol", "")
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def send(self, payload, opcode=2):
+        import struct
+        mask = os.urandom(4)
+        n = len(payload)
+        if n < 126:
+            hdr = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        elif n < 65536:
+            hdr = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            hdr = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(hdr + mask + body)
+
+    def recv(self):
+        """(opcode, payload) of the next whole message; (8, b"") on close/EOF."""
+        import struct
+        data, first_op = b"", None
+        try:
+            while True:
+                b0, b1 = self._read(2)
+                op, n = b0 & 0x0F, b1 & 0x7F
+                if n == 126:
+                    n = struct.unpack("!H", self._read(2))[0]
+                elif n == 127:
+                    n = struct.unpack("!Q", self._read(8))[0]
+                mask = self._read(4) if b1 & 0x80 else None
+                p = self._read(n)
+                if mask:
+                    p = bytes(b ^ mask[i % 4] for i, b in enumerate(p))
+                if op == 9:  # ping
+                    self.send(p, opcode=10)
+                    continue
+                if op == 10:
+                    continue
+                if op == 8:
+                    return 8, p
+                if first_op is None:
+                    first_op = op
+                data += p
+                if b0 & 0x80:
+                    return first_op, data
+        except EOFError:
+            return 8, b""
+
+    def close(self):
+        try:
+            self.send(b"\x03\xe8", opcode=8)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+STREAM_PROTOCOLS = ["v4.channel.k8s.io", "channel.k8s.io"]
+
+
+def stream_session(url, a):
+    """Connect to a streaming URL, send --send on stdin, collect stdout and
+    stderr until --expect is seen on stdout or the server closes; returns a
+    dict for JSON output."""
+    import time
+    ws = WebSocket(url, STREAM_PROTOCOLS, a.timeout)
+    out = {"url": url, "protocol": ws.protocol, "stdout": "", "stderr": "", "error": "",
+           "closed": False}
+    if a.send is not None:
+        ws.send(b"\x00" + a.send.encode().decode("unicode_escape").encode())
+    deadline = time.monotonic() + a.wait
+    stdout = b""
+    while time.monotonic() < deadline:
+        ws.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            op, msg = ws.recv()
+        except OSError:  # socket.timeout included
+            break
+        if op == 8:
+            out["closed"] = True
+            break
+        if not msg:
+            continue
+        ch, body = msg[0], msg[1:]
+        if ws.protocol.startswith("base64"):
+            import base64
+            ch, body = ch - ord("0"), base64.b64decode(body)
+        if ch == 1:
+            stdout += body
+        elif ch == 2:
+            out["stderr"] += body.decode(errors="replace")
+        elif ch == 3:
+            out["error"] += body.decode(errors="replace")
+        if a.expect is not None and a.expect.encode() in stdout:
+            break
+    out["stdout"] = stdout.decode(errors="replace")
+    ws.close()
+    if out["error"]:
+        try:
+            st = json.loads(out["error"])
+            out["status"] = st.get("status")
+            code = 0
+            for c in (st.get("details") or {}).get("causes") or []:
+                if c.get("reason") == "ExitCode":
+                    code = int(c.get("message"))
+            out["exit_code"] = code if st.get("status") != "Success" else 0
+        except ValueError:
+            pass
+    return out
+
+
+def cmd_attach(stub, a):
+    r = stub.Attach(pb.AttachRequest(container_id=a.id, stdin=a.stdin, tty=a.tty,
+                                     stdout=True, stderr=not a.tty), timeout=a.timeout)
+    if a.url_only:
+        print(r.url)
+        return 0
+    print(json.dumps(stream_session(r.url, a)))
+    return 0
+
+
+def cmd_exec_stream(stub, a):
+    cmd = list(a.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    r = stub.Exec(pb.ExecRequest(container_id=a.id, cmd=cmd, stdin=a.stdin, tty=a.tty,
+                                 stdout=True, stderr=not a.tty), timeout=a.timeout)
+    if a.url_only:
+        print(r.url)
+        return 0
+    print(json.dumps(stream_session(r.url, a)))
+    return 0
+
+
+def validation_parsers(sub):
+    s = sub.add_parser("list-stats")
+    s.add_argument("--pod")
+    s.add_argument("--id")
+    s = sub.add_parser("exec-sync-json")
+    s.add_argument("--timeout", dest="exec_timeout", type=int, default=30)
+    s.add_argument("id")
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+    for name in ("attach", "exec-stream"):
+        s = sub.add_parser(name)
+        s.add_argument("--stdin", action="store_true")
+        s.add_argument("--tty", action="store_true")
+        s.add_argument("--url-only", action="store_true")
+        s.add_argument("--send", help="text for stdin (backslash escapes allowed)")
+        s.add_argument("--expect", help="stop once stdout contains this")
+        s.add_argument("--wait", type=float, default=10.0,
+                       help="at most this long for output (s)")
+        s.add_argument("id")
+        if name == "exec-stream":
+            s.add_argument("cmd", nargs=argparse.REMAINDER)
+
+
+VALIDATION_COMMANDS = {
+    "list-stats": cmd_list_stats,
+    "exec-sync-json": cmd_exec_sync_json,
+    "attach": cmd_attach,
+    "exec-stream": cmd_exec_stream,
+}
 
 
 def main():
@@ -361,6 +612,7 @@ def main():
     s.add_argument("--stdin", action="store_true")
     s.add_argument("--mount", action="append")
     add_linux_override_args(s, False)
+    validation_create_args(s)
     s.add_argument("cmd", nargs=argparse.REMAINDER)
 
     for name in ("start", "rm", "stats", "inspect", "inspect-pod", "stop-pod", "rm-pod",
@@ -388,9 +640,11 @@ def main():
     s = sub.add_parser("pods")
     s.add_argument("-q", dest="quiet", action="store_true")
     sub.add_parser("pods-q")
+    validation_parsers(sub)
 
     a = p.parse_args()
-    ch = grpc.insecure_channel(a.endpoint)
+    # 16 MiB replies, as the kubelet allows (ExecSync output).
+    ch = grpc.insecure_channel(a.endpoint, options=[("grpc.max_receive_message_length", 16 << 20)])
     rt = pbg.RuntimeServiceStub(ch)
     t = a.timeout
     c = a.command
@@ -453,6 +707,8 @@ def main():
             rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=a.id), timeout=t)
         elif c == "rm-pod":
             rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=a.id), timeout=t)
+        elif c in VALIDATION_COMMANDS:
+            return VALIDATION_COMMANDS[c](rt, a)
     except grpc.RpcError as e:
         print("cri %s: %s: %s" % (c, e.code().name, e.details()), file=sys.stderr)
         return 1

@@ -24,6 +24,11 @@
 # pod_annotations) and CTD_RUNTIMES_EXTRA (more runtime tables) are added to
 # the CRI config when set.
 #
+# CRI_CNI=1 gives the CRI plugin a pod network: containernetworking-plugins'
+# bridge, host-local and loopback (hack/deps.sh) linked into $CTD_DIR/cni/bin
+# and a conflist for a bridge of our own ($CNI_BRIDGE, a random 10.X.Y.0/24,
+# host-local's leases under $CTD_DIR); teardown_file deletes the bridge.
+#
 # RUNTIME selects the shim: io.containerd.airlock.v2 (default) or
 # io.containerd.runc.v2, to validate the tests themselves:
 #   RUNTIME=io.containerd.runc.v2 bats integration/shim
@@ -176,6 +181,7 @@ shim_setup_file() {
 		return 1
 	fi
 	ctd_write_config
+	[ "${CRI_CNI:-}" != 1 ] || cni_setup || return 1
 	ctd_start
 	local bb pause
 	bb=$(image_tar busybox "$IMAGE")
@@ -185,6 +191,52 @@ shim_setup_file() {
 		ensure_python_grpc
 		ctr --address "$CTD_SOCK" -n k8s.io image import "$bb" >/dev/null
 		ctr --address "$CTD_SOCK" -n k8s.io image import "$pause" >/dev/null
+	fi
+}
+
+CNI_PLUGIN_DIR=${CNI_PLUGIN_DIR:-/usr/lib/cni}
+
+cni_setup() {
+	local p
+	for p in bridge host-local loopback; do
+		[ -x "$CNI_PLUGIN_DIR/$p" ] \
+			|| { fail "$CNI_PLUGIN_DIR/$p missing: run hack/deps.sh (containernetworking-plugins)"; return 1; }
+		ln -s "$CNI_PLUGIN_DIR/$p" "$CTD_DIR/cni/bin/$p"
+	done
+	# Interface names: at most 15 bytes; the temp dir's suffix is 6.
+	CNI_BRIDGE=al${CTD_DIR##*.}
+	CNI_SUBNET=10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0/24
+	export CNI_BRIDGE CNI_SUBNET
+	echo "$CNI_BRIDGE" >"$CTD_DIR/cni/bridge"
+	cat >"$CTD_DIR/cni/conf/10-airlock-test.conflist" <<-EOF
+	{
+	  "cniVersion": "0.4.0",
+	  "name": "airlock-test-${CTD_DIR##*.}",
+	  "plugins": [
+	    {
+	      "type": "bridge",
+	      "bridge": "$CNI_BRIDGE",
+	      "isGateway": true,
+	      "ipMasq": false,
+	      "ipam": {
+	        "type": "host-local",
+	        "dataDir": "$CTD_DIR/cni/ipam",
+	        "ranges": [[{ "subnet": "$CNI_SUBNET" }]]
+	      }
+	    }
+	  ]
+	}
+	EOF
+	# lo: containerd's CRI plugin adds loopback itself (the binary above).
+}
+
+# Delete the bridge cni_setup's network made (the CNI plugins never do).
+cni_teardown() {
+	local br
+	br=$(cat "$CTD_DIR/cni/bridge" 2>/dev/null) || return 0
+	[ -n "$br" ] || return 0
+	if ip link show "$br" >/dev/null 2>&1; then
+		ip link del "$br" || true
 	fi
 }
 
@@ -288,6 +340,7 @@ shim_teardown_file() {
 	local strays mounts socks p m rc=0
 	socks=$(sort -u "$CTD_DIR/sockets.list" 2>/dev/null)
 	ctd_stop
+	cni_teardown
 	strays=$(wait_no_strays) || true
 	if [ -n "$strays" ]; then
 		echo "# leaked processes:" >&2
