@@ -11,7 +11,12 @@
 #include "state.h"
 
 /* Opt-in, "warn": run without the limits whose cgroup controller the host's
-   cgroup2 tree lacks (a v1/v2 hybrid host), with a warning naming each. */
+   cgroup2 tree lacks (a v1/v2 hybrid host), with a warning naming each.
+   For a profiled container (airlock.profile) only the environment can opt
+   in: its annotation comes from the tenant and may only say "refuse". A
+   profiled container whose memory limit has no memory controller is refused
+   without the opt-in (memfd, SysV shm, tmpfs and kernel memory would only be
+   bounded by the runtime's own bounds and the monitor's sampling). */
 #define AL_MISSING_CONTROLLERS_ENV "AIRLOCK_MISSING_CONTROLLERS"
 #define AL_MISSING_CONTROLLERS_ANNOTATION "airlock.missing-controllers"
 
