@@ -121,24 +121,28 @@ v() { jq -r "$1" "$WORK/verdict.json"; }
 	assert_output_contains "shmhog: orphan: removed on detach"
 }
 
-@test "memory: filling /dev/shm, /tmp and /dev stops at their size (from the memory limit; /dev 64 KiB)" {
+@test "memory: every tmpfs is sized from the memory limit (/dev: 64 KiB), and filling /dev stops there" {
+	# Filling /dev/shm or /tmp to their size would put the sampled sum over
+	# the limit (the monitor kills, tested below): their sizes are read.
 	# shellcheck disable=SC2016
 	sandbox_json --memory 32M -- sh -c '
-		for d in /dev/shm /tmp; do
-			dd if=/dev/zero of=$d/fill bs=1M count=200 2>/dev/null
-			echo "$d: $(wc -c <$d/fill) bytes"
-			rm -f $d/fill
-		done
+		grep " tmpfs " /proc/mounts | grep -v "^none "
 		dd if=/dev/zero of=/dev/fill bs=4k count=1000 2>/dev/null
 		echo "/dev: $(wc -c </dev/fill) bytes"'
 	[ "$status" -eq 0 ] || fail "status $status: $output"
-	local d n
-	for d in /dev/shm /tmp; do
-		n=$(sed -n "s|^$d: \([0-9]*\) bytes|\1|p" <<<"$output")
-		[ -n "$n" ] && [ "$n" -le $((32 << 20)) ] || fail "$d held ${n:-?} bytes under --memory 32M: $output"
+	local d line
+	for d in /dev/shm /tmp /dev; do
+		line=$(awk -v d="$d" '$2 == d && $3 == "tmpfs"' <<<"$output")
+		[ -n "$line" ] || fail "no tmpfs at $d: $output"
+		[[ $line == *,nr_inodes=* ]] || fail "$d: no nr_inodes: $line"
 	done
+	[[ $(awk '$2 == "/dev/shm"' <<<"$output") == *size=32768k* ]] || fail "/dev/shm not 32M: $output"
+	[[ $(awk '$2 == "/tmp"' <<<"$output") == *size=32768k* ]] || fail "/tmp not 32M: $output"
+	[[ $(awk '$2 == "/dev"' <<<"$output") == *size=64k* ]] || fail "/dev not 64k: $output"
+	local n
 	n=$(sed -n 's|^/dev: \([0-9]*\) bytes|\1|p' <<<"$output")
 	[ -n "$n" ] && [ "$n" -le 65536 ] || fail "/dev held ${n:-?} bytes: $output"
+	[ "$(v .limits.memory.tmpfs.sized)" -ge 3 ] || fail "$(cat "$WORK/verdict.json")"
 }
 
 @test "memory: a file count flood in /tmp stops at nr_inodes" {
@@ -147,4 +151,30 @@ v() { jq -r "$1" "$WORK/verdict.json"; }
 	local n
 	n=$(sed -n 's|^files: \([0-9]*\)|\1|p' <<<"$output")
 	[ -n "$n" ] && [ "$n" -lt 5000 ] || fail "created ${n:-?} files in /tmp: $output"
+}
+
+# No memory controller: the monitor's 20 ms samples (every process's
+# RssAnon+RssShmem+VmSwap+VmPTE plus the used bytes of the container's own
+# tmpfs) are what enforces the limit; over it the monitor kills.
+@test "memory: tmpfs contents count: two tmpfs each within its size but over the limit together are killed by the monitor" {
+	no_memcg || skip "this host has the memory controller: memory.max enforces the limit, not the monitor"
+	sandbox_json --timeout 20s --memory 48M -- sh -c '
+		dd if=/dev/zero of=/dev/shm/a bs=1M count=30 2>/dev/null
+		dd if=/dev/zero of=/tmp/b bs=1M count=30 2>/dev/null
+		exec sleep 60'
+	[ "$(v .oom_killed)" = true ] && [ "$(v .oom_killed_by)" = monitor ] ||
+		fail "not killed by the monitor: $(cat "$WORK/verdict.json")"
+	[ "$(v .timed_out)" = false ] || fail "timed out instead: $(cat "$WORK/verdict.json")"
+	[ "$(v .limits.memory.enforced_by)" = monitor-sampled ] || fail "$(cat "$WORK/verdict.json")"
+	[ "$(v .limits.memory.kernel)" = unbounded ] || fail "$(cat "$WORK/verdict.json")"
+	[ "$(v .limits.memory.ipc.shmmax)" = $((48 << 20)) ] || fail "$(cat "$WORK/verdict.json")"
+	[ "$(v .memory_peak_bytes)" -gt $((48 << 20)) ] || fail "peak: $(cat "$WORK/verdict.json")"
+}
+
+@test "memory: processes each within the limit but over it together are killed by the monitor" {
+	no_memcg || skip "this host has the memory controller: memory.max enforces the limit, not the monitor"
+	sandbox_json --timeout 20s --memory 48M -- sh -c '/hostile/shmhog hold 28 & /hostile/shmhog hold 28 & wait'
+	[ "$(v .oom_killed_by)" = monitor ] || fail "not killed by the monitor: $(cat "$WORK/verdict.json"); $output"
+	[ "$(v .timed_out)" = false ] || fail "timed out instead: $(cat "$WORK/verdict.json")"
+	[ "$(v .memory_peak_bytes)" -gt $((48 << 20)) ] || fail "peak: $(cat "$WORK/verdict.json")"
 }

@@ -5,6 +5,7 @@
  *                         (kernel.shmall); prints how many it got
  *   shmhog orphan MIB     one segment touched, detached: is it still there
  *                         (kernel.shm_rmid_forced removes it)?
+ *   shmhog hold MIB       plain anonymous memory, touched, held until killed
  * Each line says what happened; the exit status is 0 (the test reads it). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
+#include <unistd.h>
 
 static int
 segment (long mib, void **addr)
@@ -71,6 +74,21 @@ main (int argc, char **argv)
         printf ("shmhog: orphan: removed on detach (%s)\n", strerror (errno));
       else
         printf ("shmhog: orphan: still held (%zu bytes)\n", (size_t) ds.shm_segsz);
+    }
+  else if (argc == 3 && strcmp (argv[1], "hold") == 0)
+    {
+      size_t n = (size_t) atol (argv[2]) << 20;
+      char *p = mmap (NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED)
+        {
+          printf ("shmhog: hold: failed: %s\n", strerror (errno));
+          return 0;
+        }
+      for (size_t i = 0; i < n; i += 4096)
+        ((volatile char *) p)[i] = 1;
+      printf ("shmhog: hold: holding %s MiB\n", argv[2]);
+      for (;;)
+        pause ();
     }
   else
     {
