@@ -629,7 +629,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
           _cleanup_free_ char *dropped = NULL;
           r = al_cgroup_drop_unavailable (cg, (struct oci_resources *) res, &dropped, err);
           if (r < 0)
-            goto fail;
+            {
+              al_err_prefix (err, "container \"%s\"", o->id);
+              goto fail;
+            }
           if (dropped)
             al_log (o->log, "warning",
                     "container \"%s\": not enforced (controller missing on %s, " AL_MISSING_CONTROLLERS_ENV
