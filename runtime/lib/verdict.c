@@ -684,6 +684,17 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
   fprintf (f, "  oom killed:      %s", v->oom_killed < 0 ? "unknown" : v->oom_killed ? "YES" : "no");
   if (v->oom_killed < 0)
     fprintf (f, " (no memory.events; memory limit enforced by: %s)", mem_enf);
+  if (v->oom_killed_by)
+    {
+      _cleanup_free_ char *by = shown (v->oom_killed_by, "?");
+      fprintf (f, " (by %s)", by);
+    }
+  if (v->memory_enforced_by && strcmp (v->memory_enforced_by, "memory.max") != 0)
+    {
+      _cleanup_free_ char *by = shown (v->memory_enforced_by, "?");
+      fprintf (f, "\n  memory bounds:   %s; tmpfs sized (%zu); SysV shm %s; kernel memory %s", by, v->tmpfs_sized,
+               v->ipc_bounded ? "bounded" : "unbounded", v->memory_kernel_bounded ? "bounded" : "unbounded");
+    }
   fprintf (f, "\n  wall time:       %.3f s\n", (double) v->wall_time_ms / 1000);
   if (v->has_cpu_time)
     {
