@@ -374,7 +374,10 @@ test_apply_default (void **state)
   const struct oci_mount *tmp = mount_at (s, "/tmp");
   assert_non_null (tmp);
   assert_string_equal (tmp->type, "tmpfs");
-  assert_int_equal (al_strv_len (tmp->options), 5);
+  /* nr_inodes from the memory limit (256 MiB / 16 KiB); its size= is below
+     the limit and stays. */
+  assert_int_equal (al_strv_len (tmp->options), 6);
+  assert_string_equal (tmp->options[5], "nr_inodes=16384");
   assert_string_equal (tmp->options[0], "nosuid");
   assert_string_equal (tmp->options[1], "nodev");
   assert_string_equal (tmp->options[2], "noexec");
@@ -528,8 +531,30 @@ test_apply_default (void **state)
   assert_int_equal (s->linux_->n_namespaces, nns);
   assert_int_equal (s->process->n_rlimits, nrl);
   assert_int_equal (al_strv_len (s->linux_->masked_paths), nmask);
-  assert_int_equal (al_strv_len (mount_at (s, "/tmp")->options), 5);
+  assert_int_equal (al_strv_len (mount_at (s, "/tmp")->options), 6);
   assert_true (rep.seccomp_replaced);
+
+  /* No memory controller: SysV shm bounded in the new IPC namespace from
+     the memory limit (RLIMIT_AS 256 MiB), the same after applying twice. */
+  size_t nsys = s->linux_->n_sysctl;
+  assert_int_equal (al_profile_apply (p, s, NULL, &rep, &err), 0);
+  assert_int_equal (s->linux_->n_sysctl, nsys);
+  assert_true (rep.memory_no_controller);
+  assert_true (rep.ipc_bounded);
+  assert_int_equal (rep.ipc_shmmax, 268435456);
+  const char *shmmax = NULL, *rmid = NULL;
+  for (size_t i = 0; i < s->linux_->n_sysctl; i++)
+    {
+      if (strcmp (s->linux_->sysctl[i].key, "kernel.shmmax") == 0)
+        shmmax = s->linux_->sysctl[i].value;
+      if (strcmp (s->linux_->sysctl[i].key, "kernel.shm_rmid_forced") == 0)
+        rmid = s->linux_->sysctl[i].value;
+    }
+  assert_non_null (shmmax);
+  assert_string_equal (shmmax, "268435456");
+  assert_non_null (rmid);
+  assert_string_equal (rmid, "1");
+  assert_true (rep.tmpfs_sized >= 1);
 }
 
 static void

@@ -314,6 +314,51 @@ test_collect_rusage (void **state)
   al_monitor_clear (&m);
 }
 
+/* No memory controller: the monitor killed over the limit, and
+   limits.memory says which bounds held. */
+static void
+test_monitor_memory_kill (void **state)
+{
+  (void) state;
+  struct al_monitor m;
+  fake_monitor (&m, SIGKILL);
+  m.memory_kill_bytes = 64u << 20;
+  m.memory_killed = true;
+  struct al_profile_report rep = { .memory = AL_ENFORCE_RLIMIT, .memory_limit = 64 << 20,
+                                   .memory_no_controller = true, .tmpfs_sized = 3,
+                                   .tmpfs_max_bytes = 64u << 20, .ipc_bounded = true,
+                                   .ipc_shmmax = 64u << 20, .ipc_shmall = 16384 };
+  struct al_verdict v;
+  al_verdict_collect (&v, "hog", &m, NULL, "untrusted", &rep);
+  assert_int_equal (v.oom_killed, 1);
+  assert_false (v.ok);
+  _cleanup_free_ char *json = al_verdict_json (&v, false);
+  assert_non_null (strstr (json, "\"oom_killed_by\":\"monitor\""));
+  assert_non_null (strstr (json, "\"enforced_by\":\"monitor-sampled\""));
+  assert_non_null (strstr (json, "\"kernel\":\"unbounded\""));
+  assert_non_null (strstr (json, "\"shmall_pages\":16384"));
+  struct al_verdict back;
+  al_error_t err = NULL;
+  assert_int_equal (al_verdict_parse ("verdict.json", json, strlen (json), &back, &err), 0);
+  assert_string_equal (back.oom_killed_by, "monitor");
+  assert_string_equal (back.memory_enforced_by, "monitor-sampled");
+  assert_false (back.memory_kernel_bounded);
+  assert_int_equal (back.tmpfs_sized, 3);
+  assert_true (back.ipc_bounded);
+  assert_int_equal (back.ipc_shmmax, 64u << 20);
+  al_verdict_clear (&back);
+  al_verdict_clear (&v);
+  al_monitor_clear (&m);
+
+  /* without the monitor's kill nothing says "monitor" */
+  fake_monitor (&m, SIGKILL);
+  al_verdict_collect (&v, "c", &m, NULL, "untrusted", NULL);
+  assert_null (v.oom_killed_by);
+  assert_null (v.memory_enforced_by);
+  al_verdict_clear (&v);
+  al_monitor_clear (&m);
+}
+
 static void
 test_json_round_trip (void **state)
 {
@@ -756,6 +801,7 @@ main (void)
     cmocka_unit_test (test_denial_names),
     cmocka_unit_test (test_collect_rusage),
     cmocka_unit_test (test_json_round_trip),
+    cmocka_unit_test (test_monitor_memory_kill),
     cmocka_unit_test (test_monitor_output),
     cmocka_unit_test (test_monitor_passthrough_limit),
     cmocka_unit_test (test_monitor_deadline),

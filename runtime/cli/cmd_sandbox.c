@@ -48,6 +48,7 @@ enum
   OPT_VERDICT,
   OPT_VERDICT_FD,
   OPT_OUTPUT_LIMIT,
+  OPT_MISSING_CONTROLLERS,
 };
 
 static const struct option sandbox_opts[] = {
@@ -62,6 +63,7 @@ static const struct option sandbox_opts[] = {
   { "verdict", required_argument, NULL, OPT_VERDICT },
   { "verdict-fd", required_argument, NULL, OPT_VERDICT_FD },
   { "output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT },
+  { "missing-controllers", required_argument, NULL, OPT_MISSING_CONTROLLERS },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -453,6 +455,14 @@ run_sandbox (struct al_cli *cli, int argc, char **argv)
               return SANDBOX_EXIT_SETUP;
             }
           break;
+        case OPT_MISSING_CONTROLLERS:
+          /* The library reads the opt-in from the environment (as the
+             shim's comes from containerd's). */
+          if (strcmp (optarg, "warn") != 0 && strcmp (optarg, "refuse") != 0)
+            return al_cli_usage (cli, &cmd_sandbox, "--missing-controllers: \"%s\" is neither warn nor refuse", optarg),
+                   SANDBOX_EXIT_SETUP;
+          setenv (AL_MISSING_CONTROLLERS_ENV, optarg, 1);
+          break;
         case OPT_JSON:
           sb.json = true;
           break;
@@ -673,6 +683,10 @@ const struct al_command cmd_sandbox = {
       "      --bind SRC:DST[:ro|:rw]  bind a host path (read-only unless :rw; the\n"
       "                            untrusted profile refuses writable binds). DST must\n"
       "                            exist in the rootfs (the default one has /work, /mnt)\n"
+"      --missing-controllers warn|refuse  without a memory controller in the host's\n"
+      "                            cgroup2 tree: run anyway (warn: bounded by rlimits, sized\n"
+      "                            tmpfs, IPC sysctls and the monitor's sampling) or refuse\n"
+      "                            (the default; also " AL_MISSING_CONTROLLERS_ENV "=warn)\n"
       "      --output-limit SIZE   pass at most SIZE bytes of each of stdout/stderr through\n"
       "                            (the rest is counted, not shown)\n"
       "      --json                print the verdict as JSON on stdout, alone: the\n"

@@ -364,15 +364,54 @@ release_ids (int dirfd, const char *id, const struct al_log *log)
     al_log (log, "warning", "%s", err->msg);
 }
 
-/* The explicit opt-in to run without the limits whose controller the host's
-   cgroup2 tree lacks: the environment (for the shim, containerd's) or the
-   container's annotation. */
+/* The explicit opt-in to run without the limits whose cgroup controller the
+   host's cgroup2 tree lacks: the environment (for the shim, containerd's) or,
+   for a container without a profile, its annotation. A profiled container's
+   annotation is the tenant's: it may say "refuse" (which wins), never opt in. */
 static bool
 missing_controllers_opt_in (const struct oci_spec *spec)
 {
   const char *env = getenv (AL_MISSING_CONTROLLERS_ENV);
   const char *ann = oci_spec_annotation (spec, AL_MISSING_CONTROLLERS_ANNOTATION);
+  bool profiled = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION) != NULL;
+  if (ann && strcmp (ann, "refuse") == 0)
+    return false;
+  if (profiled)
+    return env && strcmp (env, "warn") == 0;
   return (env && strcmp (env, "warn") == 0) || (ann && strcmp (ann, "warn") == 0);
+}
+
+/* A profiled container whose memory limit no memory controller enforces:
+   refused unless the caller opted in (the environment; never the
+   annotation). */
+static int
+check_memory_controller (const struct oci_spec *spec, const char *config_path, const char *id,
+                         const struct al_profile_report *rep, const struct al_log *log, al_error_t *err)
+{
+  if (!rep->memory_no_controller)
+    return 0;
+  const char *pname = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
+  const char *ann = oci_spec_annotation (spec, AL_MISSING_CONTROLLERS_ANNOTATION);
+  if (missing_controllers_opt_in (spec))
+    {
+      /* Opted in: the verdict's limits.memory says which bounds held. */
+      al_log (log, "debug",
+              "container \"%s\": profile \"%s\": limits.memory: no memory controller in the host's cgroup2 tree; "
+              "running with " AL_MISSING_CONTROLLERS_ENV "=warn: bounded by rlimits, sized tmpfs, IPC sysctls and "
+              "the monitor's sampling, kernel memory unbounded",
+              id, pname);
+      return 0;
+    }
+  return al_err (err, 0,
+                 "%s: container \"%s\": profile \"%s\": limits.memory: the host's cgroup2 tree has no memory "
+                 "controller, so memory.max cannot bound the container (kernel memory, memfd, SysV shm and "
+                 "tmpfs would escape it): refused; opt in with " AL_MISSING_CONTROLLERS_ENV
+                 "=warn in the environment or `airlock sandbox --missing-controllers warn`%s",
+                 config_path, id, pname,
+                 ann && strcmp (ann, "refuse") != 0
+                     ? " (the annotation " AL_MISSING_CONTROLLERS_ANNOTATION " of a profiled container may only say "
+                       "\"refuse\")"
+                     : "");
 }
 
 bool
@@ -473,6 +512,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   size_t text_len = o->config_len;
   struct oci_spec *spec = o->spec;
   _cleanup_idpool_ struct al_idpool pool = { 0 };
+  struct al_profile_report prep = { 0 };
+  const struct al_profile_report *rep = &prep;
   if (spec == NULL)
     {
       r = al_config_read (o, config_path, &own_text, &text_len, err);
@@ -485,13 +526,21 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       spec = own_spec;
     }
   if (o->profile)
-    al_idpool_from_profile (o->profile, &pool);
+    {
+      /* Applied by the monitor already (al_watch_prepare), its report too. */
+      al_idpool_from_profile (o->profile, &pool);
+      if (o->profile_report)
+        rep = o->profile_report;
+    }
   else
     {
-      r = apply_profile (spec, config_path, o->keep_seccomp_listener, NULL, &pool, err);
+      r = apply_profile (spec, config_path, o->keep_seccomp_listener, &prep, &pool, err);
       if (r < 0)
         return r;
     }
+  r = check_memory_controller (spec, config_path, o->id, rep, o->log, err);
+  if (r < 0)
+    return r;
   /* A first error before anything exists; the init checks again on the fd
      it mounts, which decides. */
   r = al_bind_check_spec (spec, bundle, err);
@@ -606,7 +655,10 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
           _cleanup_free_ char *dropped = NULL;
           r = al_cgroup_drop_unavailable (cg, (struct oci_resources *) res, &dropped, err);
           if (r < 0)
-            goto fail;
+            {
+              al_err_prefix (err, "container \"%s\"", o->id);
+              goto fail;
+            }
           if (dropped)
             al_log (o->log, "warning",
                     "container \"%s\": not enforced (controller missing on %s, " AL_MISSING_CONTROLLERS_ENV

@@ -11,12 +11,18 @@
 #include "state.h"
 
 /* Opt-in, "warn": run without the limits whose cgroup controller the host's
-   cgroup2 tree lacks (a v1/v2 hybrid host), with a warning naming each. */
+   cgroup2 tree lacks (a v1/v2 hybrid host), with a warning naming each.
+   For a profiled container (airlock.profile) only the environment can opt
+   in: its annotation comes from the tenant and may only say "refuse". A
+   profiled container whose memory limit has no memory controller is refused
+   without the opt-in (memfd, SysV shm, tmpfs and kernel memory would only be
+   bounded by the runtime's own bounds and the monitor's sampling). */
 #define AL_MISSING_CONTROLLERS_ENV "AIRLOCK_MISSING_CONTROLLERS"
 #define AL_MISSING_CONTROLLERS_ANNOTATION "airlock.missing-controllers"
 
 struct oci_spec;
 struct al_profile;
+struct al_profile_report;
 struct al_create_opts
 {
   const char *root;            /* --root */
@@ -60,6 +66,7 @@ struct al_create_opts
   size_t config_len;
   struct oci_spec *spec;
   const struct al_profile *profile;
+  const struct al_profile_report *profile_report; /* of `profile`'s apply */
 };
 
 /* Defaults: every fd -1, everything else zero. */

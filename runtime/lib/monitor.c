@@ -21,7 +21,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <linux/magic.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -114,6 +116,8 @@ al_monitor_clear (struct al_monitor *m)
   stream_clear (&m->out);
   stream_clear (&m->err);
   input_clear (&m->in);
+  al_strv_free (m->tmpfs_paths);
+  m->tmpfs_paths = NULL;
   for (size_t i = 0; i < m->n_denied; i++)
     free (m->denied[i].name);
   free (m->denied);
@@ -1043,8 +1047,37 @@ kill_container (struct al_monitor *m, const struct al_created *c, struct al_cgro
   syscall (SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
 }
 
+/* The used bytes of the container's tmpfs mounts, seen through its init's
+   root; a superblock mounted twice counts once. */
+static uint64_t
+sample_tmpfs (const struct al_monitor *m, pid_t init)
+{
+  uint64_t sum = 0;
+  dev_t seen[64];
+  size_t n_seen = 0;
+  for (size_t i = 0; m->tmpfs_paths && m->tmpfs_paths[i] && init > 0; i++)
+    {
+      _cleanup_free_ char *p = al_xasprintf ("/proc/%d/root%s", (int) init, m->tmpfs_paths[i]);
+      struct stat st;
+      struct statfs fs;
+      if (stat (p, &st) < 0 || statfs (p, &fs) < 0 || fs.f_type != TMPFS_MAGIC)
+        continue;
+      bool dup = false;
+      for (size_t j = 0; j < n_seen && !dup; j++)
+        dup = seen[j] == st.st_dev;
+      if (dup)
+        continue;
+      if (n_seen < sizeof seen / sizeof seen[0])
+        seen[n_seen++] = st.st_dev;
+      sum += (uint64_t) (fs.f_blocks - fs.f_bfree) * (uint64_t) fs.f_bsize;
+    }
+  return sum;
+}
+
+static void kill_container (struct al_monitor *m, const struct al_created *c, struct al_cgroup *cg);
+
 static void
-sample_pids (struct al_monitor *m, struct al_cgroup *cg)
+sample_pids (struct al_monitor *m, const struct al_created *c, struct al_cgroup *cg)
 {
   pid_t *pids = NULL;
   size_t n = 0;
@@ -1053,9 +1086,16 @@ sample_pids (struct al_monitor *m, struct al_cgroup *cg)
       if (n > m->pids_sampled_peak)
         m->pids_sampled_peak = n;
       uint64_t mem = al_memsample_pids (pids, n);
+      if (!m->reaped)
+        mem += sample_tmpfs (m, c->pid);
       m->memory_sampled = true;
       if (mem > m->memory_sampled_peak)
         m->memory_sampled_peak = mem;
+      if (m->memory_kill_bytes && mem > m->memory_kill_bytes && !m->memory_killed && !m->reaped)
+        {
+          m->memory_killed = true;
+          kill_container (m, c, cg);
+        }
     }
   free (pids);
 }
@@ -1221,7 +1261,7 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
               {
                 uint64_t x;
                 if (read (sampler, &x, sizeof x) == (ssize_t) sizeof x && !m->reaped)
-                  sample_pids (m, cg);
+                  sample_pids (m, c, cg);
                 break;
               }
             case EV_SIGNAL:
@@ -1258,7 +1298,7 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
                    the container ends with its init. */
                 if (cg)
                   {
-                    sample_pids (m, cg);
+                    sample_pids (m, c, cg);
                     al_cgroup_kill (cg, NULL);
                   }
                 drain_until = m->wall_ms + AL_MONITOR_DRAIN_MS;

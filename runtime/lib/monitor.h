@@ -143,6 +143,11 @@ struct al_monitor
   int out_to, err_to;     /* pass-through targets (1 and 2) */
   int in_from;            /* the caller's input (0); -1: /dev/null */
   bool escape_terminal;   /* escape output to a terminal (true) */
+  /* No memory controller: the sampled sum (memsample.h over cgroup.procs,
+     plus the used bytes of the container's own tmpfs mounts, each
+     superblock once) above this kills the container (0: never). */
+  uint64_t memory_kill_bytes;
+  char **tmpfs_paths;     /* their destinations in the container (owned) */
 
   /* Results. */
   struct al_monitor_stream out, err;
@@ -156,7 +161,9 @@ struct al_monitor
                              released) to the init's exit */
   uint64_t pids_sampled_peak; /* highest cgroup.procs count seen (0: none) */
   bool memory_sampled;        /* memory_sampled_peak was sampled at least once */
-  uint64_t memory_sampled_peak; /* highest memsample.h sum over cgroup.procs */
+  uint64_t memory_sampled_peak; /* highest memsample.h sum over cgroup.procs
+                                   (+ tmpfs used bytes with tmpfs_paths) */
+  bool memory_killed;         /* memory_kill_bytes exceeded: the monitor killed */
   uint64_t notifications;     /* all answered notifications */
   struct al_denied_syscall *denied; /* listed, in order of first denial */
   size_t n_denied;

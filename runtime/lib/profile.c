@@ -1763,6 +1763,7 @@ tighten_limits (const struct al_profile *p, struct oci_spec *spec, const struct 
     }
   if (p->memory.present)
     {
+      rep->memory_no_controller = !host->cgroup_memory;
       if (host->cgroup_memory)
         {
           res->memory.limit = min_limit (res->memory.has_limit, res->memory.limit, p->memory.max);
@@ -1806,6 +1807,158 @@ tighten_limits (const struct al_profile *p, struct oci_spec *spec, const struct 
     }
 }
 
+/* A tmpfs size= or nr_inodes= value: digits with k, m, g, t, p or e;
+   false for "50%" (of the host's RAM), 0 (unlimited) or anything else. */
+static bool
+tmpfs_value (const char *v, uint64_t *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull (v, &end, 10);
+  if (errno || end == v || *v == '-')
+    return false;
+  unsigned shift = 0;
+  switch (*end)
+    {
+    case '\0': break;
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    case 't': case 'T': shift = 40; break;
+    case 'p': case 'P': shift = 50; break;
+    case 'e': case 'E': shift = 60; break;
+    default: return false;
+    }
+  if (*end && end[1])
+    return false;
+  if (n == 0 || (shift && n > (UINT64_MAX >> shift)))
+    return false;
+  *out = (uint64_t) n << shift;
+  return true;
+}
+
+/* key=VALUE in the mount's options at most `max`: an absent, unlimited or
+   larger value is replaced (every occurrence: the kernel takes the last). */
+static uint64_t
+bound_option (struct oci_mount *m, const char *key, uint64_t max)
+{
+  size_t klen = strlen (key);
+  uint64_t keep = max;
+  bool found = false, ok = true;
+  for (size_t i = 0; m->options && m->options[i]; i++)
+    if (strncmp (m->options[i], key, klen) == 0 && m->options[i][klen] == '=')
+      {
+        uint64_t v;
+        found = true;
+        if (tmpfs_value (m->options[i] + klen + 1, &v) && v <= max)
+          keep = v; /* the last one is what the kernel uses */
+        else
+          ok = false;
+      }
+  if (found && ok)
+    return keep; /* already within the bound */
+  size_t k = 0;
+  for (size_t i = 0; m->options && m->options[i]; i++)
+    {
+      if (strncmp (m->options[i], key, klen) == 0 && m->options[i][klen] == '=')
+        free (m->options[i]);
+      else
+        m->options[k++] = m->options[i];
+    }
+  if (m->options)
+    m->options[k] = NULL;
+  _cleanup_free_ char *o = al_xasprintf ("%s=%" PRIu64, key, max);
+  strv_append (&m->options, o);
+  return max;
+}
+
+/* Every tmpfs sized: memory a tmpfs holds is no process's, so without a
+   memory controller only its size= bounds it. */
+static void
+bound_tmpfs (struct oci_spec *spec, uint64_t limit, struct al_profile_report *rep)
+{
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      struct oci_mount *m = &spec->mounts[i];
+      if (m->type == NULL || strcmp (m->type, "tmpfs") != 0)
+        continue;
+      bool dev = m->destination && strcmp (m->destination, "/dev") == 0;
+      uint64_t size = dev ? AL_PROFILE_DEV_TMPFS_SIZE : limit;
+      uint64_t inodes = dev ? AL_PROFILE_DEV_TMPFS_INODES : limit / AL_PROFILE_TMPFS_BYTES_PER_INODE;
+      if (inodes < AL_PROFILE_DEV_TMPFS_INODES)
+        inodes = AL_PROFILE_DEV_TMPFS_INODES;
+      size = bound_option (m, "size", size);
+      bound_option (m, "nr_inodes", inodes);
+      rep->tmpfs_sized++;
+      if (size > rep->tmpfs_max_bytes)
+        rep->tmpfs_max_bytes = size;
+    }
+}
+
+/* linux.sysctl key at most `max` (a number); set to `max` when absent or
+   not a smaller number. */
+static void
+bound_sysctl (struct oci_linux *l, const char *key, uint64_t max, bool exact)
+{
+  _cleanup_free_ char *want = al_xasprintf ("%" PRIu64, max);
+  for (size_t i = 0; i < l->n_sysctl; i++)
+    if (strcmp (l->sysctl[i].key, key) == 0)
+      {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull (l->sysctl[i].value, &end, 10);
+        if (!exact && errno == 0 && end != l->sysctl[i].value && *end == '\0' && l->sysctl[i].value[0] != '-'
+            && v <= max)
+          return;
+        free (l->sysctl[i].value);
+        l->sysctl[i].value = al_xstrdup (want);
+        return;
+      }
+  GROW (l->sysctl, l->n_sysctl);
+  l->sysctl[l->n_sysctl].key = al_xstrdup (key);
+  l->sysctl[l->n_sysctl].value = al_xstrdup (want);
+  l->n_sysctl++;
+}
+
+static void
+set_sysctl (struct oci_linux *l, const char *key, const char *value)
+{
+  for (size_t i = 0; i < l->n_sysctl; i++)
+    if (strcmp (l->sysctl[i].key, key) == 0)
+      {
+        free (l->sysctl[i].value);
+        l->sysctl[i].value = al_xstrdup (value);
+        return;
+      }
+  GROW (l->sysctl, l->n_sysctl);
+  l->sysctl[l->n_sysctl].key = al_xstrdup (key);
+  l->sysctl[l->n_sysctl].value = al_xstrdup (value);
+  l->n_sysctl++;
+}
+
+/* SysV shm is no process's memory either (a segment outlives its
+   attachments): its size and total come from the memory limit, in the
+   container's own IPC namespace (the profile makes a new one), and a segment
+   goes with its last attachment (shm_rmid_forced). */
+static void
+bound_ipc (const struct al_profile *p, struct oci_linux *l, uint64_t limit, struct al_profile_report *rep)
+{
+  if (!p->ns_new[OCI_NS_IPC])
+    return;
+  long page = sysconf (_SC_PAGESIZE);
+  uint64_t pages = limit / (uint64_t) (page > 0 ? page : 4096);
+  bound_sysctl (l, "kernel.shmmax", limit, false);
+  bound_sysctl (l, "kernel.shmall", pages, false);
+  bound_sysctl (l, "kernel.shmmni", AL_PROFILE_SHMMNI, false);
+  bound_sysctl (l, "kernel.shm_rmid_forced", 1, true);
+  bound_sysctl (l, "kernel.msgmni", AL_PROFILE_MSGMNI, false);
+  bound_sysctl (l, "kernel.msgmnb", AL_PROFILE_MSGMNB, false);
+  set_sysctl (l, "kernel.sem", AL_PROFILE_SEM);
+  rep->ipc_bounded = true;
+  rep->ipc_shmmax = limit;
+  rep->ipc_shmall = pages;
+}
+
 static void
 add_paths (char ***v, char *const *add)
 {
@@ -1845,6 +1998,11 @@ al_profile_apply (const struct al_profile *p, struct oci_spec *spec, const struc
       rep.seccomp_notify = host->monitor;
     }
   tighten_limits (p, spec, host, &rep);
+  if (rep.memory_limit > 0)
+    {
+      bound_tmpfs (spec, (uint64_t) rep.memory_limit, &rep);
+      bound_ipc (p, l, (uint64_t) rep.memory_limit, &rep);
+    }
   add_paths (&l->masked_paths, p->masked);
   add_paths (&l->readonly_paths, p->readonly);
 

@@ -27,6 +27,16 @@
 
 struct al_profile;
 
+/* /dev holds device nodes and symlinks only. */
+#define AL_PROFILE_DEV_TMPFS_SIZE (64u * 1024)
+#define AL_PROFILE_DEV_TMPFS_INODES 1024u
+/* Other tmpfs: one inode per this many bytes of the memory limit. */
+#define AL_PROFILE_TMPFS_BYTES_PER_INODE (16u * 1024)
+#define AL_PROFILE_SHMMNI 32u
+#define AL_PROFILE_MSGMNI 32u
+#define AL_PROFILE_MSGMNB 16384u
+#define AL_PROFILE_SEM "32 1024 32 32" /* SEMMSL SEMMNS SEMOPM SEMMNI */
+
 /* What the host (and the caller) can do, for al_profile_apply. */
 struct al_profile_host
 {
@@ -52,6 +62,19 @@ struct al_profile_report
   enum al_enforcement pids, memory, cpu;
   int64_t pids_limit;   /* the value enforced (cgroup or rlimit), 0 when none */
   int64_t memory_limit; /* bytes */
+  /* The profile limits memory and the host has no memory controller: the
+   * limit is not enforced by memory.max (create refuses this without the
+   * opt-in, container.h). */
+  bool memory_no_controller;
+  /* The bounds that hold without a memory controller too (memory_limit > 0):
+   * every tmpfs of the config sized (size= and nr_inodes=: /dev to
+   * AL_PROFILE_DEV_TMPFS_SIZE, the others to memory_limit), and the new IPC
+   * namespace's SysV limits (linux.sysctl kernel.shmmax, shmall, shmmni,
+   * shm_rmid_forced, msgmni, msgmnb, sem). */
+  size_t tmpfs_sized;      /* tmpfs mounts bounded */
+  uint64_t tmpfs_max_bytes; /* the largest size= of them */
+  bool ipc_bounded;
+  uint64_t ipc_shmmax, ipc_shmall; /* bytes, pages */
   int64_t cpu_quota;    /* cgroup: quota/period in microseconds */
   uint64_t cpu_period;
   uint64_t cpu_rlimit;  /* rlimit fallback: RLIMIT_CPU seconds */

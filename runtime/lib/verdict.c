@@ -77,6 +77,18 @@ al_verdict_collect (struct al_verdict *v, const char *id, const struct al_monito
   if (report)
     {
       limit_from_report (&v->memory, report->memory, report->memory_limit);
+      if (report->memory == AL_ENFORCE_CGROUP)
+        v->memory_enforced_by = al_xstrdup ("memory.max");
+      else if (report->memory_no_controller && report->memory_limit > 0 && m->memory_kill_bytes)
+        v->memory_enforced_by = al_xstrdup ("monitor-sampled");
+      else if (report->memory == AL_ENFORCE_RLIMIT)
+        v->memory_enforced_by = al_xstrdup ("rlimit");
+      v->memory_kernel_bounded = report->memory == AL_ENFORCE_CGROUP;
+      v->tmpfs_sized = report->tmpfs_sized;
+      v->tmpfs_max_bytes = report->tmpfs_max_bytes;
+      v->ipc_bounded = report->ipc_bounded;
+      v->ipc_shmmax = report->ipc_shmmax;
+      v->ipc_shmall = report->ipc_shmall;
       limit_from_report (&v->pids, report->pids, report->pids_limit);
       limit_from_report (&v->cpu, report->cpu,
                          report->cpu == AL_ENFORCE_CGROUP ? report->cpu_quota : (int64_t) report->cpu_rlimit);
@@ -101,6 +113,13 @@ al_verdict_collect (struct al_verdict *v, const char *id, const struct al_monito
 
   if (have_stats && st.has_memory && st.memory.has_events)
     v->oom_killed = st.memory.ev_oom_kill > 0;
+  if (v->oom_killed == 1)
+    v->oom_killed_by = al_xstrdup ("memory.max");
+  else if (m->memory_killed)
+    {
+      v->oom_killed = 1;
+      v->oom_killed_by = al_xstrdup ("monitor");
+    }
 
   if (have_stats && st.has_memory && st.memory.has_peak)
     {
@@ -176,6 +195,8 @@ al_verdict_clear (struct al_verdict *v)
   free (v->id);
   free (v->profile);
   free (v->memory.enforcement);
+  free (v->oom_killed_by);
+  free (v->memory_enforced_by);
   free (v->pids.enforcement);
   free (v->cpu.enforcement);
   free (v->memory_peak_source);
@@ -233,6 +254,46 @@ g_limit (yajl_gen g, const char *k, const struct al_verdict_limit *l)
   yajl_gen_map_close (g);
 }
 
+static void
+g_memory_limit (yajl_gen g, const struct al_verdict *v)
+{
+  const struct al_verdict_limit *l = &v->memory;
+  g_key (g, "memory");
+  yajl_gen_map_open (g);
+  g_key (g, "enforcement");
+  g_str (g, l->enforcement ? l->enforcement : "none");
+  g_key (g, "value");
+  yajl_gen_integer (g, l->value);
+  g_key (g, "limit");
+  g_opt_uint (g, l->value > 0, (uint64_t) l->value);
+  g_key (g, "enforced_by");
+  g_str (g, v->memory_enforced_by);
+  g_key (g, "kernel");
+  g_str (g, v->memory_kernel_bounded ? "bounded" : "unbounded");
+  g_key (g, "tmpfs");
+  yajl_gen_map_open (g);
+  g_key (g, "sized");
+  yajl_gen_integer (g, (long long) v->tmpfs_sized);
+  g_key (g, "max_bytes");
+  g_opt_uint (g, v->tmpfs_sized > 0, v->tmpfs_max_bytes);
+  yajl_gen_map_close (g);
+  g_key (g, "ipc");
+  if (v->ipc_bounded)
+    {
+      yajl_gen_map_open (g);
+      g_key (g, "shmmax");
+      yajl_gen_integer (g, (long long) v->ipc_shmmax);
+      g_key (g, "shmall_pages");
+      yajl_gen_integer (g, (long long) v->ipc_shmall);
+      g_key (g, "shm_rmid_forced");
+      yajl_gen_bool (g, true);
+      yajl_gen_map_close (g);
+    }
+  else
+    yajl_gen_null (g);
+  yajl_gen_map_close (g);
+}
+
 static uint64_t
 sat_add (uint64_t a, uint64_t b)
 {
@@ -279,11 +340,13 @@ al_verdict_json (const struct al_verdict *v, bool pretty)
     yajl_gen_null (g);
   else
     yajl_gen_bool (g, v->oom_killed);
+  g_key (g, "oom_killed_by");
+  g_str (g, v->oom_killed_by);
   g_key (g, "memory_limit_enforcement");
   g_str (g, v->memory.enforcement ? v->memory.enforcement : "none");
   g_key (g, "limits");
   yajl_gen_map_open (g);
-  g_limit (g, "memory", &v->memory);
+  g_memory_limit (g, v);
   g_limit (g, "pids", &v->pids);
   g_limit (g, "cpu", &v->cpu);
   yajl_gen_map_close (g);
@@ -429,6 +492,28 @@ al_verdict_parse (const char *name, const char *text, size_t len, struct al_verd
   v->oom_killed = YAJL_IS_TRUE (oom) ? 1 : YAJL_IS_FALSE (oom) ? 0 : -1;
   yajl_val limits = get (root, "limits");
   get_limit (limits, "memory", &v->memory);
+  {
+    yajl_val mo = get (limits, "memory");
+    if (YAJL_IS_OBJECT (mo))
+      {
+        v->memory_enforced_by = get_str (mo, "enforced_by");
+        _cleanup_free_ char *k = get_str (mo, "kernel");
+        v->memory_kernel_bounded = k && strcmp (k, "bounded") == 0;
+        yajl_val t = get (mo, "tmpfs");
+        uint64_t x2 = 0;
+        if (get_uint (t, "sized", &x2))
+          v->tmpfs_sized = (size_t) x2;
+        get_uint (t, "max_bytes", &v->tmpfs_max_bytes);
+        yajl_val ipc = get (mo, "ipc");
+        if (YAJL_IS_OBJECT (ipc))
+          {
+            v->ipc_bounded = true;
+            get_uint (ipc, "shmmax", &v->ipc_shmmax);
+            get_uint (ipc, "shmall_pages", &v->ipc_shmall);
+          }
+      }
+  }
+  v->oom_killed_by = get_str (root, "oom_killed_by");
   get_limit (limits, "pids", &v->pids);
   get_limit (limits, "cpu", &v->cpu);
   if (v->memory.enforcement == NULL)
@@ -599,6 +684,17 @@ al_verdict_print (FILE *f, const struct al_verdict *v)
   fprintf (f, "  oom killed:      %s", v->oom_killed < 0 ? "unknown" : v->oom_killed ? "YES" : "no");
   if (v->oom_killed < 0)
     fprintf (f, " (no memory.events; memory limit enforced by: %s)", mem_enf);
+  if (v->oom_killed_by)
+    {
+      _cleanup_free_ char *by = shown (v->oom_killed_by, "?");
+      fprintf (f, " (by %s)", by);
+    }
+  if (v->memory_enforced_by && strcmp (v->memory_enforced_by, "memory.max") != 0)
+    {
+      _cleanup_free_ char *by = shown (v->memory_enforced_by, "?");
+      fprintf (f, "\n  memory bounds:   %s; tmpfs sized (%zu); SysV shm %s; kernel memory %s", by, v->tmpfs_sized,
+               v->ipc_bounded ? "bounded" : "unbounded", v->memory_kernel_bounded ? "bounded" : "unbounded");
+    }
   fprintf (f, "\n  wall time:       %.3f s\n", (double) v->wall_time_ms / 1000);
   if (v->has_cpu_time)
     {
@@ -695,6 +791,24 @@ watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec, st
   r = al_profile_apply (p, spec, &host, &w->report, err);
   if (r < 0)
     return al_err_prefix (err, "%s", path);
+  if (w->report.memory_no_controller && w->report.memory_limit > 0)
+    {
+      /* No memory.max: the monitor enforces the limit on its samples,
+         tmpfs contents included. */
+      w->m.memory_kill_bytes = (uint64_t) w->report.memory_limit;
+      for (size_t i = 0; i < spec->n_mounts; i++)
+        if (spec->mounts[i].type && strcmp (spec->mounts[i].type, "tmpfs") == 0 && spec->mounts[i].destination)
+          {
+            size_t n = 0;
+            while (w->m.tmpfs_paths && w->m.tmpfs_paths[n])
+              n++;
+            w->m.tmpfs_paths = realloc (w->m.tmpfs_paths, (n + 2) * sizeof (char *));
+            if (w->m.tmpfs_paths == NULL)
+              abort ();
+            w->m.tmpfs_paths[n] = al_xstrdup (spec->mounts[i].destination);
+            w->m.tmpfs_paths[n + 1] = NULL;
+          }
+    }
   w->m.timeout_ms = al_profile_clamp_timeout (p, requested);
   w->m.deny_errno = al_profile_denied_errno (p);
   w->m.capture_output = !(spec->process && spec->process->terminal);
@@ -741,6 +855,7 @@ al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
   o->config_len = len;
   o->spec = spec;
   o->profile = w->prof;
+  o->profile_report = w->prof ? &w->report : NULL;
   text = NULL;
   spec = NULL;
   if (!w->active)

@@ -12,8 +12,18 @@
  *   oom_killed                   memory.events oom_kill > 0; null when the
  *                                cgroup has no memory.events (memory limit
  *                                enforced by an rlimit or not at all)
+ *   oom_killed_by                "memory.max" (the kernel's OOM killer),
+ *                                "monitor" (no memory controller: the sampled
+ *                                sum, tmpfs included, went over the limit),
+ *                                null
  *   memory_limit_enforcement     "cgroup", "rlimit" or "none" (profile report)
- *   limits                       {memory, pids, cpu}: {enforcement, value}
+ *   limits                       {memory, pids, cpu}: {enforcement, value};
+ *                                memory also {limit, enforced_by
+ *                                ("memory.max", "monitor-sampled", "rlimit",
+ *                                null), kernel ("bounded" by memory.max, else
+ *                                "unbounded": socket and pipe buffers...),
+ *                                tmpfs {sized, max_bytes}, ipc {shmmax,
+ *                                shmall_pages, shm_rmid_forced} or null}
  *   memory_peak_bytes            memory.peak, else the highest sum over every
  *   memory_peak_source           process of the cgroup the monitor sampled
  *                                (memsample.h, "sampled"), else null; never
@@ -74,6 +84,15 @@ struct al_verdict
   bool timed_out;
   uint64_t timeout_ms; /* 0: none */
   int oom_killed;      /* -1 unknown, 0, 1 */
+  char *oom_killed_by; /* "memory.max", "monitor", NULL */
+  /* limits.memory: which bound held (no memory controller: the monitor's
+     samples, sized tmpfs, the IPC namespace's SysV limits) */
+  char *memory_enforced_by; /* "memory.max", "monitor-sampled", "rlimit", NULL */
+  bool memory_kernel_bounded;
+  size_t tmpfs_sized;
+  uint64_t tmpfs_max_bytes;
+  bool ipc_bounded;
+  uint64_t ipc_shmmax, ipc_shmall;
   struct al_verdict_limit memory, pids, cpu;
   bool has_memory_peak;
   uint64_t memory_peak_bytes;
