@@ -251,8 +251,9 @@ al_proc_exec (const struct oci_process *p, char *const *env, const char *path, i
         fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
   syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+  static char *const no_env[] = { NULL };
   if (env == NULL)
-    env = p->env ? p->env : (char *[]){ NULL };
+    env = p->env ? p->env : no_env;
   execve (path, p->args, env);
   return al_err (err, errno, "exec `%s`", path);
 }
