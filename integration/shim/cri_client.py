@@ -37,6 +37,16 @@ Commands (ids are printed alone on stdout; structured replies as JSON):
                                                   (N container lifecycles in the pod,
                                                   one after another: create, start,
                                                   wait until exited, remove)
+  list-stats [--pod ID] [--id ID]                 (ListContainerStats) -> JSON
+  exec-sync-json [--timeout S] ID -- CMD [ARG...] (ExecSync: exit code, output
+                                                  lengths and sha256, seconds,
+                                                  or the error) -> JSON
+  attach|exec-stream [--stdin] [--tty] [--url-only] [--send TEXT]
+         [--expect TEXT] [--wait S] ID [-- CMD...]
+                                                  (Attach / Exec, then the
+                                                  streaming URL over websocket,
+                                                  v4.channel.k8s.io) -> JSON
+  create ... [--memory-limit BYTES]
 Security settings (cri_security.bats), for run-pod, run-pods and create:
   --linux JSON      merged into the config's `linux` (LinuxPodSandboxConfig or
                     LinuxContainerConfig, proto field names), e.g.
