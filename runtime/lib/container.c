@@ -1030,6 +1030,40 @@ al_container_load_config (int dirfd, const char *id, struct oci_spec **spec, al_
   return oci_spec_parse ("config.json", text, len, spec, err);
 }
 
+/* al_hooks_run_all's report of a failing poststart or poststop hook: a
+   warning naming the container and the hook (only_later: not the first
+   failure, which the caller reports). */
+struct hook_warn
+{
+  const struct al_log *log;
+  const char *id;
+  bool only_later;
+};
+
+static void
+hook_warn (void *data, bool later, const char *msg)
+{
+  const struct hook_warn *hw = data;
+  if (later || !hw->only_later)
+    al_log (hw->log, "warning", "container \"%s\": %s", hw->id, msg);
+}
+
+static int signal_init (const struct al_state *st, int sig, al_error_t *err);
+static void wait_init_gone (const struct al_state *st);
+
+/* After a failed poststart: SIGKILL the init and all in the cgroup, and wait
+   (bounded) for the init to die, so that the container is stopped. */
+static void
+kill_after_failed_start (struct al_opened *c)
+{
+  struct al_cgroup *cg = al_state_cgroup (c->st);
+  signal_init (c->st, SIGKILL, NULL);
+  if (cg)
+    al_cgroup_kill (cg, NULL);
+  wait_init_gone (c->st);
+  al_cgroup_free (cg);
+}
+
 int
 al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err)
 {
@@ -1059,16 +1093,32 @@ al_container_start (const char *root, const char *id, const struct al_log *log, 
       return r;
     }
   struct oci_spec *spec = NULL;
+  r = 0;
   if (al_container_load_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststart.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_RUNNING, false);
-      _cleanup_error_ al_error_t herr = NULL;
-      if (al_hooks_run (&spec->hooks.poststart, "poststart", json, &herr) < 0)
-        al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
+      struct hook_warn hw = { .log = log, .id = id, .only_later = true };
+      size_t later = 0;
+      r = al_hooks_run_all (&spec->hooks.poststart, "poststart", json, hook_warn, &hw, &later, err);
+      if (r < 0)
+        {
+          /* runtime-spec 1.3: a failing poststart hook fails start, after
+             the others ran; the container's processes are killed, and it is
+             left stopped (delete removes it). */
+          if (later && err && *err)
+            {
+              char *msg = al_xasprintf ("%s (and %zu later poststart hook%s failed too)", (*err)->msg, later,
+                                        later == 1 ? "" : "s");
+              free ((*err)->msg);
+              (*err)->msg = msg;
+            }
+          al_err_prefix (err, "container \"%s\" (its processes were killed)", id);
+          kill_after_failed_start (&c);
+        }
     }
   oci_spec_free (spec);
   al_container_close (&c);
-  return 0;
+  return r;
 }
 
 int
@@ -1337,9 +1387,9 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
   if (have_spec && spec->hooks.poststop.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_STOPPED, false);
-      _cleanup_error_ al_error_t herr = NULL;
-      if (al_hooks_run (&spec->hooks.poststop, "poststop", json, &herr) < 0)
-        al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
+      /* Every hook runs; each failure is a warning, and delete goes on. */
+      struct hook_warn hw = { .log = log, .id = id };
+      al_hooks_run_all (&spec->hooks.poststop, "poststop", json, hook_warn, &hw, NULL, NULL);
     }
   oci_spec_free (spec);
   release_ids (c.dirfd, id, log);
