@@ -226,7 +226,7 @@ container_init (struct init_ctx *c)
     .in_userns = c->plan->new_user || c->plan->join_fd[OCI_NS_USER] >= 0,
     .no_pivot = c->o->no_pivot,
   };
-  if (al_rootfs_setup (spec, &ro, &err) < 0)
+  if (c->new_mount && al_rootfs_setup (spec, &ro, &err) < 0)
     init_fail (c, &err);
 
   if (c->need_parent_hooks)
@@ -244,12 +244,14 @@ container_init (struct init_ctx *c)
         init_fail (c, &err);
     }
 
-  if (al_rootfs_pivot (&ro, &err) < 0)
+  /* The runtime's mount namespace (none in linux.namespaces): chroot only,
+     nothing is mounted (create refused what would be). */
+  if (c->new_mount ? al_rootfs_pivot (&ro, &err) < 0 : al_rootfs_chroot (&ro, &err) < 0)
     init_fail (c, &err);
   /* sysctl before readonlyPaths makes /proc/sys read-only. */
   if (al_process_set_sysctl (spec->linux_, &err) < 0)
     init_fail (c, &err);
-  if (al_rootfs_finish (spec, &ro, &err) < 0)
+  if (c->new_mount && al_rootfs_finish (spec, &ro, &err) < 0)
     init_fail (c, &err);
   if (al_proc_terminal (p, c->console, c->o->foreground ? c->sync : -1, &err) < 0)
     init_fail (c, &err);
@@ -415,6 +417,32 @@ has_ns (const struct oci_spec *spec, enum oci_ns_type t)
   return oci_spec_namespace (spec, t) != NULL;
 }
 
+/* A config without a mount namespace (runtime-spec: the container shares the
+   runtime's): everything that would mount in it is refused, naming the JSON
+   path. A profile's containers always have one of their own. */
+static int
+check_shared_mount_ns (const struct oci_spec *spec, const char *config_path, bool profiled, al_error_t *err)
+{
+  static const char need[] = "needs a mount namespace of the container's own (linux.namespaces has no \"mount\")";
+  const struct oci_linux *l = spec->linux_;
+  if (profiled || oci_spec_annotation (spec, AL_PROFILE_ANNOTATION))
+    return al_err (err, 0, "%s: linux.namespaces: the container's profile needs a mount namespace of its own",
+                   config_path);
+  if (spec->n_mounts)
+    return al_err (err, 0, "%s: mounts[0]: %s", config_path, need);
+  if (l && l->masked_paths && l->masked_paths[0])
+    return al_err (err, 0, "%s: linux.maskedPaths[0]: %s", config_path, need);
+  if (l && l->readonly_paths && l->readonly_paths[0])
+    return al_err (err, 0, "%s: linux.readonlyPaths[0]: %s", config_path, need);
+  if (l && l->rootfs_propagation)
+    return al_err (err, 0, "%s: linux.rootfsPropagation: %s", config_path, need);
+  if (l && l->n_devices)
+    return al_err (err, 0, "%s: linux.devices[0]: %s", config_path, need);
+  if (spec->root_readonly)
+    return al_err (err, 0, "%s: root.readonly: %s", config_path, need);
+  return 0;
+}
+
 static int
 kill_and_reap (pid_t pid, int pidfd)
 {
@@ -492,6 +520,14 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       if (r < 0)
         return r;
     }
+  /* Without a mount namespace of its own the container shares ours: the init
+     only chroots into the rootfs, and nothing may be mounted here. */
+  if (!has_ns (spec, OCI_NS_MOUNT))
+    {
+      r = check_shared_mount_ns (spec, config_path, o->profile != NULL, err);
+      if (r < 0)
+        return r;
+    }
   /* A first error before anything exists; the init checks again on the fd
      it mounts, which decides. */
   r = al_bind_check_spec (spec, bundle, err);
@@ -502,8 +538,6 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   r = al_lsm_check (spec, config_path, err);
   if (r < 0)
     return r;
-  if (!has_ns (spec, OCI_NS_MOUNT))
-    return al_err (err, 0, "%s: linux.namespaces: a mount namespace is required", config_path);
 
   _cleanup_free_ char *rootfs_cfg = abs_path (bundle, spec->root_path);
   _cleanup_free_ char *rootfs = realpath (rootfs_cfg, NULL);
@@ -681,7 +715,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .console = console,
     .parent_pidfd = -1,
     .need_parent_hooks = h->prestart.n || h->create_runtime.n,
-    .new_mount = true,
+    .new_mount = has_ns (spec, OCI_NS_MOUNT),
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
   };
 
