@@ -10,7 +10,8 @@
  *                                       join namespaces, mounts (before pivot)
  *   prestart,            <-- HOOKS --   (only when such hooks exist)
  *   createRuntime hooks  -- CONTINUE -->
- *                                       createContainer hooks, pivot_root,
+ *                                       createContainer hooks, pivot_root
+ *                                       (chroot without a mount namespace),
  *                                       masked/readonly paths, terminal,
  *                                       rlimits, cwd, user, caps, seccomp
  *   write state.json     <-- READY --

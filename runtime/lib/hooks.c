@@ -435,7 +435,7 @@ al_hooks_run_all (const struct oci_hook_list *list, const char *phase, const cha
       if (ret == 0)
         continue;
       if (failed)
-        failed (data, first < 0, e->msg);
+        failed (data, first < 0, e ? e->msg : "failed");
       if (first < 0)
         {
           if (n_later)
