@@ -158,6 +158,15 @@ shared_mount_ns_config() {
 	[ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] || fail "init in another mount namespace"
 	[ "$(readlink "/proc/$pid/root")" = "$BUNDLE/rootfs" ] || fail "init root: $(readlink "/proc/$pid/root")"
 	! grep -qF "$BUNDLE" /proc/self/mountinfo || fail "mounted in the host's namespace: $(grep -F "$BUNDLE" /proc/self/mountinfo)"
+	# Only stdio and exec.fifo are open in the init: nothing of the host's.
+	local fd target
+	for fd in /proc/"$pid"/fd/*; do
+		target=$(readlink "$fd")
+		case "${fd##*/}:$target" in
+		0:/dev/null | 1:"$WORK/stdout" | 2:"$WORK/stderr" | *:"$ROOT/$ID/exec.fifo") ;;
+		*) fail "init holds fd ${fd##*/} -> $target" ;;
+		esac
+	done
 	al start "$ID"
 	echo go >"$BUNDLE/rootfs/go"
 	wait_status "$ID" stopped
