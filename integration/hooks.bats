@@ -143,3 +143,87 @@ order() {
 	[ "$(order)" = poststop ]
 	[ "$(jq -r .id "$LOG/poststop.state")" = "$ID" ]
 }
+
+# Hooks of kind $1: fail.sh (saves the state, prints "boom", exits 3) where
+# the list names "fail", else hook.sh logging the given name.
+#   add_hooks poststop fail a b
+add_hooks() {
+	local kind=$1 h
+	shift
+	cat >"$WORK/fail.sh" <<-'EOF2'
+		#!/bin/sh
+		cat > "$1"
+		echo boom
+		exit 3
+	EOF2
+	chmod 0755 "$WORK/fail.sh"
+	for h in "$@"; do
+		if [ "$h" = fail ]; then
+			update_config --arg k "$kind" --arg p "$WORK/fail.sh" --arg s "$LOG/fail.state" \
+				'.hooks[$k] += [{path: $p, args: ["fail.sh", $s]}]'
+		else
+			update_config --arg k "$kind" --arg p "$WORK/hook.sh" --arg h "$h" --arg l "LOGDIR=$LOG" \
+				'.hooks[$k] += [{path: $p, args: ["hook.sh", $h], env: [$l, "PATH=/bin:/usr/bin"]}]'
+		fi
+	done
+}
+
+@test "a failing poststop hook: the later ones still run, delete warns and succeeds" {
+	add_hooks poststop fail second fail third
+	set_args true
+	create_container
+	al start "$ID"
+	wait_status "$ID" stopped
+	run al delete "$ID"
+	assert_success
+	[ "$(order)" = "second third" ] || fail "ran: $(order)"
+	[ -z "$(al list -q)" ] || fail "container left: $(al list)"
+	if is_airlock; then
+		assert_output_contains "warning"
+		assert_output_contains "poststop hook #0 \`$WORK/fail.sh\` exited with status 3"
+		assert_output_contains "poststop hook #2 \`$WORK/fail.sh\` exited with status 3"
+		assert_output_contains "boom"
+	fi
+}
+
+@test "a failing poststart hook: the later ones run, start fails, nothing is left running" {
+	add_hooks poststart fail second fail third
+	set_args sh -c 'sleep 100 & wait'
+	create_container
+	local pid
+	pid=$(state_field .pid)
+	run al start "$ID"
+	assert_failure
+	[ "$(order)" = "second third" ] || fail "ran: $(order)"
+	assert_airlock_output_contains "poststart hook #0 \`$WORK/fail.sh\` exited with status 3"
+	assert_airlock_output_contains "(and 1 later poststart hook failed too)"
+	[ -z "$(container_procs)" ] || fail "still running: $(container_procs)"
+	! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] || fail "init $pid alive"
+	[ "$(state_field .status)" = stopped ]
+	al delete "$ID"
+	[ -z "$(al list -q)" ]
+}
+
+@test "run with a failing poststart hook fails and removes the container" {
+	add_hooks poststart fail
+	set_args true
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_airlock_output_contains "poststart hook #0"
+	[ -z "$(al list -q)" ] || fail "container left: $(al list)"
+	[ -z "$(find "$ROOT" -mindepth 1 -maxdepth 1)" ] || fail "state left: $(ls "$ROOT")"
+}
+
+@test "run --detach with a failing poststart hook kills the container and removes it" {
+	add_hooks poststart fail
+	set_args sleep 100
+	run al run --detach --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_airlock_output_contains "poststart hook #0"
+	local pid
+	pid=$(jq -r .pid "$LOG/fail.state")
+	[ "$pid" -gt 0 ]
+	! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] || fail "init $pid alive"
+	[ -z "$(container_procs)" ] || fail "still running: $(container_procs)"
+	[ -z "$(al list -q)" ] || fail "container left: $(al list)"
+}

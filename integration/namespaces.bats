@@ -137,3 +137,98 @@ assert_new_ns() {
 	assert_success
 	assert_output "$(readlink /proc/self/ns/net)"
 }
+
+# No mount namespace in linux.namespaces, and nothing that would mount.
+shared_mount_ns_config() {
+	update_config '.linux.namespaces |= map(select(.type != "mount"))
+		| .mounts = [] | del(.linux.maskedPaths, .linux.readonlyPaths, .linux.rootfsPropagation, .linux.devices)
+		| .root.readonly = false'
+}
+
+@test "without a mount namespace the container shares the host's, chrooted into its rootfs" {
+	shared_mount_ns_config
+	echo inside >"$BUNDLE/rootfs/marker"
+	mkdir -p "$BUNDLE/rootfs/sub"
+	make_fifos go
+	update_config '.process.cwd = "/sub"'
+	set_args sh -c 'pwd > /pwd; cat /marker > /seen; read x < /go'
+	create_container
+	local pid
+	pid=$(state_field .pid)
+	[ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] || fail "init in another mount namespace"
+	[ "$(readlink "/proc/$pid/root")" = "$BUNDLE/rootfs" ] || fail "init root: $(readlink "/proc/$pid/root")"
+	! grep -qF "$BUNDLE" /proc/self/mountinfo || fail "mounted in the host's namespace: $(grep -F "$BUNDLE" /proc/self/mountinfo)"
+	# Only stdio and exec.fifo are open in the init: nothing of the host's.
+	local fd target
+	for fd in /proc/"$pid"/fd/*; do
+		target=$(readlink "$fd")
+		case "${fd##*/}:$target" in
+		0:/dev/null | 1:"$WORK/stdout" | 2:"$WORK/stderr" | *:"$ROOT/$ID/exec.fifo") ;;
+		*) fail "init holds fd ${fd##*/} -> $target" ;;
+		esac
+	done
+	al start "$ID"
+	echo go >"$BUNDLE/rootfs/go"
+	wait_status "$ID" stopped
+	[ "$(cat "$BUNDLE/rootfs/pwd")" = /sub ]
+	[ "$(cat "$BUNDLE/rootfs/seen")" = inside ]
+	al delete "$ID"
+}
+
+@test "without a mount namespace: exec chroots into the init's root; process.cwd stays inside it" {
+	shared_mount_ns_config
+	echo inside >"$BUNDLE/rootfs/marker"
+	make_fifos ready
+	update_config '.process.cwd = "/../../../.."'
+	set_args sh -c 'pwd > /ready; sleep 100'
+	create_container
+	al start "$ID"
+	[ "$(wait_fifo "$BUNDLE/rootfs/ready")" = / ]
+	run al exec "$ID" cat /marker
+	assert_success
+	assert_output inside
+	run al exec --cwd /../.. "$ID" sh -c 'pwd; ls /'
+	assert_success
+	[ "${lines[0]}" = / ] || fail "exec cwd: $output"
+	assert_output_contains marker
+	al delete --force "$ID"
+}
+
+@test "without a mount namespace: what would mount in the host's namespace is refused" {
+	shared_mount_ns_config
+	set_args true
+	local cfg=$BUNDLE/config.json
+	cp "$cfg" "$WORK/base.json"
+	local case key filter
+	for case in \
+		'mounts[0]|.mounts = [{destination: "/tmp", type: "tmpfs", source: "tmpfs"}]' \
+		'linux.maskedPaths[0]|.linux.maskedPaths = ["/proc/kcore"]' \
+		'linux.readonlyPaths[0]|.linux.readonlyPaths = ["/proc/sys"]' \
+		'linux.rootfsPropagation|.linux.rootfsPropagation = "private"' \
+		'linux.devices[0]|.linux.devices = [{path: "/dev/fuse", type: "c", major: 10, minor: 229}]' \
+		'root.readonly|.root.readonly = true'; do
+		key=${case%%|*}
+		filter=${case#*|}
+		cp "$WORK/base.json" "$cfg"
+		update_config "$filter"
+		run_create
+		assert_failure
+		assert_airlock_output_contains "$key: needs a mount namespace of the container's own"
+		[ -z "$(al list -q)" ] || fail "$key: container left: $(al list)"
+	done
+	! grep -qF "$BUNDLE" /proc/self/mountinfo
+}
+
+@test "without a mount namespace: a profile that adds none refuses the config" {
+	shared_mount_ns_config
+	# A profile that does not add one itself: refused.
+	cat >"$WORK/nomnt.json" <<-'EOF2'
+		{ "name": "nomnt", "namespaces": { "new": ["pid"] }, "capabilities": [], "mountTypes": [] }
+	EOF2
+	update_config --arg p "$WORK/nomnt.json" '.annotations["airlock.profile"] = $p'
+	set_args true
+	run_create
+	assert_failure
+	assert_airlock_output_contains "the container's profile needs a mount namespace of its own"
+	[ -z "$(al list -q)" ] || fail "container left: $(al list)"
+}

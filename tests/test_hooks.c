@@ -174,6 +174,63 @@ test_exit_status (void **state)
   assert_no_children ();
 }
 
+struct failures
+{
+  size_t n, later;
+  char msgs[4][256];
+};
+
+static void
+record_failure (void *data, bool later, const char *msg)
+{
+  struct failures *fl = data;
+  if (fl->n < 4)
+    snprintf (fl->msgs[fl->n], sizeof fl->msgs[0], "%s", msg);
+  fl->n++;
+  fl->later += later;
+}
+
+static void
+test_run_all_goes_on (void **state)
+{
+  struct fixture *f = *state;
+  _cleanup_free_ char *bad = write_script (f, "bad", "exit 3");
+  _cleanup_free_ char *worse = write_script (f, "worse", "kill -9 $$");
+  _cleanup_free_ char *marker = al_xasprintf ("%s/marker", f->dir);
+  _cleanup_free_ char *after_body = al_xasprintf ("/bin/touch %s", marker);
+  _cleanup_free_ char *after = write_script (f, "after", after_body);
+  struct oci_hook h[4] = { { .path = bad }, { .path = after }, { .path = worse }, { .path = "/nonexistent/hook" } };
+  struct oci_hook_list list = { .hooks = h, .n = 4 };
+  struct failures fl = { 0 };
+  size_t later = 99;
+  _cleanup_error_ al_error_t err = NULL;
+  assert_int_equal (al_hooks_run_all (&list, "poststop", "{}", record_failure, &fl, &later, &err), -EINVAL);
+  assert_non_null (err);
+  _cleanup_free_ char *want = al_xasprintf ("poststop hook #0 `%s` exited with status 3", bad);
+  assert_string_equal (err->msg, want);
+  assert_int_equal (later, 2);
+  assert_int_equal (fl.n, 3);
+  assert_int_equal (fl.later, 2);
+  assert_string_equal (fl.msgs[0], want);
+  assert_non_null (strstr (fl.msgs[1], "poststop hook #2"));
+  assert_non_null (strstr (fl.msgs[1], "killed by signal"));
+  assert_non_null (strstr (fl.msgs[2], "poststop hook #3 `/nonexistent/hook`: execve"));
+  assert_int_equal (access (marker, F_OK), 0); /* the hook after the failure ran */
+  assert_no_children ();
+
+  /* All succeed: 0, no error, no report. */
+  struct oci_hook ok[1] = { { .path = after } };
+  struct oci_hook_list oklist = { .hooks = ok, .n = 1 };
+  struct failures none = { 0 };
+  later = 99;
+  _cleanup_error_ al_error_t err2 = NULL;
+  assert_int_equal (al_hooks_run_all (&oklist, "poststart", "{}", record_failure, &none, &later, &err2), 0);
+  assert_null (err2);
+  assert_int_equal (later, 0);
+  assert_int_equal (none.n, 0);
+  assert_int_equal (al_hooks_run_all (NULL, "poststart", "{}", NULL, NULL, NULL, NULL), 0);
+}
+
 static void
 test_killed_by_signal (void **state)
 {
@@ -356,6 +413,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_args_env_exact, setup, teardown),
     cmocka_unit_test_setup_teardown (test_no_args_no_env, setup, teardown),
     cmocka_unit_test_setup_teardown (test_exit_status, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_run_all_goes_on, setup, teardown),
     cmocka_unit_test_setup_teardown (test_killed_by_signal, setup, teardown),
     cmocka_unit_test_setup_teardown (test_timeout, setup, teardown),
     cmocka_unit_test_setup_teardown (test_timeout_while_writing_stdin, setup, teardown),

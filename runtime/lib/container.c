@@ -10,7 +10,8 @@
  *                                       join namespaces, mounts (before pivot)
  *   prestart,            <-- HOOKS --   (only when such hooks exist)
  *   createRuntime hooks  -- CONTINUE -->
- *                                       createContainer hooks, pivot_root,
+ *                                       createContainer hooks, pivot_root
+ *                                       (chroot without a mount namespace),
  *                                       masked/readonly paths, terminal,
  *                                       rlimits, cwd, user, caps, seccomp
  *   write state.json     <-- READY --
@@ -226,7 +227,7 @@ container_init (struct init_ctx *c)
     .in_userns = c->plan->new_user || c->plan->join_fd[OCI_NS_USER] >= 0,
     .no_pivot = c->o->no_pivot,
   };
-  if (al_rootfs_setup (spec, &ro, &err) < 0)
+  if (c->new_mount && al_rootfs_setup (spec, &ro, &err) < 0)
     init_fail (c, &err);
 
   if (c->need_parent_hooks)
@@ -244,12 +245,14 @@ container_init (struct init_ctx *c)
         init_fail (c, &err);
     }
 
-  if (al_rootfs_pivot (&ro, &err) < 0)
+  /* The runtime's mount namespace (none in linux.namespaces): chroot only,
+     nothing is mounted (create refused what would be). */
+  if (c->new_mount ? al_rootfs_pivot (&ro, &err) < 0 : al_rootfs_chroot (&ro, &err) < 0)
     init_fail (c, &err);
   /* sysctl before readonlyPaths makes /proc/sys read-only. */
   if (al_process_set_sysctl (spec->linux_, &err) < 0)
     init_fail (c, &err);
-  if (al_rootfs_finish (spec, &ro, &err) < 0)
+  if (c->new_mount && al_rootfs_finish (spec, &ro, &err) < 0)
     init_fail (c, &err);
   if (al_proc_terminal (p, c->console, c->o->foreground ? c->sync : -1, &err) < 0)
     init_fail (c, &err);
@@ -454,6 +457,32 @@ has_ns (const struct oci_spec *spec, enum oci_ns_type t)
   return oci_spec_namespace (spec, t) != NULL;
 }
 
+/* A config without a mount namespace (runtime-spec: the container shares the
+   runtime's): everything that would mount in it is refused, naming the JSON
+   path. A profile's containers always have one of their own. */
+static int
+check_shared_mount_ns (const struct oci_spec *spec, const char *config_path, bool profiled, al_error_t *err)
+{
+  static const char need[] = "needs a mount namespace of the container's own (linux.namespaces has no \"mount\")";
+  const struct oci_linux *l = spec->linux_;
+  if (profiled || oci_spec_annotation (spec, AL_PROFILE_ANNOTATION))
+    return al_err (err, 0, "%s: linux.namespaces: the container's profile needs a mount namespace of its own",
+                   config_path);
+  if (spec->n_mounts)
+    return al_err (err, 0, "%s: mounts[0]: %s", config_path, need);
+  if (l && l->masked_paths && l->masked_paths[0])
+    return al_err (err, 0, "%s: linux.maskedPaths[0]: %s", config_path, need);
+  if (l && l->readonly_paths && l->readonly_paths[0])
+    return al_err (err, 0, "%s: linux.readonlyPaths[0]: %s", config_path, need);
+  if (l && l->rootfs_propagation)
+    return al_err (err, 0, "%s: linux.rootfsPropagation: %s", config_path, need);
+  if (l && l->n_devices)
+    return al_err (err, 0, "%s: linux.devices[0]: %s", config_path, need);
+  if (spec->root_readonly)
+    return al_err (err, 0, "%s: root.readonly: %s", config_path, need);
+  return 0;
+}
+
 static int
 kill_and_reap (pid_t pid, int pidfd)
 {
@@ -541,6 +570,14 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   r = check_memory_controller (spec, config_path, o->id, rep, o->log, err);
   if (r < 0)
     return r;
+  /* Without a mount namespace of its own the container shares ours: the init
+     only chroots into the rootfs, and nothing may be mounted here. */
+  if (!has_ns (spec, OCI_NS_MOUNT))
+    {
+      r = check_shared_mount_ns (spec, config_path, o->profile != NULL, err);
+      if (r < 0)
+        return r;
+    }
   /* A first error before anything exists; the init checks again on the fd
      it mounts, which decides. */
   r = al_bind_check_spec (spec, bundle, err);
@@ -551,8 +588,6 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   r = al_lsm_check (spec, config_path, err);
   if (r < 0)
     return r;
-  if (!has_ns (spec, OCI_NS_MOUNT))
-    return al_err (err, 0, "%s: linux.namespaces: a mount namespace is required", config_path);
 
   _cleanup_free_ char *rootfs_cfg = abs_path (bundle, spec->root_path);
   _cleanup_free_ char *rootfs = realpath (rootfs_cfg, NULL);
@@ -733,7 +768,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .console = console,
     .parent_pidfd = -1,
     .need_parent_hooks = h->prestart.n || h->create_runtime.n,
-    .new_mount = true,
+    .new_mount = has_ns (spec, OCI_NS_MOUNT),
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
   };
 
@@ -1082,6 +1117,40 @@ al_container_load_config (int dirfd, const char *id, struct oci_spec **spec, al_
   return oci_spec_parse ("config.json", text, len, spec, err);
 }
 
+/* al_hooks_run_all's report of a failing poststart or poststop hook: a
+   warning naming the container and the hook (only_later: not the first
+   failure, which the caller reports). */
+struct hook_warn
+{
+  const struct al_log *log;
+  const char *id;
+  bool only_later;
+};
+
+static void
+hook_warn (void *data, bool later, const char *msg)
+{
+  const struct hook_warn *hw = data;
+  if (later || !hw->only_later)
+    al_log (hw->log, "warning", "container \"%s\": %s", hw->id, msg);
+}
+
+static int signal_init (const struct al_state *st, int sig, al_error_t *err);
+static void wait_init_gone (const struct al_state *st);
+
+/* After a failed poststart: SIGKILL the init and all in the cgroup, and wait
+   (bounded) for the init to die, so that the container is stopped. */
+static void
+kill_after_failed_start (struct al_opened *c)
+{
+  struct al_cgroup *cg = al_state_cgroup (c->st);
+  signal_init (c->st, SIGKILL, NULL);
+  if (cg)
+    al_cgroup_kill (cg, NULL);
+  wait_init_gone (c->st);
+  al_cgroup_free (cg);
+}
+
 int
 al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err)
 {
@@ -1111,16 +1180,32 @@ al_container_start (const char *root, const char *id, const struct al_log *log, 
       return r;
     }
   struct oci_spec *spec = NULL;
+  r = 0;
   if (al_container_load_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststart.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_RUNNING, false);
-      _cleanup_error_ al_error_t herr = NULL;
-      if (al_hooks_run (&spec->hooks.poststart, "poststart", json, &herr) < 0)
-        al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
+      struct hook_warn hw = { .log = log, .id = id, .only_later = true };
+      size_t later = 0;
+      r = al_hooks_run_all (&spec->hooks.poststart, "poststart", json, hook_warn, &hw, &later, err);
+      if (r < 0)
+        {
+          /* runtime-spec 1.3: a failing poststart hook fails start, after
+             the others ran; the container's processes are killed, and it is
+             left stopped (delete removes it). */
+          if (later && err && *err)
+            {
+              char *msg = al_xasprintf ("%s (and %zu later poststart hook%s failed too)", (*err)->msg, later,
+                                        later == 1 ? "" : "s");
+              free ((*err)->msg);
+              (*err)->msg = msg;
+            }
+          al_err_prefix (err, "container \"%s\" (its processes were killed)", id);
+          kill_after_failed_start (&c);
+        }
     }
   oci_spec_free (spec);
   al_container_close (&c);
-  return 0;
+  return r;
 }
 
 int
@@ -1389,9 +1474,9 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
   if (have_spec && spec->hooks.poststop.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_STOPPED, false);
-      _cleanup_error_ al_error_t herr = NULL;
-      if (al_hooks_run (&spec->hooks.poststop, "poststop", json, &herr) < 0)
-        al_log (log, "warning", "container \"%s\": %s", id, herr->msg);
+      /* Every hook runs; each failure is a warning, and delete goes on. */
+      struct hook_warn hw = { .log = log, .id = id };
+      al_hooks_run_all (&spec->hooks.poststop, "poststop", json, hook_warn, &hw, NULL, NULL);
     }
   oci_spec_free (spec);
   release_ids (c.dirfd, id, log);

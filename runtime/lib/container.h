@@ -95,6 +95,9 @@ bool al_container_uses_systemd (bool systemd_flag, const char *cgroups_path);
  * config.json, which must be a regular file). */
 int al_config_read (const struct al_create_opts *o, const char *path, char **text, size_t *len, al_error_t *err);
 int al_container_create (const struct al_create_opts *o, struct al_created *out, al_error_t *err);
+/* Releases the init, then runs every poststart hook. When one fails, the
+ * container's processes are killed (it is left stopped) and the error names
+ * the first failing hook and how many later ones failed too. */
 int al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err);
 /* Prints the state JSON into *json. */
 int al_container_state (const char *root, const char *id, char **json, al_error_t *err);

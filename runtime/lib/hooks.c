@@ -418,3 +418,36 @@ al_hooks_run (const struct oci_hook_list *list, const char *phase, const char *s
     }
   return 0;
 }
+
+int
+al_hooks_run_all (const struct oci_hook_list *list, const char *phase, const char *state_json,
+                  al_hook_failed_fn failed, void *data, size_t *n_later, al_error_t *err)
+{
+  if (n_later)
+    *n_later = 0;
+  if (!list)
+    return 0;
+  int first = 0;
+  for (size_t i = 0; i < list->n; i++)
+    {
+      _cleanup_error_ al_error_t e = NULL;
+      int ret = run_one (phase, i, &list->hooks[i], state_json, &e);
+      if (ret == 0)
+        continue;
+      if (failed)
+        failed (data, first < 0, e ? e->msg : "failed");
+      if (first < 0)
+        {
+          if (n_later)
+            (*n_later)++;
+          continue;
+        }
+      first = ret;
+      if (err && !*err)
+        {
+          *err = e;
+          e = NULL;
+        }
+    }
+  return first;
+}

@@ -480,6 +480,21 @@ al_rootfs_pivot (const struct al_rootfs_opts *o, al_error_t *err)
   return 0;
 }
 
+int
+al_rootfs_chroot (const struct al_rootfs_opts *o, al_error_t *err)
+{
+  _cleanup_close_ int fd = open (o->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return al_err (err, errno, "rootfs %s: open", o->rootfs);
+  if (fchdir (fd) < 0)
+    return al_err (err, errno, "rootfs %s: fchdir", o->rootfs);
+  if (chroot (".") < 0)
+    return al_err (err, errno, "rootfs %s: chroot", o->rootfs);
+  if (chdir ("/") < 0)
+    return al_err (err, errno, "rootfs %s: chdir / after chroot", o->rootfs);
+  return 0;
+}
+
 /* Open a path of the new root; *fd = -1 when it does not exist. */
 static int
 open_existing (int rootfd, const char *path, const char *what, int *fd, al_error_t *err)

@@ -30,6 +30,11 @@ int al_rootfs_setup (const struct oci_spec *spec, const struct al_rootfs_opts *o
 /* pivot_root into the rootfs and detach the old root (or MS_MOVE + chroot). */
 int al_rootfs_pivot (const struct al_rootfs_opts *o, al_error_t *err);
 
+/* Without a mount namespace of the container's own: chroot into the rootfs
+ * (opened without following a final symlink) and chdir there; nothing is
+ * mounted. */
+int al_rootfs_chroot (const struct al_rootfs_opts *o, al_error_t *err);
+
 /* After pivot: maskedPaths, readonlyPaths, root.readonly, rootfsPropagation
  * of the new root. */
 int al_rootfs_finish (const struct oci_spec *spec, const struct al_rootfs_opts *o, al_error_t *err);
