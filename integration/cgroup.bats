@@ -263,3 +263,74 @@ controller_missing() {
 	run al update --memory 64m "$ID"
 	assert_failure
 }
+
+# Issue 12, "defaults are not limits": a value equal to the kernel's default
+# asks for nothing, so it needs no controller and no opt-in.
+@test "a config with cpu.shares 1024 (the kernel's default) runs without the cpu controller" {
+	is_airlock || skip "airlock's cgroup v2 behaviour"
+	controller_missing cpu || skip "the cpu controller is available here"
+	unset AIRLOCK_MISSING_CONTROLLERS
+	update_config '.linux.resources.cpu = {"shares": 1024}'
+	set_args true
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+}
+
+@test "unlimited quota, default period, memory -1 and pids -1 need no controller" {
+	is_airlock || skip "airlock's cgroup v2 behaviour"
+	controller_missing cpu || skip "the cpu controller is available here"
+	controller_missing memory || skip "the memory controller is available here"
+	controller_missing pids || skip "the pids controller is available here"
+	unset AIRLOCK_MISSING_CONTROLLERS
+	update_config '.linux.resources.cpu = {"shares": 1024, "quota": -1, "period": 50000}
+		| .linux.resources.memory = {"limit": -1, "reservation": -1, "swap": -1}
+		| .linux.resources.pids = {"limit": -1}'
+	set_args true
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	update_config '.linux.resources.cpu = {"period": 100000} | del(.linux.resources.memory)'
+	run al run --bundle "$BUNDLE" "$ID-2" </dev/null
+	assert_success
+}
+
+@test "a real limit without its controller keeps its error: cpu.shares 512, quota, period, pids 100" {
+	is_airlock || skip "airlock's cgroup v2 behaviour"
+	controller_missing cpu || skip "the cpu controller is available here"
+	controller_missing pids || skip "the pids controller is available here"
+	unset AIRLOCK_MISSING_CONTROLLERS
+	set_args true
+	update_config '.linux.resources.cpu = {"shares": 512}'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_output_contains "linux.resources.cpu.shares: the cpu controller is not available on"
+	update_config '.linux.resources.cpu = {"quota": 50000, "period": 100000}'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_output_contains "linux.resources.cpu.quota: the cpu controller is not available on"
+	update_config '.linux.resources.cpu = {"period": 50000}'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_output_contains "linux.resources.cpu.period: the cpu controller is not available on"
+	update_config 'del(.linux.resources.cpu) | .linux.resources.pids = {"limit": 100}'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_output_contains "linux.resources.pids.limit: the pids controller is not available on"
+	# ... and the opt-in still runs it, naming what is not enforced.
+	AIRLOCK_MISSING_CONTROLLERS=warn run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	assert_output_contains "not enforced"
+}
+
+@test "update --cpu-shares 1024 (the default) succeeds without the cpu controller" {
+	is_airlock || skip "airlock's cgroup v2 behaviour"
+	controller_missing cpu || skip "the cpu controller is available here"
+	unset AIRLOCK_MISSING_CONTROLLERS
+	start_counter
+	run al update --cpu-shares 1024 "$ID"
+	assert_success
+	run al update --cpu-quota -1 --cpu-period 100000 --memory -1 --pids-limit -1 "$ID"
+	assert_success
+	run al update --cpu-shares 512 "$ID"
+	assert_failure
+	assert_output_contains "linux.resources.cpu.shares: the cpu controller is not available"
+}

@@ -222,3 +222,20 @@ kill_with() {
 	assert_failure
 	assert_airlock_output_contains "nosuchcontainer"
 }
+
+# Issue 12, "kill TERM then delete finds it still running": `start` returned
+# before the init had exec'd the program, and a TERM sent then reached pid 1
+# of the pid namespace while it was still the runtime's code, with no
+# handler: ignored. `start` now returns once the program runs.
+@test "after start returns, the init is already the program" {
+	set_args sleep 1000
+	local i pid comm
+	for i in $(seq 1 30); do
+		al create --bundle "$BUNDLE" "$ID-$i" </dev/null >/dev/null 2>&1
+		pid=$(state_field .pid "$ID-$i")
+		al start "$ID-$i"
+		comm=$(cat "/proc/$pid/comm")
+		[ "$comm" = sleep ] || fail "run $i: the init is still \"$comm\" after start returned"
+		al delete --force "$ID-$i"
+	done
+}

@@ -504,6 +504,58 @@ test_unsupported_v2 (void **state)
   al_cgroup_free (cg);
 }
 
+/* Values equal to the kernel's defaults ask for nothing (issue 12). */
+static void
+test_defaults_are_not_limits (void **state)
+{
+  (void) state;
+  assert_true (al_cgroup_cpu_shares_is_default (1024));
+  assert_false (al_cgroup_cpu_shares_is_default (512));
+  assert_false (al_cgroup_cpu_shares_is_default (1025));
+  /* quota unset or -1 with any period, or the default period alone */
+  assert_true (al_cgroup_cpu_max_is_default (false, 0, false, 0));
+  assert_true (al_cgroup_cpu_max_is_default (true, -1, false, 0));
+  assert_true (al_cgroup_cpu_max_is_default (true, -1, true, 50000));
+  assert_true (al_cgroup_cpu_max_is_default (true, 0, true, 100000));
+  assert_true (al_cgroup_cpu_max_is_default (false, 0, true, 100000));
+  assert_false (al_cgroup_cpu_max_is_default (false, 0, true, 50000));
+  assert_false (al_cgroup_cpu_max_is_default (true, 50000, true, 100000));
+  assert_false (al_cgroup_cpu_max_is_default (true, 50000, false, 0));
+  assert_true (al_cgroup_limit_is_default (-1));
+  assert_false (al_cgroup_limit_is_default (0));
+  assert_false (al_cgroup_limit_is_default (100));
+
+  /* On a tree without cpu, memory and pids, defaults create and apply. */
+  struct fixture *f = *state;
+  _cleanup_free_ char *ctrls = NULL;
+  _cleanup_free_ char *cf = al_xasprintf ("%s/cgroup.controllers", f->mount);
+  al_error_t err = NULL;
+  assert_int_equal (al_read_file_at (AT_FDCWD, cf, 4096, &ctrls, NULL, &err), 0);
+  if (strstr (ctrls, "cpu") || strstr (ctrls, "memory") || strstr (ctrls, "pids"))
+    skip ();
+  _cleanup_free_ char *path = al_xasprintf ("%s/defaults", f->top);
+  struct al_cgroup *cg = resolve_ok (path, "x");
+  struct oci_resources res = { 0 };
+  res.cpu.present = res.cpu.has_shares = res.cpu.has_quota = res.cpu.has_period = true;
+  res.cpu.shares = 1024;
+  res.cpu.quota = -1;
+  res.cpu.period = 100000;
+  res.memory.present = res.memory.has_limit = res.memory.has_reservation = res.memory.has_swap = true;
+  res.memory.limit = res.memory.reservation = res.memory.swap = -1;
+  res.pids.present = true;
+  res.pids.limit = -1;
+  if (al_cgroup_create (cg, &res, &err) < 0)
+    fail_msg ("create with defaults: %s", err->msg);
+  if (al_cgroup_apply (cg, &res, &err) < 0)
+    fail_msg ("apply of defaults: %s", err->msg);
+  assert_int_equal (al_cgroup_ensure_controllers (cg, &res, &err), 0);
+  res.cpu.shares = 512;
+  expect_error (al_cgroup_ensure_controllers (cg, &res, &err), &err,
+                "linux.resources.cpu.shares: the cpu controller is not available");
+  assert_int_equal (al_cgroup_destroy (cg, false, &err), 0);
+  al_cgroup_free (cg);
+}
+
 int
 main (void)
 {
@@ -521,6 +573,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_missing_controller, setup, teardown),
     cmocka_unit_test_setup_teardown (test_hugetlb, setup, teardown),
     cmocka_unit_test_setup_teardown (test_unsupported_v2, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_defaults_are_not_limits, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -351,6 +351,41 @@ check_unified_key (const char *key, al_error_t *err)
   return 0;
 }
 
+/* ---- values that ask for nothing ---------------------------------------- */
+
+/* A value equal to what the kernel gives a cgroup anyway is no limit: it needs
+ * no controller, and it is written only where its file already exists (so an
+ * update back to the default still resets an earlier limit). */
+bool
+al_cgroup_cpu_shares_is_default (uint64_t shares)
+{
+  return shares == AL_CGROUP_DEFAULT_CPU_SHARES;
+}
+
+bool
+al_cgroup_cpu_max_is_default (bool has_quota, int64_t quota, bool has_period, uint64_t period)
+{
+  /* 0 is "not set" for both, as in apply_cpu. */
+  bool q = has_quota && quota != 0;
+  bool p = has_period && period != 0;
+  if (q)
+    return quota < 0; /* "max": the period does not limit anything */
+  return !p || period == AL_CGROUP_DEFAULT_CPU_PERIOD;
+}
+
+/* memory.limit, reservation, swap and pids.limit: negative is "max". */
+bool
+al_cgroup_limit_is_default (int64_t v)
+{
+  return v < 0;
+}
+
+static bool
+cg_has_file (const struct al_cgroup *cg, const char *file)
+{
+  return faccessat (cg->dirfd, file, F_OK, 0) == 0;
+}
+
 /* What controllers the resources need. Also refuses what cgroup v2 cannot do. */
 static int
 collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err)
@@ -365,11 +400,13 @@ collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err
   if (res->memory.present)
     {
       /* 0 means "not set" here as in al_cgroup_apply (clients zero-fill). */
-      if (res->memory.has_limit && res->memory.limit != 0)
+      /* -1 ("max") is the kernel's default: no request. */
+      if (res->memory.has_limit && res->memory.limit != 0 && !al_cgroup_limit_is_default (res->memory.limit))
         need (n, CTRL_MEMORY, "linux.resources.memory.limit");
-      if (res->memory.has_reservation && res->memory.reservation != 0)
+      if (res->memory.has_reservation && res->memory.reservation != 0
+          && !al_cgroup_limit_is_default (res->memory.reservation))
         need (n, CTRL_MEMORY, "linux.resources.memory.reservation");
-      if (res->memory.has_swap && res->memory.swap != 0)
+      if (res->memory.has_swap && res->memory.swap != 0 && !al_cgroup_limit_is_default (res->memory.swap))
         need (n, CTRL_MEMORY, "linux.resources.memory.swap");
       /* kernel and kernelTCP limits and disableOOMKiller only exist in
        * cgroup v1: a config asking for them is refused, not run looser.
@@ -387,12 +424,13 @@ collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err
 
   if (res->cpu.present)
     {
-      if (res->cpu.has_shares && res->cpu.shares != 0)
+      /* shares 1024 (cpu.weight 100) and an unlimited quota are the
+         kernel's defaults: no request. */
+      if (res->cpu.has_shares && res->cpu.shares != 0 && !al_cgroup_cpu_shares_is_default (res->cpu.shares))
         need (n, CTRL_CPU, "linux.resources.cpu.shares");
-      if (res->cpu.has_quota && res->cpu.quota != 0)
-        need (n, CTRL_CPU, "linux.resources.cpu.quota");
-      if (res->cpu.has_period && res->cpu.period != 0)
-        need (n, CTRL_CPU, "linux.resources.cpu.period");
+      if (!al_cgroup_cpu_max_is_default (res->cpu.has_quota, res->cpu.quota, res->cpu.has_period, res->cpu.period))
+        need (n, CTRL_CPU, res->cpu.has_quota && res->cpu.quota != 0 ? "linux.resources.cpu.quota"
+                                                                      : "linux.resources.cpu.period");
       if (res->cpu.has_burst)
         need (n, CTRL_CPU, "linux.resources.cpu.burst");
       if (res->cpu.has_idle)
@@ -406,8 +444,9 @@ collect_needs (const struct oci_resources *res, struct needs *n, al_error_t *err
         return al_err (err, EOPNOTSUPP, "linux.resources.cpu.realtimeRuntime/realtimePeriod: not supported on cgroup v2");
     }
 
-  if (res->pids.present)
-    need (n, CTRL_PIDS, "linux.resources.pids");
+  /* -1 is "max", the default (a pre-1.3 0 was read as -1). */
+  if (res->pids.present && !al_cgroup_limit_is_default (res->pids.limit))
+    need (n, CTRL_PIDS, "linux.resources.pids.limit");
 
   if (res->block_io.present)
     {
@@ -717,11 +756,13 @@ apply_memory (struct al_cgroup *cg, const struct oci_resources *res, al_error_t 
   if (!res->memory.present)
     return 0;
   /* 0 is "not set" for limit and reservation, as with other runtimes. */
-  if (res->memory.has_reservation && res->memory.reservation != 0)
+  /* A default (-1) is written only where the file is (see above). */
+  if (res->memory.has_reservation && res->memory.reservation != 0
+      && (!al_cgroup_limit_is_default (res->memory.reservation) || cg_has_file (cg, "memory.low")))
     if ((r = write_limit (cg, "memory.low", res->memory.reservation, err)) < 0)
       return r;
   bool has_limit = res->memory.has_limit && res->memory.limit != 0;
-  if (has_limit)
+  if (has_limit && (!al_cgroup_limit_is_default (res->memory.limit) || cg_has_file (cg, "memory.max")))
     if ((r = write_limit (cg, "memory.max", res->memory.limit, err)) < 0)
       return r;
   if (res->memory.has_swap && res->memory.swap != 0)
@@ -729,7 +770,7 @@ apply_memory (struct al_cgroup *cg, const struct oci_resources *res, al_error_t 
       /* OCI swap is memory+swap; memory.swap.max is swap alone. */
       int64_t swap = res->memory.swap;
       if (swap < 0)
-        return cg_write (cg, "memory.swap.max", "max", err);
+        return cg_has_file (cg, "memory.swap.max") ? cg_write (cg, "memory.swap.max", "max", err) : 0;
       if (!has_limit || res->memory.limit < 0)
         return al_err (err, EINVAL, "linux.resources.memory.swap: %" PRId64 " needs a memory limit", swap);
       if (swap < res->memory.limit)
@@ -749,7 +790,8 @@ apply_cpu (struct al_cgroup *cg, const struct oci_resources *res, al_error_t *er
   int r;
   if (!res->cpu.present)
     return 0;
-  if (res->cpu.has_shares && res->cpu.shares != 0)
+  if (res->cpu.has_shares && res->cpu.shares != 0
+      && (!al_cgroup_cpu_shares_is_default (res->cpu.shares) || cg_has_file (cg, "cpu.weight")))
     {
       uint64_t s = res->cpu.shares;
       if (s < 2)
@@ -761,7 +803,9 @@ apply_cpu (struct al_cgroup *cg, const struct oci_resources *res, al_error_t *er
     }
   bool quota = res->cpu.has_quota && res->cpu.quota != 0;
   bool period = res->cpu.has_period && res->cpu.period != 0;
-  if (quota || period)
+  if ((quota || period)
+      && (!al_cgroup_cpu_max_is_default (res->cpu.has_quota, res->cpu.quota, res->cpu.has_period, res->cpu.period)
+          || cg_has_file (cg, "cpu.max")))
     {
       char q[32] = "max";
       uint64_t p = period ? res->cpu.period : 100000;
@@ -879,7 +923,7 @@ al_cgroup_apply (struct al_cgroup *cg, const struct oci_resources *res, al_error
     return r;
   if ((r = apply_cpu (cg, res, err)) < 0)
     return r;
-  if (res->pids.present)
+  if (res->pids.present && (!al_cgroup_limit_is_default (res->pids.limit) || cg_has_file (cg, "pids.max")))
     if ((r = write_limit (cg, "pids.max", res->pids.limit < 0 ? -1 : res->pids.limit, err)) < 0)
       return r;
   if ((r = apply_io (cg, res, err)) < 0)

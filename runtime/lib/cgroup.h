@@ -6,6 +6,7 @@
 #define AIRLOCK_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -46,6 +47,18 @@ int al_cgroup_ensure_controllers (struct al_cgroup *cg, const struct oci_resourc
  * linux.resources.unified keys are never dropped. */
 int al_cgroup_drop_unavailable (const struct al_cgroup *cg, struct oci_resources *res, char **dropped,
                                 al_error_t *err);
+
+/* Values equal to the kernel's defaults ask for nothing: they need no
+ * controller (al_cgroup_create, al_cgroup_ensure_controllers), and
+ * al_cgroup_apply writes them only where the cgroup already has the file.
+ * cpu.shares 1024 (cpu.weight 100); a quota unset or -1 ("max") with any
+ * period, or the default period alone; memory limit, reservation, swap and
+ * pids limit -1 ("max"). 0 stays "not set" as before. */
+#define AL_CGROUP_DEFAULT_CPU_SHARES 1024
+#define AL_CGROUP_DEFAULT_CPU_PERIOD 100000
+bool al_cgroup_cpu_shares_is_default (uint64_t shares);
+bool al_cgroup_cpu_max_is_default (bool has_quota, int64_t quota, bool has_period, uint64_t period);
+bool al_cgroup_limit_is_default (int64_t v);
 
 /* Apply resources (limits) to the cgroup. */
 int al_cgroup_apply (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);

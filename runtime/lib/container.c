@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/sched.h>
 
@@ -296,7 +297,17 @@ container_init (struct init_ctx *c)
   while (n < 0 && errno == EINTR);
   if (n != 1)
     _exit (1);
-  al_closep (&c->fifo);
+  /* The fifo stays open (O_CLOEXEC) until the exec: `start` waits for the
+     init's copy to close, so it returns only once the program runs (or the
+     init is gone). Never in the preserved range, where the exec would keep
+     it open. */
+  int first_free = 3 + (c->o->preserve_fds > 0 ? c->o->preserve_fds : 0);
+  if (c->fifo < first_free)
+    {
+      int moved = fcntl (c->fifo, F_DUPFD_CLOEXEC, first_free);
+      al_closep (&c->fifo);
+      c->fifo = moved;
+    }
 
   if (late)
     {
@@ -1151,6 +1162,47 @@ kill_after_failed_start (struct al_opened *c)
   al_cgroup_free (cg);
 }
 
+/* After the start byte: wait until the init has exec'd the program (its
+   O_CLOEXEC end of exec.fifo closes: POLLHUP on `watch`) or exited (pidfd),
+   so that what follows `start` (a kill, an exec) meets the program and not
+   the runtime's code, to which pid 1 of a pid namespace ignores signals.
+   Bounded: AL_START_EXEC_TIMEOUT_MS plus the startContainer hooks' timeouts,
+   which run in between. */
+#define AL_START_EXEC_TIMEOUT_MS 10000
+static long
+monotonic_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+wait_init_exec (const char *id, int watch, int pidfd, const struct oci_hook_list *hooks, const struct al_log *log)
+{
+  long budget = AL_START_EXEC_TIMEOUT_MS;
+  for (size_t i = 0; hooks && i < hooks->n; i++)
+    if (hooks->hooks[i].has_timeout)
+      budget += 1000L * hooks->hooks[i].timeout;
+  struct pollfd pfd[2] = { { .fd = watch, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
+  long deadline = monotonic_ms () + budget;
+  for (;;)
+    {
+      long left = deadline - monotonic_ms ();
+      if (left <= 0)
+        {
+          al_log (log, "warning", "container \"%s\": the init has not run the program %ld ms after start", id,
+                  budget);
+          return;
+        }
+      int n = poll (pfd, pidfd >= 0 ? 2 : 1, (int) left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 || (pfd[0].revents & (POLLHUP | POLLERR)) || (pfd[1].revents & POLLIN))
+        return;
+    }
+}
+
 int
 al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err)
 {
@@ -1172,6 +1224,11 @@ al_container_start (const char *root, const char *id, const struct al_log *log, 
       al_container_close (&c);
       return r;
     }
+  /* A read end of our own, to see the init's end close (POLLHUP once no
+     writer is left): opened while the init's O_RDWR end is open, so the
+     kernel reports the hangup. Never read: the byte is the init's. */
+  _cleanup_close_ int watch = openat (c.dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, c.st->pid, 0);
   unlinkat (c.dirfd, "exec.fifo", 0);
   if (write (fd, "0", 1) != 1)
     {
@@ -1179,9 +1236,13 @@ al_container_start (const char *root, const char *id, const struct al_log *log, 
       al_container_close (&c);
       return r;
     }
+  al_closep (&fd);
   struct oci_spec *spec = NULL;
   r = 0;
-  if (al_container_load_config (c.dirfd, id, &spec, NULL) == 0 && spec->hooks.poststart.n)
+  bool have_spec = al_container_load_config (c.dirfd, id, &spec, NULL) == 0;
+  if (watch >= 0)
+    wait_init_exec (id, watch, pidfd, have_spec ? &spec->hooks.start_container : NULL, log);
+  if (have_spec && spec->hooks.poststart.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_RUNNING, false);
       struct hook_warn hw = { .log = log, .id = id, .only_later = true };
