@@ -160,9 +160,9 @@ container_init (struct init_ctx *c)
       al_err (&err, errno, "create a cgroup namespace");
       init_fail (c, &err);
     }
-  if (c->plan->new_user)
+  if (c->plan->new_user || c->plan->join_user_first)
     {
-      /* Become root of the new user namespace when 0 is mapped. */
+      /* Become root of the new (or joined) user namespace when 0 is mapped. */
       if (setresgid (0, 0, 0) < 0 && errno != EINVAL)
         {
           al_err (&err, errno, "linux.gidMappings: setresgid(0) in the new user namespace");
@@ -223,7 +223,7 @@ container_init (struct init_ctx *c)
   struct al_rootfs_opts ro = {
     .rootfs = c->rootfs,
     .bundle = c->bundle,
-    .in_userns = c->plan->new_user || c->plan->join_fd[OCI_NS_USER] >= 0,
+    .in_userns = c->plan->new_user || c->plan->joined_user,
     .no_pivot = c->o->no_pivot,
   };
   if (al_rootfs_setup (spec, &ro, &err) < 0)
@@ -380,6 +380,75 @@ al_container_uses_systemd (bool systemd_flag, const char *cgroups_path)
   /* A "slice:prefix:name" path on a systemd host means the systemd driver,
      as with runc and crun. */
   return cgroups_path && cgroups_path[0] != '/' && strchr (cgroups_path, ':') && al_systemd_is_running ();
+}
+
+static pid_t clone3_init (uint64_t flags, int cgroup_fd, int *pidfd);
+
+/* A user namespace joined by path plus new namespaces: those must belong to
+   it, so the clone is made from inside it. The runtime cannot go back to its
+   own user namespace, so a short-lived helper joins it and clones the init
+   as the runtime's child (CLONE_PARENT), hands back its pid and exits. The
+   init waits for the parent (legacy clone): the parent moves it into its
+   cgroup. Returns the pid (0 in the init), -1 with errno. */
+static pid_t
+clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return -1;
+  pid_t helper = fork ();
+  if (helper < 0)
+    {
+      int e = errno;
+      close (p[0]);
+      close (p[1]);
+      errno = e;
+      return -1;
+    }
+  if (helper == 0)
+    {
+      close (p[0]);
+      int res[2] = { 0, 0 };
+      if (setns (userns_fd, CLONE_NEWUSER) < 0)
+        res[1] = errno;
+      else
+        {
+          struct clone_args args;
+          memset (&args, 0, sizeof args);
+          args.flags = flags | CLONE_PARENT;
+          args.exit_signal = 0; /* CLONE_PARENT: the helper's own (SIGCHLD) */
+          pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+          if (pid < 0 && errno == ENOSYS)
+            pid = (pid_t) syscall (SYS_clone, (unsigned long) (flags | CLONE_PARENT), NULL, NULL, NULL, NULL);
+          if (pid == 0)
+            {
+              close (p[1]);
+              return 0;
+            }
+          res[0] = pid;
+          res[1] = pid < 0 ? errno : 0;
+        }
+      if (write (p[1], res, sizeof res) != (ssize_t) sizeof res)
+        _exit (2);
+      _exit (0);
+    }
+  close (p[1]);
+  int res[2] = { -1, EPROTO };
+  ssize_t n;
+  do
+    n = read (p[0], res, sizeof res);
+  while (n < 0 && errno == EINTR);
+  close (p[0]);
+  int st;
+  while (waitpid (helper, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t) sizeof res || res[1] != 0)
+    {
+      errno = n == (ssize_t) sizeof res ? res[1] : EPROTO;
+      return -1;
+    }
+  *pidfd = (int) syscall (SYS_pidfd_open, (pid_t) res[0], 0);
+  return (pid_t) res[0];
 }
 
 static pid_t
@@ -703,7 +772,13 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   uint64_t flags = plan.clone_flags | (plan.new_user ? CLONE_NEWUSER : 0);
-  if (use_systemd)
+  if (plan.join_user_first)
+    {
+      ctx.legacy_clone = true;
+      ctx.late_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
+      pid = clone_in_joined_userns (plan.join_fd[OCI_NS_USER], flags & ~(uint64_t) CLONE_NEWCGROUP, &pidfd);
+    }
+  else if (use_systemd)
     {
       /* systemd moves the init into its scope: until then it waits, and it
          creates its cgroup namespace only once it is there. */

@@ -65,11 +65,22 @@ al_ns_plan_init (struct al_ns_plan *plan, const struct oci_spec *spec, al_error_
         }
       plan->join_fd[ns->type] = fd;
     }
-  if (plan->join_fd[OCI_NS_USER] >= 0 && plan->clone_flags)
+  if (plan->join_fd[OCI_NS_USER] >= 0)
     {
-      al_ns_plan_close (plan);
-      return al_err (err, ENOTSUP,
-                     "linux.namespaces: joining a user namespace by path while creating other namespaces");
+      plan->joined_user = true;
+      /* The joined namespace's maps are the container's: none of its own. */
+      const char *field = spec->linux_->n_uid_mappings ? "uidMappings" : spec->linux_->n_gid_mappings ? "gidMappings" : NULL;
+      if (field)
+        {
+          al_ns_plan_close (plan);
+          return al_err (err, EINVAL,
+                         "linux.%s: must be absent when the user namespace is joined by path (linux.namespaces): "
+                         "the joined namespace's maps apply",
+                         field);
+        }
+      /* New namespaces besides: the init is cloned from inside the joined
+         user namespace, so they belong to it. */
+      plan->join_user_first = plan->clone_flags != 0;
     }
   return 0;
 }
@@ -212,6 +223,12 @@ al_ns_join (struct al_ns_plan *plan, al_error_t *err)
       enum oci_ns_type t = order[i];
       if (plan->join_fd[t] < 0)
         continue;
+      if (t == OCI_NS_USER && plan->join_user_first)
+        {
+          /* Joined before the clone (the init is already in it). */
+          al_closep (&plan->join_fd[t]);
+          continue;
+        }
       if (setns (plan->join_fd[t], ns_clone_flag[t]) < 0)
         return al_err (err, errno, "join the %s namespace given in linux.namespaces", oci_ns_type_name (t));
       al_closep (&plan->join_fd[t]);
