@@ -67,3 +67,62 @@ join_userns_config() {
 	assert_failure
 	assert_output_contains "linux.uidMappings: must be absent when the user namespace is joined by path"
 }
+
+# A host dir owned by uid/gid 1000, bound with a mapping of host 1000 to the
+# container's root (host kuid 100000 once through the container's map).
+idmapped_bind_config() {
+	mkdir -p "$WORK/vol" "$BUNDLE/rootfs/vol"
+	echo data >"$WORK/vol/f"
+	chown -R 1000:1000 "$WORK/vol"
+	update_config --arg s "$WORK/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s,
+		options: ["rbind", "rw"],
+		uidMappings: [{containerID: 1000, hostID: 100000, size: 1}],
+		gidMappings: [{containerID: 1000, hostID: 100000, size: 1}]}]'
+}
+
+@test "idmapped bind mount in a joined user namespace: mapped owner inside, real owner outside" {
+	make_userns
+	join_userns_config
+	idmapped_bind_config
+	run_sh 'stat -c "%u:%g" /vol/f; echo new > /vol/g && stat -c "%u:%g" /vol/g'
+	assert_success
+	[ "${lines[0]}" = 0:0 ] || fail "owner inside: $output"
+	[ "${lines[1]}" = 0:0 ] || fail "new file inside: $output"
+	[ "$(stat -c %u:%g "$WORK/vol/f")" = 1000:1000 ] || fail "owner outside: $(stat -c %u:%g "$WORK/vol/f")"
+	# Created by the container's root: on disk it is the host's 1000.
+	[ "$(stat -c %u:%g "$WORK/vol/g")" = 1000:1000 ] || fail "new file outside: $(stat -c %u:%g "$WORK/vol/g")"
+}
+
+@test "idmapped bind mount in a new user namespace (idmap option, the container's maps)" {
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	mkdir -p "$WORK/vol" "$BUNDLE/rootfs/vol"
+	echo data >"$WORK/vol/f"
+	chown -R 5:6 "$WORK/vol"
+	update_config --arg s "$WORK/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s, options: ["bind", "idmap"]}]'
+	# Without the idmap the container would see nobody (host 5 is unmapped).
+	run_sh 'stat -c "%u:%g" /vol/f'
+	assert_success
+	assert_output 5:6
+}
+
+@test "idmapped mount without a user namespace is refused naming mounts[i].uidMappings" {
+	idmapped_bind_config
+	local i
+	i=$(jq '.mounts | length - 1' "$BUNDLE/config.json")
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "mounts[$i].uidMappings: an idmapped mount needs a user namespace in the container"
+}
+
+@test "idmapped tmpfs is refused naming mounts[i]" {
+	make_userns
+	join_userns_config
+	update_config '.mounts += [{destination: "/t", type: "tmpfs", source: "tmpfs", options: ["idmap"]}]'
+	local i
+	i=$(jq '.mounts | length - 1' "$BUNDLE/config.json")
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "mounts[$i]: idmapped mounts of type \"tmpfs\": only bind mounts are supported"
+}

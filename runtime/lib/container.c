@@ -56,6 +56,7 @@
 #include "seccomp_listener.h"
 #include "spec.h"
 #include "sync.h"
+#include "idmap.h"
 #include "intelrdt.h"
 #include "mempolicy.h"
 #include "netdev.h"
@@ -91,6 +92,7 @@ struct init_ctx
   bool late_cgroupns; /* ... and then we create our cgroup namespace */
   bool new_mount;
   bool new_uts;
+  int *idmap_fds; /* per mounts[i]: the idmapped tree to attach, else -1; NULL: none */
 };
 
 __attribute__ ((noreturn)) static void
@@ -128,12 +130,16 @@ container_init (struct init_ctx *c)
      namespaces we are about to join and the fds the caller preserves. */
   if (al_proc_new_session (&err) < 0)
     init_fail (c, &err);
-  int keep[4 + 3 + OCI_NS_COUNT];
+  int keep[4 + AL_IDMAP_MAX + 3 + OCI_NS_COUNT];
   size_t nkeep = 0;
   keep[nkeep++] = c->sync;
   keep[nkeep++] = c->fifo;
   keep[nkeep++] = c->parent_pidfd;
   keep[nkeep++] = c->console;
+  for (size_t i = 0; c->idmap_fds && i < spec->n_mounts; i++)
+    if (c->idmap_fds[i] >= 0)
+      keep[nkeep++] = c->idmap_fds[i];
+  size_t nkeep_late = nkeep; /* kept after the joins too */
   for (int i = 0; i < 3; i++)
     keep[nkeep++] = c->o->stdio[i];
   for (int t = 0; t < OCI_NS_COUNT; t++)
@@ -178,7 +184,7 @@ container_init (struct init_ctx *c)
     init_fail (c, &err);
   /* The host's namespace fds too (pid and time ones, joined by the parent),
      before the config's mounts and hooks. */
-  if (al_proc_close_fds (keep_below, keep, 4, &err) < 0)
+  if (al_proc_close_fds (keep_below, keep, nkeep_late, &err) < 0)
     init_fail (c, &err);
   if ((c->plan->clone_flags & CLONE_NEWNET) && al_ns_loopback_up (&err) < 0)
     init_fail (c, &err);
@@ -225,6 +231,7 @@ container_init (struct init_ctx *c)
     .bundle = c->bundle,
     .in_userns = c->plan->new_user || c->plan->joined_user,
     .no_pivot = c->o->no_pivot,
+    .idmap_fds = c->idmap_fds,
   };
   if (al_rootfs_setup (spec, &ro, &err) < 0)
     init_fail (c, &err);
@@ -600,6 +607,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   struct al_ns_plan plan;
   bool plan_open = false, state_created = false, cg_owned = false;
   pid_t pid = -1;
+  int *idmap_fds = NULL;
   struct al_state st = { 0 };
   _cleanup_free_ char *rdt_root = NULL;
 
@@ -718,6 +726,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   plan_open = true;
+  r = al_idmap_prepare (spec, bundle, plan.new_user || plan.joined_user, plan.join_fd[OCI_NS_USER], &idmap_fds, err);
+  if (r < 0)
+    {
+      r = al_err_prefix (err, "container \"%s\"", o->id);
+      goto fail;
+    }
 
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -743,6 +757,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .need_parent_hooks = h->prestart.n || h->create_runtime.n,
     .new_mount = true,
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
+    .idmap_fds = idmap_fds,
   };
 
   if (o->die_with_parent)
@@ -815,6 +830,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   al_closep (&sv1);
   al_closep (&console);
   al_closep (&fifo);
+  al_idmap_close (idmap_fds, spec->n_mounts); /* the init has its own */
+  idmap_fds = NULL;
 
   st.id = (char *) o->id;
   st.pid = pid;
@@ -1027,6 +1044,7 @@ fail:
   free (unit);
   if (plan_open)
     al_ns_plan_close (&plan);
+  al_idmap_close (idmap_fds, spec->n_mounts);
   al_seccomp_free (seccomp);
   if (state_created)
     {
