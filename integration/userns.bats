@@ -100,7 +100,7 @@ idmapped_bind_config() {
 	mkdir -p "$WORK/vol" "$BUNDLE/rootfs/vol"
 	echo data >"$WORK/vol/f"
 	chown -R 5:6 "$WORK/vol"
-	update_config --arg s "$WORK/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s, options: ["bind", "idmap"]}]'
+	update_config --arg s "$WORK/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s, options: ["bind", "idmap", "rprivate"]}]'
 	# Without the idmap the container would see nobody (host 5 is unmapped).
 	run_sh 'stat -c "%u:%g" /vol/f'
 	assert_success
