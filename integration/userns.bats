@@ -59,13 +59,24 @@ join_userns_config() {
 	echo go >"$BUNDLE/rootfs/go"
 }
 
-@test "user namespace joined by path refuses linux.uidMappings" {
+@test "user namespace joined by path: linux.uidMappings equal to its maps are accepted, others refused" {
 	make_userns
 	join_userns_config
+	# containerd repeats the joined namespace's maps: accepted.
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	run_sh 'id -u'
+	assert_success
+	assert_output 0
 	update_config '.linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]'
 	run al run --bundle "$BUNDLE" "$ID"
 	assert_failure
-	assert_output_contains "linux.uidMappings: must be absent when the user namespace is joined by path"
+	assert_output_contains "linux.uidMappings: differ from the maps of the user namespace joined by path"
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 1}]'
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "linux.gidMappings: differ from the maps of the user namespace joined by path"
 }
 
 # A host dir owned by uid/gid 1000, bound with a mapping of host 1000 to the
