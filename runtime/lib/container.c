@@ -58,6 +58,7 @@
 #include "seccomp_listener.h"
 #include "spec.h"
 #include "sync.h"
+#include "idmap.h"
 #include "intelrdt.h"
 #include "mempolicy.h"
 #include "netdev.h"
@@ -93,6 +94,7 @@ struct init_ctx
   bool late_cgroupns; /* ... and then we create our cgroup namespace */
   bool new_mount;
   bool new_uts;
+  int *idmap_fds; /* per mounts[i]: the idmapped tree to attach, else -1; NULL: none */
 };
 
 __attribute__ ((noreturn)) static void
@@ -130,12 +132,16 @@ container_init (struct init_ctx *c)
      namespaces we are about to join and the fds the caller preserves. */
   if (al_proc_new_session (&err) < 0)
     init_fail (c, &err);
-  int keep[4 + 3 + OCI_NS_COUNT];
+  int keep[4 + AL_IDMAP_MAX + 3 + OCI_NS_COUNT];
   size_t nkeep = 0;
   keep[nkeep++] = c->sync;
   keep[nkeep++] = c->fifo;
   keep[nkeep++] = c->parent_pidfd;
   keep[nkeep++] = c->console;
+  for (size_t i = 0; c->idmap_fds && i < spec->n_mounts; i++)
+    if (c->idmap_fds[i] >= 0)
+      keep[nkeep++] = c->idmap_fds[i];
+  size_t nkeep_late = nkeep; /* kept after the joins too */
   for (int i = 0; i < 3; i++)
     keep[nkeep++] = c->o->stdio[i];
   for (int t = 0; t < OCI_NS_COUNT; t++)
@@ -162,9 +168,9 @@ container_init (struct init_ctx *c)
       al_err (&err, errno, "create a cgroup namespace");
       init_fail (c, &err);
     }
-  if (c->plan->new_user)
+  if (c->plan->new_user || c->plan->join_user_first)
     {
-      /* Become root of the new user namespace when 0 is mapped. */
+      /* Become root of the new (or joined) user namespace when 0 is mapped. */
       if (setresgid (0, 0, 0) < 0 && errno != EINVAL)
         {
           al_err (&err, errno, "linux.gidMappings: setresgid(0) in the new user namespace");
@@ -180,7 +186,7 @@ container_init (struct init_ctx *c)
     init_fail (c, &err);
   /* The host's namespace fds too (pid and time ones, joined by the parent),
      before the config's mounts and hooks. */
-  if (al_proc_close_fds (keep_below, keep, 4, &err) < 0)
+  if (al_proc_close_fds (keep_below, keep, nkeep_late, &err) < 0)
     init_fail (c, &err);
   if ((c->plan->clone_flags & CLONE_NEWNET) && al_ns_loopback_up (&err) < 0)
     init_fail (c, &err);
@@ -225,8 +231,9 @@ container_init (struct init_ctx *c)
   struct al_rootfs_opts ro = {
     .rootfs = c->rootfs,
     .bundle = c->bundle,
-    .in_userns = c->plan->new_user || c->plan->join_fd[OCI_NS_USER] >= 0,
+    .in_userns = c->plan->new_user || c->plan->joined_user,
     .no_pivot = c->o->no_pivot,
+    .idmap_fds = c->idmap_fds,
   };
   if (c->new_mount && al_rootfs_setup (spec, &ro, &err) < 0)
     init_fail (c, &err);
@@ -438,6 +445,75 @@ al_container_uses_systemd (bool systemd_flag, const char *cgroups_path)
   return cgroups_path && cgroups_path[0] != '/' && strchr (cgroups_path, ':') && al_systemd_is_running ();
 }
 
+static pid_t clone3_init (uint64_t flags, int cgroup_fd, int *pidfd);
+
+/* A user namespace joined by path plus new namespaces: those must belong to
+   it, so the clone is made from inside it. The runtime cannot go back to its
+   own user namespace, so a short-lived helper joins it and clones the init
+   as the runtime's child (CLONE_PARENT), hands back its pid and exits. The
+   init waits for the parent (legacy clone): the parent moves it into its
+   cgroup. Returns the pid (0 in the init), -1 with errno. */
+static pid_t
+clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return -1;
+  pid_t helper = fork ();
+  if (helper < 0)
+    {
+      int e = errno;
+      close (p[0]);
+      close (p[1]);
+      errno = e;
+      return -1;
+    }
+  if (helper == 0)
+    {
+      close (p[0]);
+      int res[2] = { 0, 0 };
+      if (setns (userns_fd, CLONE_NEWUSER) < 0)
+        res[1] = errno;
+      else
+        {
+          struct clone_args args;
+          memset (&args, 0, sizeof args);
+          args.flags = flags | CLONE_PARENT;
+          args.exit_signal = 0; /* CLONE_PARENT: the helper's own (SIGCHLD) */
+          pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+          if (pid < 0 && errno == ENOSYS)
+            pid = (pid_t) syscall (SYS_clone, (unsigned long) (flags | CLONE_PARENT), NULL, NULL, NULL, NULL);
+          if (pid == 0)
+            {
+              close (p[1]);
+              return 0;
+            }
+          res[0] = pid;
+          res[1] = pid < 0 ? errno : 0;
+        }
+      if (write (p[1], res, sizeof res) != (ssize_t) sizeof res)
+        _exit (2);
+      _exit (0);
+    }
+  close (p[1]);
+  int res[2] = { -1, EPROTO };
+  ssize_t n;
+  do
+    n = read (p[0], res, sizeof res);
+  while (n < 0 && errno == EINTR);
+  close (p[0]);
+  int st;
+  while (waitpid (helper, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t) sizeof res || res[1] != 0)
+    {
+      errno = n == (ssize_t) sizeof res ? res[1] : EPROTO;
+      return -1;
+    }
+  *pidfd = (int) syscall (SYS_pidfd_open, (pid_t) res[0], 0);
+  return (pid_t) res[0];
+}
+
 static pid_t
 clone3_init (uint64_t flags, int cgroup_fd, int *pidfd)
 {
@@ -629,6 +705,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   struct al_ns_plan plan;
   bool plan_open = false, state_created = false, cg_owned = false;
   pid_t pid = -1;
+  int *idmap_fds = NULL;
   struct al_state st = { 0 };
   _cleanup_free_ char *rdt_root = NULL;
 
@@ -756,6 +833,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       r = al_err_prefix (err, "%s", config_path);
       goto fail;
     }
+  r = al_idmap_prepare (spec, bundle, plan.new_user || plan.joined_user, plan.join_fd[OCI_NS_USER], &idmap_fds, err);
+  if (r < 0)
+    {
+      r = al_err_prefix (err, "container \"%s\"", o->id);
+      goto fail;
+    }
 
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -781,6 +864,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .need_parent_hooks = h->prestart.n || h->create_runtime.n,
     .new_mount = has_ns (spec, OCI_NS_MOUNT),
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
+    .idmap_fds = idmap_fds,
   };
 
   if (o->die_with_parent)
@@ -810,7 +894,13 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   uint64_t flags = plan.clone_flags | (plan.new_user ? CLONE_NEWUSER : 0);
-  if (use_systemd)
+  if (plan.join_user_first)
+    {
+      ctx.legacy_clone = true;
+      ctx.late_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
+      pid = clone_in_joined_userns (plan.join_fd[OCI_NS_USER], flags & ~(uint64_t) CLONE_NEWCGROUP, &pidfd);
+    }
+  else if (use_systemd)
     {
       /* systemd moves the init into its scope: until then it waits, and it
          creates its cgroup namespace only once it is there. */
@@ -847,6 +937,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   al_closep (&sv1);
   al_closep (&console);
   al_closep (&fifo);
+  al_idmap_close (idmap_fds, spec->n_mounts); /* the init has its own */
+  idmap_fds = NULL;
 
   st.id = (char *) o->id;
   st.pid = pid;
@@ -1059,6 +1151,7 @@ fail:
   free (unit);
   if (plan_open)
     al_ns_plan_close (&plan);
+  al_idmap_close (idmap_fds, spec->n_mounts);
   al_seccomp_free (seccomp);
   if (state_created)
     {

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
@@ -25,6 +26,106 @@ static const int ns_clone_flag[OCI_NS_COUNT] = {
   [OCI_NS_IPC] = CLONE_NEWIPC,   [OCI_NS_UTS] = CLONE_NEWUTS,     [OCI_NS_USER] = CLONE_NEWUSER,
   [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
 };
+
+/* Read the uid_map and gid_map of the user namespace `fd` as seen from
+ * inside it (host ids when its parent is the host's): a child joins it and
+ * sends both back. */
+static int
+read_userns_maps (int fd, char *uid, char *gid, size_t len, al_error_t *err)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return al_err (err, errno, "linux.namespaces: pipe");
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      close (p[0]);
+      char buf[2 * 4096];
+      memset (buf, 0, sizeof buf);
+      if (setns (fd, CLONE_NEWUSER) < 0)
+        _exit (1);
+      const char *files[] = { "/proc/self/uid_map", "/proc/self/gid_map" };
+      for (int i = 0; i < 2; i++)
+        {
+          int m = open (files[i], O_RDONLY | O_CLOEXEC);
+          if (m < 0 || read (m, buf + i * 4096, 4095) < 0)
+            _exit (1);
+          close (m);
+        }
+      _exit (write (p[1], buf, sizeof buf) == (ssize_t) sizeof buf ? 0 : 1);
+    }
+  int e = errno;
+  close (p[1]);
+  char buf[2 * 4096];
+  ssize_t n = -1;
+  if (pid > 0)
+    {
+      size_t got = 0;
+      while (got < sizeof buf)
+        {
+          n = read (p[0], buf + got, sizeof buf - got);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            break;
+          got += (size_t) n;
+        }
+      n = (ssize_t) got;
+      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  close (p[0]);
+  if (pid < 0)
+    return al_err (err, e, "linux.namespaces: fork to read the joined user namespace's maps");
+  if (n != (ssize_t) sizeof buf)
+    return al_err (err, EPROTO, "linux.namespaces: read the joined user namespace's uid_map and gid_map");
+  buf[4095] = buf[sizeof buf - 1] = '\0';
+  memcpy (uid, buf, len < 4096 ? len : 4096);
+  memcpy (gid, buf + 4096, len < 4096 ? len : 4096);
+  uid[len - 1] = gid[len - 1] = '\0';
+  return 0;
+}
+
+/* Whether the map text (lines "inside outside count") equals the mappings. */
+static bool
+map_equal (const char *text, const struct oci_id_mapping *m, size_t n)
+{
+  size_t i = 0;
+  const char *q = text;
+  for (;;)
+    {
+      unsigned long a, b, c;
+      int used = 0;
+      if (sscanf (q, " %lu %lu %lu%n", &a, &b, &c, &used) != 3)
+        break;
+      q += used;
+      if (i >= n || a != m[i].container_id || b != m[i].host_id || c != m[i].size)
+        return false;
+      i++;
+    }
+  return i == n;
+}
+
+static int
+check_joined_maps (int fd, const struct oci_spec *spec, al_error_t *err)
+{
+  const struct oci_linux *l = spec->linux_;
+  if (l->n_uid_mappings == 0 && l->n_gid_mappings == 0)
+    return 0;
+  char uid[4096], gid[4096];
+  int r = read_userns_maps (fd, uid, gid, sizeof uid, err);
+  if (r < 0)
+    return r;
+  const char *field = !map_equal (uid, l->uid_mappings, l->n_uid_mappings)   ? "uidMappings"
+                      : !map_equal (gid, l->gid_mappings, l->n_gid_mappings) ? "gidMappings"
+                                                                              : NULL;
+  if (field)
+    return al_err (err, EINVAL,
+                   "linux.%s: differ from the maps of the user namespace joined by path (linux.namespaces): "
+                   "give none or the same",
+                   field);
+  return 0;
+}
 
 int
 al_ns_plan_init (struct al_ns_plan *plan, const struct oci_spec *spec, al_error_t *err)
@@ -65,11 +166,20 @@ al_ns_plan_init (struct al_ns_plan *plan, const struct oci_spec *spec, al_error_
         }
       plan->join_fd[ns->type] = fd;
     }
-  if (plan->join_fd[OCI_NS_USER] >= 0 && plan->clone_flags)
+  if (plan->join_fd[OCI_NS_USER] >= 0)
     {
-      al_ns_plan_close (plan);
-      return al_err (err, ENOTSUP,
-                     "linux.namespaces: joining a user namespace by path while creating other namespaces");
+      plan->joined_user = true;
+      /* The joined namespace's maps are the container's: the config may
+         repeat them (containerd does), not give others. */
+      int r = check_joined_maps (plan->join_fd[OCI_NS_USER], spec, err);
+      if (r < 0)
+        {
+          al_ns_plan_close (plan);
+          return r;
+        }
+      /* New namespaces besides: the init is cloned from inside the joined
+         user namespace, so they belong to it. */
+      plan->join_user_first = plan->clone_flags != 0;
     }
   return 0;
 }
@@ -212,6 +322,12 @@ al_ns_join (struct al_ns_plan *plan, al_error_t *err)
       enum oci_ns_type t = order[i];
       if (plan->join_fd[t] < 0)
         continue;
+      if (t == OCI_NS_USER && plan->join_user_first)
+        {
+          /* Joined before the clone (the init is already in it). */
+          al_closep (&plan->join_fd[t]);
+          continue;
+        }
       if (setns (plan->join_fd[t], ns_clone_flag[t]) < 0)
         return al_err (err, errno, "join the %s namespace given in linux.namespaces", oci_ns_type_name (t));
       al_closep (&plan->join_fd[t]);

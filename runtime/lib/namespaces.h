@@ -15,6 +15,10 @@ struct al_ns_plan
   int join_fd[OCI_NS_COUNT]; /* namespaces joined by path: an fd each, else -1 */
   bool new_user;
   bool new_time;
+  bool joined_user;     /* linux.namespaces gives the user namespace by path */
+  bool join_user_first; /* user ns joined by path plus new ones: the clone happens
+                           in a helper that joined it first (join_fd[USER] is then
+                           already joined by the init) */
   int saved_pid_fd;  /* the parent's own pid/time namespaces while it clones */
   int saved_time_fd;
 };

@@ -265,7 +265,30 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
   if (f.tmpcopyup)
     return al_err (err, EOPNOTSUPP, "%s: option tmpcopyup", label);
   if (f.idmap || m->n_uid_mappings || m->n_gid_mappings)
-    return al_err (err, EOPNOTSUPP, "%s: idmapped mounts", label);
+    {
+      /* The runtime cloned and idmapped the source (idmap.c): attach it. */
+      int tree = o->idmap_fds ? o->idmap_fds[i] : -1;
+      if (tree < 0)
+        return al_err (err, EOPNOTSUPP, "mounts[%zu].uidMappings: %s: idmapped mount not prepared", i, label);
+      struct stat st;
+      if (fstat (tree, &st) < 0)
+        return al_err (err, errno, "%s: the idmapped tree", label);
+      _cleanup_close_ int target = -1;
+      r = al_rootfs_open_in (rootfd, m->destination, S_ISDIR (st.st_mode) ? S_IFDIR : S_IFREG, dwhat, &target, err);
+      if (r < 0)
+        return r;
+      if ((r = set_attrs (tree, f.flags, f.clear, false, label, err)) < 0
+          || (r = set_attrs (tree, f.rec_flags, f.rec_clear, true, label, err)) < 0)
+        return r;
+      if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return al_err (err, errno, "%s: attach the idmapped bind mount", label);
+      struct mount_attr a = { .propagation = f.propagation & ~MS_REC };
+      if (f.propagation
+          && mount_setattr (tree, "", AT_EMPTY_PATH | ((f.propagation & MS_REC) ? AT_RECURSIVE : 0), &a, sizeof (a))
+                 < 0)
+        return al_err (err, errno, "%s: set propagation", label);
+      return 0;
+    }
   if (!is_bind && (type == NULL || *type == '\0' || str_eq (type, "none")))
     return al_err (err, 0, "%s: no type and no bind option", label);
 

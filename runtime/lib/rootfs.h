@@ -19,6 +19,7 @@ struct al_rootfs_opts
   const char *bundle;  /* absolute bundle dir: relative mount sources resolve here */
   bool in_userns;      /* a new user namespace: bind devices instead of mknod */
   bool no_pivot;       /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+  const int *idmap_fds; /* per mounts[i]: a detached idmapped tree (idmap.c), else -1; NULL: none */
 };
 
 /* Everything before pivot_root: make the mount tree private (or
@@ -48,7 +49,7 @@ struct al_mount_flags
   unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE|MS_REC */
   bool recursive_bind;       /* rbind */
   bool bind;
-  bool idmap;               /* idmap / ridmap (rejected by al_rootfs_setup for now) */
+  bool idmap;               /* idmap / ridmap (the tree comes from al_rootfs_opts.idmap_fds) */
   bool tmpcopyup;           /* tmpcopyup (rejected by al_rootfs_setup: not supported) */
   unsigned long rec_flags;  /* "rro", "rnosuid", ...: MS_* applied to the whole bind tree */
   unsigned long rec_clear;  /* "rrw", "rsuid", ...: MS_* cleared on the whole bind tree */

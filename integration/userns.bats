@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# User namespaces joined by path (Kubernetes hostUsers: false pods): the
+# container joins a user namespace made beforehand and gets new pid, mount,
+# uts, ipc and network namespaces owned by it.
+
+load helpers
+
+HOLDER=
+
+teardown() {
+	[ -z "$HOLDER" ] || { kill -9 "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; } || true
+	al_teardown
+}
+
+# A user namespace held by a sleeping process, mapping 0..65535 to 100000..
+make_userns() {
+	mkfifo "$WORK/holder"
+	unshare --user sh -c 'echo up; exec sleep 1000' >"$WORK/holder" &
+	HOLDER=$!
+	wait_fifo "$WORK/holder" >/dev/null
+	echo "0 100000 65536" >"/proc/$HOLDER/uid_map"
+	echo "0 100000 65536" >"/proc/$HOLDER/gid_map"
+}
+
+# config.json: the user namespace by path, new pid/mount/uts/ipc/network.
+join_userns_config() {
+	update_config --arg p "/proc/$HOLDER/ns/user" '
+		.linux.namespaces = [{type: "user", path: $p}, {type: "pid"}, {type: "mount"},
+			{type: "uts"}, {type: "ipc"}, {type: "network"}]
+		| del(.linux.uidMappings) | del(.linux.gidMappings)'
+}
+
+@test "user namespace joined by path with new pid/mount/uts/ipc/net: root inside, mapped uid outside" {
+	make_userns
+	join_userns_config
+	run_sh 'id -u; readlink /proc/self/ns/user; echo $$'
+	assert_success
+	[ "${lines[0]}" = 0 ] || fail "id -u: $output"
+	[ "${lines[1]}" = "user:[$(ns_inode "/proc/$HOLDER/ns/user")]" ] || fail "userns: $output"
+	[ "${lines[2]}" = 1 ] || fail "pid: $output"
+	make_fifos ready go
+	set_args sh -c 'echo ready > /ready; read x < /go'
+	al run --detach --bundle "$BUNDLE" "$ID-d" </dev/null >"$WORK/out" 2>&1 || fail "run: $(cat "$WORK/out")"
+	wait_fifo "$BUNDLE/rootfs/ready"
+	local pid
+	pid=$(state_field .pid "$ID-d")
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 100000 ] || fail "host uid: $(grep ^Uid: "/proc/$pid/status")"
+	# The new namespaces belong to the joined user namespace.
+	local t
+	for t in pid mnt uts ipc net; do
+		[ "$(readlink "/proc/$pid/ns/$t")" != "$(readlink "/proc/self/ns/$t")" ] || fail "$t namespace is the host's"
+	done
+	# exec joins them all.
+	run al exec "$ID-d" sh -c 'id -u; readlink /proc/self/ns/user; readlink /proc/self/ns/pid'
+	assert_success
+	[ "${lines[0]}" = 0 ] || fail "exec id -u: $output"
+	[ "${lines[1]}" = "user:[$(ns_inode "/proc/$HOLDER/ns/user")]" ] || fail "exec userns: $output"
+	[ "${lines[2]}" = "$(readlink "/proc/$pid/ns/pid")" ] || fail "exec pidns: $output"
+	echo go >"$BUNDLE/rootfs/go"
+}
+
+@test "user namespace joined by path: linux.uidMappings equal to its maps are accepted, others refused" {
+	make_userns
+	join_userns_config
+	# containerd repeats the joined namespace's maps: accepted.
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	run_sh 'id -u'
+	assert_success
+	assert_output 0
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]'
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "linux.uidMappings: differ from the maps of the user namespace joined by path"
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 1}]'
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "linux.gidMappings: differ from the maps of the user namespace joined by path"
+}
+
+# A host dir owned by uid/gid 1000, bound with a mapping of host 1000 to the
+# container's root (host kuid 100000 once through the container's map).
+idmapped_bind_config() {
+	mkdir -p "$WORK/vol" "$BUNDLE/rootfs/vol"
+	echo data >"$WORK/vol/f"
+	chown -R 1000:1000 "$WORK/vol"
+	update_config --arg s "$WORK/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s,
+		options: ["rbind", "rw"],
+		uidMappings: [{containerID: 1000, hostID: 100000, size: 1}],
+		gidMappings: [{containerID: 1000, hostID: 100000, size: 1}]}]'
+}
+
+@test "idmapped bind mount in a joined user namespace: mapped owner inside, real owner outside" {
+	make_userns
+	join_userns_config
+	idmapped_bind_config
+	run_sh 'stat -c "%u:%g" /vol/f; echo new > /vol/g && stat -c "%u:%g" /vol/g'
+	assert_success
+	[ "${lines[0]}" = 0:0 ] || fail "owner inside: $output"
+	[ "${lines[1]}" = 0:0 ] || fail "new file inside: $output"
+	[ "$(stat -c %u:%g "$WORK/vol/f")" = 1000:1000 ] || fail "owner outside: $(stat -c %u:%g "$WORK/vol/f")"
+	# Created by the container's root: on disk it is the host's 1000.
+	[ "$(stat -c %u:%g "$WORK/vol/g")" = 1000:1000 ] || fail "new file outside: $(stat -c %u:%g "$WORK/vol/g")"
+}
+
+@test "idmapped bind mount in a new user namespace (idmap option, the container's maps)" {
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	mkdir -p "$WORK/vol" "$BUNDLE/rootfs/vol"
+	echo data >"$WORK/vol/f"
+	chown -R 5:6 "$WORK/vol"
+	update_config --arg s "$WORK/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s, options: ["bind", "idmap", "rprivate"]}]'
+	# Without the idmap the container would see nobody (host 5 is unmapped).
+	run_sh 'stat -c "%u:%g" /vol/f'
+	assert_success
+	assert_output 5:6
+}
+
+@test "idmapped mount without a user namespace is refused naming mounts[i].uidMappings" {
+	idmapped_bind_config
+	local i
+	i=$(jq '.mounts | length - 1' "$BUNDLE/config.json")
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "mounts[$i].uidMappings: an idmapped mount needs a user namespace in the container"
+}
+
+@test "idmapped tmpfs is refused naming mounts[i]" {
+	make_userns
+	join_userns_config
+	update_config '.mounts += [{destination: "/t", type: "tmpfs", source: "tmpfs", options: ["idmap"]}]'
+	local i
+	i=$(jq '.mounts | length - 1' "$BUNDLE/config.json")
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "mounts[$i]: idmapped mounts of type \"tmpfs\": only bind mounts are supported"
+}

@@ -1,0 +1,232 @@
+/* idmap.c: idmapped bind mounts. The kernel lets only a holder of
+ * CAP_SYS_ADMIN over the filesystem's superblock (the host's, for host
+ * directories) set MOUNT_ATTR_IDMAP, and only on a mount not yet attached:
+ * so the runtime clones each source tree before the clone of the init, sets
+ * the idmap on it with a user namespace made for the mapping (a short-lived
+ * child that unshares one and waits while the runtime writes its maps), and
+ * the init attaches the tree it inherited (rootfs.c). */
+#include "idmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rootfs.h"
+#include "util.h"
+
+bool
+al_idmap_wanted (const struct oci_mount *m)
+{
+  if (m->n_uid_mappings || m->n_gid_mappings)
+    return true;
+  for (char **o = m->options; o && *o; o++)
+    if (strcmp (*o, "idmap") == 0 || strcmp (*o, "ridmap") == 0)
+      return true;
+  return false;
+}
+
+static bool
+has_option (const struct oci_mount *m, const char *name)
+{
+  for (char **o = m->options; o && *o; o++)
+    if (strcmp (*o, name) == 0)
+      return true;
+  return false;
+}
+
+static bool
+str_bind_type (const struct oci_mount *m)
+{
+  if (m->type && (strcmp (m->type, "bind") == 0 || strcmp (m->type, "rbind") == 0))
+    return true;
+  return has_option (m, "bind") || has_option (m, "rbind");
+}
+
+static int
+write_map (pid_t pid, const char *file, const char *what, const struct oci_id_mapping *m, size_t n,
+           al_error_t *err)
+{
+  char buf[4096];
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      int w = snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+      if (w < 0 || (size_t) w >= sizeof buf - len)
+        return al_err (err, E2BIG, "%s: too many mappings", what);
+      len += (size_t) w;
+    }
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return al_err (err, errno, "%s: open %s", what, path);
+  if (write (fd, buf, len) != (ssize_t) len)
+    return al_err (err, errno, "%s: write %s", what, path);
+  return 0;
+}
+
+/* A user namespace with these maps: an fd to it in *out. */
+static int
+make_userns (const struct oci_id_mapping *um, size_t nu, const struct oci_id_mapping *gm, size_t ng,
+             const char *uwhat, const char *gwhat, int *out, al_error_t *err)
+{
+  int ready[2], hold[2];
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    return al_err (err, errno, "%s: pipe", uwhat);
+  if (pipe2 (hold, O_CLOEXEC) < 0)
+    {
+      int e = errno;
+      close (ready[0]);
+      close (ready[1]);
+      return al_err (err, e, "%s: pipe", uwhat);
+    }
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      /* Only unshare, report, and wait for the runtime to be done. */
+      close (ready[0]);
+      close (hold[1]);
+      char c = unshare (CLONE_NEWUSER) == 0 ? 0 : (char) errno;
+      if (write (ready[1], &c, 1) != 1)
+        _exit (1);
+      while (read (hold[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  int e = errno;
+  close (ready[1]);
+  close (hold[0]);
+  int r = 0;
+  if (pid < 0)
+    r = al_err (err, e, "%s: fork the mapping's user namespace holder", uwhat);
+  else
+    {
+      char c = 1;
+      ssize_t n;
+      do
+        n = read (ready[0], &c, 1);
+      while (n < 0 && errno == EINTR);
+      if (n != 1 || c != 0)
+        r = al_err (err, n == 1 ? c : EPROTO, "%s: create the mapping's user namespace", uwhat);
+      if (r == 0)
+        r = write_map (pid, "uid_map", uwhat, um, nu, err);
+      if (r == 0)
+        r = write_map (pid, "gid_map", gwhat, gm, ng, err);
+      if (r == 0)
+        {
+          char path[64];
+          snprintf (path, sizeof path, "/proc/%d/ns/user", pid);
+          *out = open (path, O_RDONLY | O_CLOEXEC);
+          if (*out < 0)
+            r = al_err (err, errno, "%s: open %s", uwhat, path);
+        }
+    }
+  close (ready[0]);
+  close (hold[1]);
+  if (pid > 0)
+    while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  return r;
+}
+
+static int
+prepare_one (const struct oci_spec *spec, size_t i, const char *bundle, int joined_userns_fd, int *out,
+             al_error_t *err)
+{
+  const struct oci_mount *m = &spec->mounts[i];
+  _cleanup_free_ char *uwhat = al_xasprintf ("mounts[%zu].uidMappings", i);
+  _cleanup_free_ char *gwhat = al_xasprintf ("mounts[%zu].gidMappings", i);
+  bool is_bind = str_bind_type (m);
+  if (!is_bind)
+    return al_err (err, EOPNOTSUPP, "mounts[%zu]: idmapped mounts of type \"%s\": only bind mounts are supported", i,
+                   m->type ? m->type : "");
+  if (spec->bind_policy)
+    return al_err (err, EPERM, "%s: idmapped mounts are not allowed under a sandbox profile", uwhat);
+  if (m->source == NULL || *m->source == '\0')
+    return al_err (err, 0, "mounts[%zu].source: a bind mount needs a source", i);
+  if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
+    return al_err (err, EINVAL, "%s: give both mounts[%zu].uidMappings and gidMappings, or neither", uwhat, i);
+
+  _cleanup_close_ int userns = -1;
+  int r;
+  if (m->n_uid_mappings)
+    r = make_userns (m->uid_mappings, m->n_uid_mappings, m->gid_mappings, m->n_gid_mappings, uwhat, gwhat, &userns,
+                     err);
+  else if (joined_userns_fd >= 0)
+    {
+      /* The container's own mapping: its joined user namespace. */
+      userns = fcntl (joined_userns_fd, F_DUPFD_CLOEXEC, 0);
+      r = userns < 0 ? al_err (err, errno, "%s: dup the user namespace", uwhat) : 0;
+    }
+  else
+    r = make_userns (spec->linux_->uid_mappings, spec->linux_->n_uid_mappings, spec->linux_->gid_mappings,
+                     spec->linux_->n_gid_mappings, uwhat, gwhat, &userns, err);
+  if (r < 0)
+    return r;
+
+  bool rec = has_option (m, "rbind") || has_option (m, "ridmap") || (m->type && strcmp (m->type, "rbind") == 0);
+  _cleanup_free_ char *src = m->source[0] == '/' ? al_xstrdup (m->source) : al_xasprintf ("%s/%s", bundle, m->source);
+  _cleanup_close_ int tree
+      = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return al_err (err, errno, "mounts[%zu].source \"%s\": clone for the idmapped mount", i, src);
+  struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns };
+  if (mount_setattr (tree, "", AT_EMPTY_PATH | (has_option (m, "ridmap") ? AT_RECURSIVE : 0), &a, sizeof a) < 0)
+    return al_err (err, errno, "%s: idmap the bind mount of \"%s\"", uwhat, src);
+  *out = al_steal_fd (tree);
+  return 0;
+}
+
+int
+al_idmap_prepare (const struct oci_spec *spec, const char *bundle, bool has_userns, int joined_userns_fd,
+                  int **fds_out, al_error_t *err)
+{
+  *fds_out = NULL;
+  size_t count = 0;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (al_idmap_wanted (&spec->mounts[i]))
+      {
+        if (!has_userns)
+          return al_err (err, EINVAL,
+                         "mounts[%zu].uidMappings: an idmapped mount needs a user namespace in the container "
+                         "(linux.namespaces)",
+                         i);
+        if (++count > AL_IDMAP_MAX)
+          return al_err (err, E2BIG, "mounts[%zu]: more than %d idmapped mounts", i, AL_IDMAP_MAX);
+      }
+  if (count == 0)
+    return 0;
+  int *fds = al_xmalloc0 (spec->n_mounts * sizeof (int));
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    fds[i] = -1;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      if (!al_idmap_wanted (&spec->mounts[i]))
+        continue;
+      int r = prepare_one (spec, i, bundle, joined_userns_fd, &fds[i], err);
+      if (r < 0)
+        {
+          al_idmap_close (fds, spec->n_mounts);
+          return r;
+        }
+    }
+  *fds_out = fds;
+  return 0;
+}
+
+void
+al_idmap_close (int *fds, size_t n)
+{
+  if (fds == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    al_closep (&fds[i]);
+  free (fds);
+}
