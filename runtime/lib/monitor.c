@@ -1088,6 +1088,13 @@ sample_pids (struct al_monitor *m, const struct al_created *c, struct al_cgroup 
       uint64_t mem = al_memsample_pids (pids, n);
       if (!m->reaped)
         mem += sample_tmpfs (m, c->pid);
+      /* No process left, or only zombies: nothing was measured, and a 0
+         would be a false figure (the verdict says null instead). */
+      if (mem == 0)
+        {
+          free (pids);
+          return;
+        }
       m->memory_sampled = true;
       if (mem > m->memory_sampled_peak)
         m->memory_sampled_peak = mem;
@@ -1166,6 +1173,9 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
       sampler = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
       if (sampler >= 0 && arm_timer (sampler, 0, m->sample_ms) == 0)
         ep_add (ep, sampler, EV_SAMPLE);
+      /* A first sample now: start returned once the program was exec'd, so
+         even a program that ends within the first period is seen. */
+      sample_pids (m, c, cg);
     }
   if (m->forward_signals)
     {
