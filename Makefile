@@ -7,6 +7,7 @@ PKGS := yajl libseccomp libcap libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libsystemd is loaded with dlopen() when the systemd driver runs (sdbus_dl.c).
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libsystemd,$(PKGS)))
+PKG_LIBS += -lm
 # Tests may ask systemd directly what it did (test_cgroup_systemd).
 TEST_LIBS := $(shell pkg-config --libs libsystemd)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
@@ -136,7 +137,7 @@ SHIM_OPT := -Os -ffunction-sections -fdata-sections
 SHIM_LDFLAGS := -static-pie -Wl,--gc-sections
 # Debian ships yajl's static library as libyajl_s.a.
 SHIM_LINK_LIBS := $(patsubst -lyajl,$(if $(wildcard $(shell pkg-config --variable=libdir yajl)/libyajl.a),-lyajl,-l:libyajl_s.a),\
-	$(shell pkg-config --static --libs $(filter-out libsystemd,$(PKGS)) libprotobuf-c))
+	$(shell pkg-config --static --libs $(filter-out libsystemd,$(PKGS)) libprotobuf-c)) -lm
 else
 SHIM_LIB := $(B)/libairlock.a
 SHIM_LINK_LIBS := $(PKG_LIBS) $(SHIM_LIBS)

@@ -556,6 +556,29 @@ test_defaults_are_not_limits (void **state)
   al_cgroup_free (cg);
 }
 
+/* shares -> weight: the log-quadratic curve through (2, 1), (1024, 100) and
+ * (262144, 10000), rounded up; 0 stays "unset". */
+static void
+test_cpu_weight (void **state)
+{
+  (void) state;
+  assert_int_equal (al_cgroup_cpu_weight (0), 0);
+  assert_int_equal (al_cgroup_cpu_weight (1), 1);
+  assert_int_equal (al_cgroup_cpu_weight (2), 1);
+  assert_int_equal (al_cgroup_cpu_weight (1024), 100); /* the defaults match (the linear map gave 39) */
+  assert_int_equal (al_cgroup_cpu_weight (262144), 10000);
+  assert_int_equal (al_cgroup_cpu_weight (1u << 30), 10000);
+  assert_int_equal (al_cgroup_cpu_weight (512), 59);
+  assert_int_equal (al_cgroup_cpu_weight (2048), 174);
+  uint64_t prev = 1;
+  for (uint64_t sh = 2; sh <= 262144; sh++)
+    {
+      uint64_t w = al_cgroup_cpu_weight (sh);
+      assert_true (w >= prev && w >= 1 && w <= 10000);
+      prev = w;
+    }
+}
+
 int
 main (void)
 {
@@ -565,6 +588,7 @@ main (void)
       return 77;
     }
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_cpu_weight),
     cmocka_unit_test_setup_teardown (test_find_mount, setup, teardown),
     cmocka_unit_test_setup_teardown (test_resolve, setup, teardown),
     cmocka_unit_test_setup_teardown (test_lifecycle, setup, teardown),

@@ -106,7 +106,7 @@ test_conversions (void **state)
 {
   (void) state;
   assert_int_equal (al_systemd_cpu_weight (2), 1);
-  assert_int_equal (al_systemd_cpu_weight (1024), 39);
+  assert_int_equal (al_systemd_cpu_weight (1024), 100);
   assert_int_equal (al_systemd_cpu_weight (262144), 10000);
   assert_int_equal (al_systemd_cpu_weight (1), 1);          /* clamped */
   assert_int_equal (al_systemd_cpu_weight (1u << 30), 10000); /* clamped */
@@ -223,7 +223,7 @@ test_resource_props (void **state)
   expect_u64 (&p, "MemoryLow", 32 << 20);
   expect_u64 (&p, "MemorySwapMax", 32 << 20);
   expect_u64 (&p, "TasksMax", 100);
-  expect_u64 (&p, "CPUWeight", 39);
+  expect_u64 (&p, "CPUWeight", 100);
   expect_u64 (&p, "CPUQuotaPerSecUSec", 250000);
   expect_u64 (&p, "CPUQuotaPeriodUSec", 200000);
   expect_u64 (&p, "IOWeight", 10000);
@@ -550,7 +550,7 @@ test_bus_lifecycle (void **state)
   assert_string_equal (pcg, want_line);
   assert_cg_file (cg, "memory.max", "67108864");
   assert_cg_file (cg, "pids.max", "100");
-  assert_cg_file (cg, "cpu.weight", "39");
+  assert_cg_file (cg, "cpu.weight", "100");
   assert_cg_file (cg, "cpuset.cpus", "0");
   _cleanup_free_ char *tso = unit_property (unit, "org.freedesktop.systemd1.Scope", "TimeoutStopUSec", 't');
   assert_string_equal (tso, "7000000");
@@ -587,7 +587,7 @@ test_bus_lifecycle (void **state)
     fail_msg ("update: %s", err->msg);
   assert_cg_file (cg, "memory.max", "134217728");
   assert_cg_file (cg, "pids.max", "200");
-  assert_cg_file (cg, "cpu.weight", "79");
+  assert_cg_file (cg, "cpu.weight", "174");
   assert_cg_file (cg, "cpu.max", "50000 100000");
 
   /* The cgroupfs driver works on the delegated cgroup. */

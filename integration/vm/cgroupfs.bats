@@ -62,8 +62,8 @@ teardown() {
 	[ "$(cat "$CGDIR/memory.high")" = 50331648 ]
 	# OCI swap is memory+swap; cgroup v2 swap.max is swap alone.
 	[ "$(cat "$CGDIR/memory.swap.max")" = 67108864 ]
-	# shares 1024 -> 1 + ((1024 - 2) * 9999) / 262142 = 39
-	[ "$(cat "$CGDIR/cpu.weight")" = 39 ]
+	# shares 1024 -> 100 (the default weight: see al_cgroup_cpu_weight)
+	[ "$(cat "$CGDIR/cpu.weight")" = 100 ]
 	[ "$(cat "$CGDIR/cpu.max")" = "50000 100000" ]
 	[ "$(cat "$CGDIR/cpuset.cpus")" = 0 ]
 	[ "$(cat "$CGDIR/cpuset.mems")" = 0 ]

@@ -81,7 +81,7 @@ assert_unit_active() {
 	assert_success
 	assert_unit_active "$UNIT"
 	[ "$(cat "$CGDIR/memory.max")" = 33554432 ]
-	[ "$(cat "$CGDIR/cpu.weight")" = 39 ]
+	[ "$(cat "$CGDIR/cpu.weight")" = 100 ]
 	al start "$ID"
 	[ "$(state_field .status)" = running ]
 	assert_unit_active "$UNIT"
@@ -191,8 +191,8 @@ assert_unit_active() {
 	[ "$(cat "$CGDIR/memory.max")" = 33554432 ]
 	[ "$(cat "$CGDIR/memory.low")" = 16777216 ]
 	[ "$(cat "$CGDIR/memory.swap.max")" = 0 ]
-	# shares 2048 -> 1 + (2046 * 9999) / 262142 = 79
-	[ "$(cat "$CGDIR/cpu.weight")" = 79 ]
+	# shares 2048 -> 174 (al_cgroup_cpu_weight)
+	[ "$(cat "$CGDIR/cpu.weight")" = 174 ]
 	[ "$(cat "$CGDIR/cpu.max")" = "50000 100000" ]
 	[ "$(cat "$CGDIR/cpuset.cpus")" = 0 ]
 	[ "$(cat "$CGDIR/pids.max")" = 20 ]

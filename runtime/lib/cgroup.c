@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -356,6 +357,31 @@ check_unified_key (const char *key, al_error_t *err)
 /* A value equal to what the kernel gives a cgroup anyway is no limit: it needs
  * no controller, and it is written only where its file already exists (so an
  * update back to the default still resets an earlier limit). */
+uint64_t
+al_cgroup_cpu_weight (uint64_t shares)
+{
+  /* cgroup v1 shares span [2, 2^18], default 1024 = 2^10; cgroup v2 weights
+   * span [1, 10^4], default 100 = 10^2. The weight is 10 raised to a
+   * quadratic in l = log2(shares) through the three pairs (2, 1),
+   * (1024, 100) and (262144, 10000):
+   *   log10(weight) = (l^2 + 125 l - 126) / 612,
+   * rounded up. Unlike the old linear map (1024 -> 39), the defaults
+   * match; current runc and crun convert on the same curve. 0: unset. */
+  if (shares == 0)
+    return 0;
+  if (shares <= 2)
+    return 1;
+  if (shares >= 262144)
+    return 10000;
+  double l = log2 ((double) shares);
+  double w = ceil (pow (10.0, (l * l + 125.0 * l - 126.0) / 612.0));
+  if (w < 1)
+    return 1;
+  if (w > 10000)
+    return 10000;
+  return (uint64_t) w;
+}
+
 bool
 al_cgroup_cpu_shares_is_default (uint64_t shares)
 {
@@ -793,12 +819,7 @@ apply_cpu (struct al_cgroup *cg, const struct oci_resources *res, al_error_t *er
   if (res->cpu.has_shares && res->cpu.shares != 0
       && (!al_cgroup_cpu_shares_is_default (res->cpu.shares) || cg_has_file (cg, "cpu.weight")))
     {
-      uint64_t s = res->cpu.shares;
-      if (s < 2)
-        s = 2;
-      if (s > 262144)
-        s = 262144;
-      if ((r = write_u64 (cg, "cpu.weight", 1 + ((s - 2) * 9999) / 262142, err)) < 0)
+      if ((r = write_u64 (cg, "cpu.weight", al_cgroup_cpu_weight (res->cpu.shares), err)) < 0)
         return r;
     }
   bool quota = res->cpu.has_quota && res->cpu.quota != 0;

@@ -60,6 +60,10 @@ bool al_cgroup_cpu_shares_is_default (uint64_t shares);
 bool al_cgroup_cpu_max_is_default (bool has_quota, int64_t quota, bool has_period, uint64_t period);
 bool al_cgroup_limit_is_default (int64_t v);
 
+/* cpu shares (cgroup v1 scale, 2..262144) to cpu.weight (1..10000), on the
+ * curve that maps the defaults onto each other (1024 -> 100); 0 stays 0. */
+uint64_t al_cgroup_cpu_weight (uint64_t shares);
+
 /* Apply resources (limits) to the cgroup. */
 int al_cgroup_apply (struct al_cgroup *cg, const struct oci_resources *resources, al_error_t *err);
 

@@ -1,5 +1,6 @@
 /* cgroup_systemd.c: the systemd cgroup driver (transient units over sd-bus). */
 #include "cgroup_systemd.h"
+#include "cgroup.h"
 #include "sdbus_dl.h"
 
 #include <errno.h>
@@ -190,11 +191,9 @@ add_string (struct al_sd_props *p, const char *name, const char *s)
 uint64_t
 al_systemd_cpu_weight (uint64_t shares)
 {
-  if (shares < 2)
-    shares = 2;
-  if (shares > 262144)
-    shares = 262144;
-  return 1 + ((shares - 2) * 9999) / 262142;
+  if (shares == 0)
+    return al_cgroup_cpu_weight (2);
+  return al_cgroup_cpu_weight (shares);
 }
 
 uint64_t
