@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "namespaces.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -47,29 +48,6 @@ str_bind_type (const struct oci_mount *m)
   if (m->type && (strcmp (m->type, "bind") == 0 || strcmp (m->type, "rbind") == 0))
     return true;
   return has_option (m, "bind") || has_option (m, "rbind");
-}
-
-static int
-write_map (pid_t pid, const char *file, const char *what, const struct oci_id_mapping *m, size_t n,
-           al_error_t *err)
-{
-  char buf[4096];
-  size_t len = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      int w = snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-      if (w < 0 || (size_t) w >= sizeof buf - len)
-        return al_err (err, E2BIG, "%s: too many mappings", what);
-      len += (size_t) w;
-    }
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
-  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return al_err (err, errno, "%s: open %s", what, path);
-  if (write (fd, buf, len) != (ssize_t) len)
-    return al_err (err, errno, "%s: write %s", what, path);
-  return 0;
 }
 
 /* A user namespace with these maps: an fd to it in *out. */
@@ -116,9 +94,9 @@ make_userns (const struct oci_id_mapping *um, size_t nu, const struct oci_id_map
       if (n != 1 || c != 0)
         r = al_err (err, n == 1 ? c : EPROTO, "%s: create the mapping's user namespace", uwhat);
       if (r == 0)
-        r = write_map (pid, "uid_map", uwhat, um, nu, err);
+        r = al_write_id_map (pid, "uid_map", uwhat, um, nu, err);
       if (r == 0)
-        r = write_map (pid, "gid_map", gwhat, gm, ng, err);
+        r = al_write_id_map (pid, "gid_map", gwhat, gm, ng, err);
       if (r == 0)
         {
           char path[64];

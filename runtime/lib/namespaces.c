@@ -255,38 +255,41 @@ al_ns_parent_after_clone (struct al_ns_plan *plan, al_error_t *err)
   return 0;
 }
 
-static int
-write_map (pid_t pid, const char *file, const char *field, const struct oci_id_mapping *m, size_t n,
-           al_error_t *err)
+int
+al_write_id_map (pid_t pid, const char *file, const char *what, const struct oci_id_mapping *m, size_t n,
+                 al_error_t *err)
 {
-  if (n == 0)
-    return 0;
   char buf[4096];
   size_t len = 0;
   for (size_t i = 0; i < n; i++)
     {
       int w = snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
       if (w < 0 || (size_t) w >= sizeof buf - len)
-        return al_err (err, E2BIG, "linux.%s: too many mappings", field);
+        return al_err (err, E2BIG, "%s: too many mappings", what);
       len += (size_t) w;
     }
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
   _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return al_err (err, errno, "linux.%s: open %s", field, path);
+    return al_err (err, errno, "%s: open %s", what, path);
   if (write (fd, buf, len) != (ssize_t) len)
-    return al_err (err, errno, "linux.%s: write %s", field, path);
+    return al_err (err, errno, "%s: write %s", what, path);
   return 0;
 }
 
 int
 al_ns_write_id_maps (pid_t pid, const struct oci_spec *spec, al_error_t *err)
 {
-  int r = write_map (pid, "uid_map", "uidMappings", spec->linux_->uid_mappings, spec->linux_->n_uid_mappings, err);
+  int r = spec->linux_->n_uid_mappings == 0 ? 0
+          : al_write_id_map (pid, "uid_map", "linux.uidMappings", spec->linux_->uid_mappings,
+                             spec->linux_->n_uid_mappings, err);
   if (r < 0)
     return r;
-  return write_map (pid, "gid_map", "gidMappings", spec->linux_->gid_mappings, spec->linux_->n_gid_mappings, err);
+  if (spec->linux_->n_gid_mappings == 0)
+    return 0;
+  return al_write_id_map (pid, "gid_map", "linux.gidMappings", spec->linux_->gid_mappings,
+                          spec->linux_->n_gid_mappings, err);
 }
 
 void

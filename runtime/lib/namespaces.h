@@ -36,6 +36,11 @@ int al_ns_parent_after_clone (struct al_ns_plan *plan, al_error_t *err);
 
 /* In the parent: write uid_map/gid_map of the init (new user namespace). */
 int al_ns_write_id_maps (pid_t pid, const struct oci_spec *spec, al_error_t *err);
+/* Write the maps m[0..n) into /proc/PID/<file> (uid_map or gid_map); errors
+ * name `what` (e.g. "linux.uidMappings", "mounts[2].uidMappings"). */
+struct oci_id_mapping;
+int al_write_id_map (pid_t pid, const char *file, const char *what, const struct oci_id_mapping *m, size_t n,
+                     al_error_t *err);
 
 /* The shim: containerd makes bundles 0700 and root's, which the init, root
  * of its user namespace only, cannot traverse to its rootfs. As containerd
