@@ -1558,6 +1558,43 @@ open_for_delete (const char *root, const char *id, bool force, struct al_opened 
   return open_state (root, id, true, force ? DELETE_LOCK_TIMEOUT_MS : -1, c, err);
 }
 
+struct netdev_warn
+{
+  const struct al_log *log;
+  const char *id;
+};
+
+static void
+netdev_warn (void *data, const char *msg)
+{
+  const struct netdev_warn *w = data;
+  al_log (w->log, "warning", "container \"%s\": %s", w->id, msg);
+}
+
+static void
+move_netdevs_back (struct al_opened *c, const struct oci_spec *spec, enum al_status s, const struct al_log *log)
+{
+  const struct oci_namespace *ns = oci_spec_namespace (spec, OCI_NS_NETWORK);
+  if (ns == NULL)
+    return;
+  _cleanup_close_ int fd = -1;
+  if (ns->path && ns->path[0])
+    fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+  else if (s != AL_STATUS_STOPPED)
+    {
+      /* The init's namespace, checked against pid reuse after opening. */
+      char path[64];
+      snprintf (path, sizeof path, "/proc/%d/ns/net", (int) c->st->pid);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0 && !al_state_init_alive (c->st))
+        al_closep (&fd);
+    }
+  if (fd < 0)
+    return; /* gone with its init: the kernel returned what it could */
+  struct netdev_warn w = { .log = log, .id = c->st->id };
+  al_netdev_move_back (spec->linux_, fd, netdev_warn, &w);
+}
+
 int
 al_container_delete (const char *root, const char *id, bool force, const struct al_log *log, al_error_t *err)
 {
@@ -1592,6 +1629,12 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
           goto out;
         }
     }
+  struct oci_spec *spec = NULL;
+  bool have_spec = al_container_load_config (c.dirfd, id, &spec, NULL) == 0;
+  /* linux.netDevices go back to the host while their namespace lives: the
+     one joined by path, or the init's (before it is killed). */
+  if (have_spec && spec->linux_ && spec->linux_->n_net_devices)
+    move_netdevs_back (&c, spec, s, log);
   if (s != AL_STATUS_STOPPED)
     {
       /* The init first (by pidfd, it may live outside the cgroup), then
@@ -1601,8 +1644,6 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
       if (cg == NULL)
         wait_init_gone (c.st);
     }
-  struct oci_spec *spec = NULL;
-  bool have_spec = al_container_load_config (c.dirfd, id, &spec, NULL) == 0;
   if (cg && c.st->systemd)
     {
       _cleanup_free_ char *unit = NULL;

@@ -407,3 +407,68 @@ al_netdev_move_all (const struct oci_linux *l, int netns_fd, al_error_t *err)
     }
   return 0;
 }
+
+/* ---- back on delete ------------------------------------------------------ */
+
+int
+al_netdev_move_back (const struct oci_linux *l, int netns_fd, void (*warn) (void *, const char *), void *data)
+{
+  if (l == NULL || l->n_net_devices == 0)
+    return 0;
+  _cleanup_close_ int self = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  _cleanup_error_ al_error_t err = NULL;
+  _cleanup_close_ int host = self >= 0 ? nl_open (&err) : -1;
+  _cleanup_close_ int inner = host >= 0 ? nl_open_in (netns_fd, &err) : -1;
+  if (inner < 0)
+    {
+      char *msg = al_xasprintf ("linux.netDevices: cannot move the devices back to the host: %s",
+                                err ? err->msg : strerror (errno));
+      warn (data, msg);
+      free (msg);
+      return -1;
+    }
+  int failed = 0;
+  for (size_t i = 0; i < l->n_net_devices; i++)
+    {
+      const struct oci_net_device *d = &l->net_devices[i];
+      const char *name = d->name ? d->name : d->host_name;
+      if (strstr (name, "%d"))
+        {
+          /* The kernel chose the number: the name inside is not known. */
+          char *msg = al_xasprintf ("linux.netDevices[\"%s\"]: named by the template \"%s\", left to the "
+                                    "kernel (a physical device returns when the namespace goes)",
+                                    d->host_name, name);
+          warn (data, msg);
+          free (msg);
+          continue;
+        }
+      int index = nl_link_index (inner, name, 0);
+      if (index < 0)
+        {
+          char *msg = al_xasprintf ("linux.netDevices[\"%s\"]: \"%s\" is no longer in the container's network "
+                                    "namespace: %s",
+                                    d->host_name, name, strerror (-index));
+          warn (data, msg);
+          free (msg);
+          failed++;
+          continue;
+        }
+      struct nlmsg m;
+      struct ifinfomsg *ifi = nl_begin (&m, RTM_NEWLINK, 0, sizeof (*ifi));
+      ifi->ifi_family = AF_UNSPEC;
+      ifi->ifi_index = index;
+      uint32_t nsfd = (uint32_t) self;
+      nl_attr (&m, IFLA_NET_NS_FD, &nsfd, sizeof nsfd);
+      nl_attr (&m, IFLA_IFNAME, d->host_name, strlen (d->host_name) + 1);
+      int r = nl_call (inner, &m, NULL, 0);
+      if (r < 0)
+        {
+          char *msg = al_xasprintf ("linux.netDevices[\"%s\"]: move \"%s\" back to the host's network namespace: %s",
+                                    d->host_name, name, strerror (-r));
+          warn (data, msg);
+          free (msg);
+          failed++;
+        }
+    }
+  return failed ? -1 : 0;
+}

@@ -1,8 +1,7 @@
 /* netdev.h: linux.netDevices, host interfaces moved into the container's
  * network namespace over rtnetlink (RTM_NEWLINK with IFLA_NET_NS_FD), renamed,
- * set up, with their permanent global addresses. Nothing moves them back: the
- * kernel returns physical devices to the host when the namespace goes and
- * destroys virtual ones (runtime-spec 1.3); in a joined namespace they stay. */
+ * set up, with their permanent global addresses; moved back under their host
+ * names on delete, while the namespace still exists (as runc does). */
 #ifndef AIRLOCK_NETDEV_H
 #define AIRLOCK_NETDEV_H
 
@@ -19,5 +18,9 @@ int al_netdev_name_check (const char *name, bool template_ok, const char **why);
 int al_netdev_precheck (const struct oci_spec *spec, al_error_t *err);
 /* Move every linux.netDevices entry into the namespace netns_fd. */
 int al_netdev_move_all (const struct oci_linux *l, int netns_fd, al_error_t *err);
+/* On delete: move every device found in the namespace netns_fd back into the
+ * runtime's, under its host name. Each failure is passed to warn (delete goes
+ * on); -1 when any failed. */
+int al_netdev_move_back (const struct oci_linux *l, int netns_fd, void (*warn) (void *, const char *), void *data);
 
 #endif
