@@ -25,18 +25,6 @@ create_ctr() {
 	[ -n "$CTR" ]
 }
 
-# Wait (bounded) for a CRI container state (CONTAINER_RUNNING, ...).
-wait_ctr_state() {
-	local end=$((SECONDS + 15)) s
-	while :; do
-		s=$(cri inspect "$1" | jq -r '.status.state // "CONTAINER_CREATED"')
-		[ "$s" = "$2" ] && return 0
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.05
-	done
-	fail "container $1: state $s, wanted $2"
-}
-
 @test "cri: the runtime handler is known and the images are there" {
 	run cri images
 	assert_success

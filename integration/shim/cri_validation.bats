@@ -32,17 +32,6 @@ create_ctr() {
 	[ -n "$CTR" ]
 }
 
-wait_ctr_state() {
-	local end=$((SECONDS + 15)) s
-	while :; do
-		s=$(cri inspect "$1" | jq -r '.status.state // "CONTAINER_CREATED"')
-		[ "$s" = "$2" ] && return 0
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.05
-	done
-	fail "container $1: state $s, wanted $2"
-}
-
 # wait_log NAME LINE: the container's CRI log has LINE (bounded).
 wait_log() {
 	local i

@@ -440,6 +440,19 @@ wait_task_status() {
 	fail "task $id: status <$s>, wanted <$want>"
 }
 
+# Wait (bounded, ~15 s) for a CRI container state (CONTAINER_RUNNING, ...);
+# needs the test file's `cri` client wrapper.
+wait_ctr_state() {
+	local end=$((SECONDS + 15)) s
+	while :; do
+		s=$(cri inspect "$1" | jq -r '.status.state // "CONTAINER_CREATED"')
+		[ "$s" = "$2" ] && return 0
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.05
+	done
+	fail "container $1: state $s, wanted $2"
+}
+
 # The bundle directory containerd made for a task.
 bundle_of() {
 	echo "$CTD_DIR/state/io.containerd.runtime.v2.task/${2:-${C_NS:-$NS}}/$1"
