@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bindcheck.h"
 #include "namespaces.h"
 #include "rootfs.h"
 #include "util.h"
@@ -125,8 +126,11 @@ prepare_one (const struct oci_spec *spec, size_t i, const char *bundle, int join
   if (!is_bind)
     return al_err (err, EOPNOTSUPP, "mounts[%zu]: idmapped mounts of type \"%s\": only bind mounts are supported", i,
                    m->type ? m->type : "");
-  if (spec->bind_policy)
-    return al_err (err, EPERM, "%s: idmapped mounts are not allowed under a sandbox profile", uwhat);
+  /* Under a sandbox profile: the container's own mapping only (a mapping
+     of its own could give container root the host ids of anyone). */
+  if (spec->bind_policy && (m->n_uid_mappings || m->n_gid_mappings))
+    return al_err (err, EPERM, "%s: idmapped mounts with mappings of their own are not allowed under a sandbox profile",
+                   uwhat);
   if (m->source == NULL || *m->source == '\0')
     return al_err (err, 0, "mounts[%zu].source: a bind mount needs a source", i);
   if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
@@ -151,8 +155,19 @@ prepare_one (const struct oci_spec *spec, size_t i, const char *bundle, int join
 
   bool rec = has_option (m, "rbind") || has_option (m, "ridmap") || (m->type && strcmp (m->type, "rbind") == 0);
   _cleanup_free_ char *src = m->source[0] == '/' ? al_xstrdup (m->source) : al_xasprintf ("%s/%s", bundle, m->source);
+  /* The profile's denied paths, checked on what the source resolves to,
+     and that very fd cloned (bindcheck.h). */
+  _cleanup_close_ int srcfd = -1;
+  if (spec->bind_policy)
+    {
+      _cleanup_bind_guard_ struct al_bind_guard *g = al_bind_guard_new (spec->bind_policy);
+      r = al_bind_source_open (g, i, src, m->source, m->destination ? m->destination : "", rec, false, &srcfd, err);
+      if (r < 0)
+        return r;
+    }
   _cleanup_close_ int tree
-      = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+      = srcfd >= 0 ? open_tree (srcfd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0))
+                   : open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
   if (tree < 0)
     return al_err (err, errno, "mounts[%zu].source \"%s\": clone for the idmapped mount", i, src);
   struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns };
@@ -207,4 +222,12 @@ al_idmap_close (int *fds, size_t n)
   for (size_t i = 0; i < n; i++)
     al_closep (&fds[i]);
   free (fds);
+}
+
+int
+al_idmap_userns (const struct oci_id_mapping *um, size_t nu, const struct oci_id_mapping *gm, size_t ng,
+                 const char *what, int *out, al_error_t *err)
+{
+  *out = -1;
+  return make_userns (um, nu, gm, ng, what, what, out, err);
 }

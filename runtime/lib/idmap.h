@@ -27,4 +27,9 @@ int al_idmap_prepare (const struct oci_spec *spec, const char *bundle, bool has_
                       int **fds_out, al_error_t *err);
 void al_idmap_close (int *fds, size_t n);
 
+/* A user namespace with these uid and gid maps (host ids), held only by the
+ * returned fd (*out): for idmapping mounts. Errors name `what`. */
+int al_idmap_userns (const struct oci_id_mapping *um, size_t nu, const struct oci_id_mapping *gm, size_t ng,
+                     const char *what, int *out, al_error_t *err);
+
 #endif
