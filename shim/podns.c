@@ -49,8 +49,27 @@ obj_str (yajl_val o, const char *k)
 }
 
 static bool
+is_bind (yajl_val m)
+{
+  const char *t = obj_str (m, "type");
+  if (t && (strcmp (t, "bind") == 0 || strcmp (t, "rbind") == 0))
+    return true;
+  yajl_val o = obj_get (m, "options");
+  for (size_t i = 0; YAJL_IS_ARRAY (o) && i < o->u.array.len; i++)
+    {
+      const char *s = YAJL_IS_STRING (o->u.array.values[i]) ? YAJL_GET_STRING (o->u.array.values[i]) : NULL;
+      if (s && (strcmp (s, "bind") == 0 || strcmp (s, "rbind") == 0))
+        return true;
+    }
+  return false;
+}
+
+/* A bind of one of the CRI's files (a tmpfs /dev/shm is the container's). */
+static bool
 is_cri_file (yajl_val m)
 {
+  if (!is_bind (m))
+    return false;
   const char *d = obj_str (m, "destination");
   for (size_t i = 0; d && cri_files[i]; i++)
     if (strcmp (d, cri_files[i]) == 0)
@@ -286,7 +305,8 @@ sh_podns_prepare (const char *bundle, const char *id, char **config_path, sh_pod
       has_user = has_user || (t && strcmp (t, "user") == 0);
     }
   struct plan p = { 0 };
-  _cleanup_free_ char *userns_path = NULL;
+  /* Every cleanup variable before the first goto. */
+  _cleanup_free_ char *userns_path = NULL, *cfg = NULL, *out_path = NULL;
   _cleanup_idpool_ struct al_idpool pool = { 0 };
   _cleanup_profile_ struct al_profile *prof = NULL;
   if (pname == NULL || type == NULL || has_user)
@@ -297,8 +317,8 @@ sh_podns_prepare (const char *bundle, const char *id, char **config_path, sh_pod
       yajl_tree_free (root);
       return al_err_prefix (err, "container %s: annotations[\"%s\"]", id, AL_PROFILE_ANNOTATION);
     }
-  if (!al_idpool_from_profile (prof, &pool))
-    goto none;
+  if (!al_profile_pod_userns (prof) || !al_idpool_from_profile (prof, &pool))
+    goto none; /* a profile whose pods have no user namespace of their own (or "untrusted": refused) */
   bool sandbox = strcmp (type, "sandbox") == 0;
   if (sandbox)
     {
@@ -309,6 +329,8 @@ sh_podns_prepare (const char *bundle, const char *id, char **config_path, sh_pod
           return al_err_prefix (err, "pod sandbox %s: a host id range for its user namespace", id);
         }
       out->slot_taken = true;
+      out->root_uid = p.first;
+      out->root_gid = p.first;
       struct oci_id_mapping m = { .container_id = 0, .host_id = p.first, .size = p.size };
       r = al_idmap_userns (&m, 1, &m, 1, "the pod's user namespace", &out->userns_fd, err);
     }
@@ -337,6 +359,8 @@ sh_podns_prepare (const char *bundle, const char *id, char **config_path, sh_pod
           al_err_prefix (err, "container %s", id);
           goto fail;
         }
+      out->root_uid = p.first;
+      out->root_gid = p.first;
       userns_path = al_xasprintf ("/proc/%d/ns/user", (int) pid);
       p.userns_path = userns_path;
       out->userns_fd = open (userns_path, O_RDONLY | O_CLOEXEC);
@@ -345,10 +369,10 @@ sh_podns_prepare (const char *bundle, const char *id, char **config_path, sh_pod
     }
   if (r < 0)
     goto fail;
-  _cleanup_free_ char *cfg = gen_config (root, &p);
+  cfg = gen_config (root, &p);
   yajl_tree_free (root);
   root = NULL;
-  _cleanup_free_ char *out_path = al_xasprintf ("%s/" SH_CONFIG_REWRITTEN, bundle);
+  out_path = al_xasprintf ("%s/" SH_CONFIG_REWRITTEN, bundle);
   r = al_write_file_atomic_at (AT_FDCWD, out_path, cfg, strlen (cfg), 0600, err);
   if (r < 0)
     goto fail;
@@ -412,10 +436,21 @@ take_option (char *data, const char *name)
   return val;
 }
 
+static uint32_t
+host_of_root (const struct oci_id_mapping *m, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0)
+      return m[i].host_id;
+  return 0;
+}
+
 int
-sh_podns_mount_idmap (char *data, int *userns_fd, al_error_t *err)
+sh_podns_mount_idmap (char *data, int *userns_fd, uid_t *root_uid, gid_t *root_gid, al_error_t *err)
 {
   *userns_fd = -1;
+  *root_uid = 0;
+  *root_gid = 0;
   _cleanup_free_ char *u = take_option (data, "uidmap");
   _cleanup_free_ char *g = take_option (data, "gidmap");
   if (u == NULL && g == NULL)
@@ -430,5 +465,7 @@ sh_podns_mount_idmap (char *data, int *userns_fd, al_error_t *err)
     r = al_idmap_parse_triples ("gidmap", g, &gm, &ng, err);
   if (r == 0)
     r = al_idmap_userns (um, nu, gm, ng, "overlay rootfs: uidmap=/gidmap=", userns_fd, err);
+  *root_uid = host_of_root (um, nu);
+  *root_gid = host_of_root (gm, ng);
   return r;
 }

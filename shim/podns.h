@@ -21,6 +21,8 @@
 struct sh_podns
 {
   int userns_fd;   /* the pod's user namespace (for the rootfs), -1: none */
+  uid_t root_uid;  /* the host ids of its root */
+  gid_t root_gid;
   bool slot_taken; /* the sandbox's: release it on delete */
 };
 
@@ -40,8 +42,9 @@ int sh_podns_prepare (const char *bundle, const char *id, char **config_path, sh
 void sh_podns_release (const char *bundle, const char *id);
 
 /* The user namespace a containerd 2 overlay rootfs asks for with its
-   uidmap=/gidmap= options (both, or neither): *userns_fd, -1 when none.
+   uidmap=/gidmap= options (both, or neither): *userns_fd, -1 when none, and
+   the host ids of its root (0 when unmapped).
    *data (the mount data) loses those options. */
-int sh_podns_mount_idmap (char *data, int *userns_fd, al_error_t *err);
+int sh_podns_mount_idmap (char *data, int *userns_fd, uid_t *root_uid, gid_t *root_gid, al_error_t *err);
 
 #endif

@@ -478,10 +478,10 @@ static const struct mflag mflags[] = {
   { "relatime", false, MS_RELATIME }, { "nodiratime", false, MS_NODIRATIME }, { "remount", false, MS_REMOUNT },
 };
 
-/* userns_fd: the pod's user namespace, whose mapping an overlay's layers
-   get (podns.h), or -1; containerd 2 asks for one with uidmap=/gidmap=. */
+/* pod->userns_fd: the pod's user namespace, whose mapping an overlay's
+   layers get (podns.h), or -1; containerd 2 asks for one with uidmap=/gidmap=. */
 static int
-mount_one (const Containerd__Types__Mount *m, const char *rootfs, int userns_fd, al_error_t *err)
+mount_one (const Containerd__Types__Mount *m, const char *rootfs, const struct sh_podns *pod, al_error_t *err)
 {
   unsigned long flags = 0;
   size_t cap = 1;
@@ -516,11 +516,15 @@ mount_one (const Containerd__Types__Mount *m, const char *rootfs, int userns_fd,
   if (type && strcmp (type, "overlay") == 0)
     {
       _cleanup_close_ int asked = -1;
-      int r = sh_podns_mount_idmap (data, &asked, err);
+      uid_t uid;
+      gid_t gid;
+      int r = sh_podns_mount_idmap (data, &asked, &uid, &gid, err);
       if (r < 0)
         return r;
-      if (asked >= 0 || userns_fd >= 0)
-        return al_idmap_overlay_mount (data, flags, target, asked >= 0 ? asked : userns_fd, err);
+      if (asked >= 0)
+        return al_idmap_overlay_mount (data, flags, target, asked, uid, gid, err);
+      if (pod->userns_fd >= 0)
+        return al_idmap_overlay_mount (data, flags, target, pod->userns_fd, pod->root_uid, pod->root_gid, err);
     }
   else
     for (size_t i = 0; i < m->n_options; i++)
@@ -652,7 +656,7 @@ do_create (struct sh_task *t, struct tt_call *call)
     config_path = al_xasprintf ("%s/config.json", req->bundle);
   for (size_t i = 0; i < req->n_rootfs; i++)
     {
-      r = mount_one (req->rootfs[i], rootfs, c->podns.userns_fd, &err);
+      r = mount_one (req->rootfs[i], rootfs, &c->podns, &err);
       if (r < 0)
         goto fail;
       c->mounted = true;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -117,17 +118,6 @@ idmapped_clone (const char *what, const char *path, int userns_fd, al_error_t *e
   return al_steal_fd (tree);
 }
 
-static char *
-dir_of (const char *p)
-{
-  const char *s = strrchr (p, '/');
-  if (s == NULL)
-    return al_xstrdup (".");
-  if (s == p)
-    return al_xstrdup ("/");
-  return strndup (p, (size_t) (s - p));
-}
-
 static void
 close_all (int *fds, size_t n)
 {
@@ -147,20 +137,9 @@ append (char **b, size_t *len, const char *s)
   *len += l;
 }
 
-/* A path as overlayfs reads it: ':' ',' and '\' escaped. */
-static void
-append_escaped (char **b, size_t *len, const char *s)
-{
-  for (const char *q = s; *q; q++)
-    {
-      char c[3] = { '\\', *q, 0 };
-      append (b, len, strchr (":,\\", *q) ? c : c + 1);
-    }
-}
-
 int
-al_idmap_overlay_mount (const char *data, unsigned long flags, const char *target, int userns_fd,
-                        al_error_t *err)
+al_idmap_overlay_mount (const char *data, unsigned long flags, const char *target, int userns_fd, uid_t root_uid,
+                        gid_t root_gid, al_error_t *err)
 {
   size_t nopt = 0;
   char **opts = split_options (data ? data : "", &nopt);
@@ -181,7 +160,6 @@ al_idmap_overlay_mount (const char *data, unsigned long flags, const char *targe
   size_t nfds = 0;
   char *out = NULL;
   size_t len = 0;
-  _cleanup_free_ char *upper_dir = NULL, *work_dir = NULL;
   if (lower == NULL || *lower == '\0')
     {
       r = al_err (err, EINVAL, "overlay on `%s`: no lowerdir= option", target);
@@ -220,36 +198,24 @@ al_idmap_overlay_mount (const char *data, unsigned long flags, const char *targe
     }
   if (upper)
     {
-      /* One mount holds both: overlayfs wants them on the same one. */
-      _cleanup_free_ char *pu = unescape (upper), *pw = unescape (work);
-      upper_dir = dir_of (pu);
-      work_dir = dir_of (pw);
-      bool same = strcmp (upper_dir, work_dir) == 0;
-      _cleanup_free_ char *ubase = al_xstrdup (pu + strlen (upper_dir) + (strcmp (upper_dir, "/") != 0));
-      _cleanup_free_ char *wbase = al_xstrdup (pw + strlen (work_dir) + (strcmp (work_dir, "/") != 0));
-      if (!same)
+      /* The upper and work dirs stay as they are: overlayfs writes there
+         with the mounter's ids (host root), which no idmap of the pod's
+         range holds (EOVERFLOW: it would mount read-only). What container
+         root writes lands there as its host uid; the top directory becomes
+         its own, as with containerd 2's remapped snapshots. */
+      _cleanup_free_ char *pu = unescape (upper);
+      struct stat st;
+      if (stat (pu, &st) == 0 && st.st_uid == 0 && st.st_gid == 0 && (root_uid != 0 || root_gid != 0)
+          && chown (pu, root_uid, root_gid) < 0)
         {
-          r = al_err (err, EINVAL,
-                      "overlay on `%s`: upperdir `%s` and workdir `%s` are not in one directory, which the idmapped "
-                      "mount of both needs",
-                      target, upper, work);
+          r = al_err (err, errno, "overlay upperdir `%s`: give it to the user namespace's root (%u:%u)", pu,
+                      (unsigned) root_uid, (unsigned) root_gid);
           goto out;
         }
-      int fd = idmapped_clone ("upperdir", upper_dir, userns_fd, err);
-      if (fd < 0)
-        {
-          r = fd;
-          goto out;
-        }
-      fds[nfds++] = fd;
-      char p[40];
-      snprintf (p, sizeof p, "/proc/self/fd/%d/", fd);
       append (&out, &len, ",upperdir=");
-      append (&out, &len, p);
-      append_escaped (&out, &len, ubase);
+      append (&out, &len, upper);
       append (&out, &len, ",workdir=");
-      append (&out, &len, p);
-      append_escaped (&out, &len, wbase);
+      append (&out, &len, work);
     }
   for (size_t i = 0; i < nopt; i++)
     if (!al_has_prefix (opts[i], "lowerdir=") && !al_has_prefix (opts[i], "upperdir=")

@@ -2186,3 +2186,9 @@ al_profile_apply_process (const struct al_profile *p, struct oci_process *proc, 
     set_rlimit (proc, p->cpu.fallback, p->cpu.fallback_name, p->cpu.fallback_value, p->cpu.fallback_value);
   return 0;
 }
+
+bool
+al_profile_pod_userns (const struct al_profile *p)
+{
+  return p->has_pool && p->ns_may_join[OCI_NS_USER];
+}
