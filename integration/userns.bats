@@ -153,15 +153,63 @@ idmapped_bind_config() {
 	assert_output_contains "mounts[$i].uidMappings: an idmapped mount needs a user namespace in the container"
 }
 
-@test "idmapped tmpfs is refused naming mounts[i]" {
-	make_userns
-	join_userns_config
-	update_config '.mounts += [{destination: "/t", type: "tmpfs", source: "tmpfs", options: ["idmap"]}]'
+# A new user namespace mapping 0..65535 to 100000..
+new_userns_config() {
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+}
+
+@test "idmapped tmpfs: the mount's maps or the container's give its owner inside, its options apply" {
+	new_userns_config
+	mkdir -p "$BUNDLE/rootfs/t" "$BUNDLE/rootfs/u" "$BUNDLE/rootfs/w"
+	# /t: made with root 0:0, mapped 0 -> host 101000 (the container's 1000).
+	# /u: made with root 1000:1000, idmapped with the container's own maps:
+	#     1000 inside.
+	# /w: like /t without the idmap: made by the init, 0:0 inside.
+	update_config '.mounts += [
+		{destination: "/t", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "uid=0", "gid=0", "mode=750", "size=1m"],
+			uidMappings: [{containerID: 0, hostID: 101000, size: 1}],
+			gidMappings: [{containerID: 0, hostID: 101000, size: 1}]},
+		{destination: "/u", type: "tmpfs", source: "tmpfs", options: ["idmap", "uid=1000", "gid=1000", "nr_inodes=100"]},
+		{destination: "/w", type: "tmpfs", source: "tmpfs", options: ["uid=0", "gid=0", "mode=750"]}]'
+	run_sh 'stat -c "%u:%g %a" /t /u /w; grep -E " /(t|u) " /proc/self/mountinfo; df -k /t | tail -n1; touch /u/f && stat -c "%u:%g" /u/f'
+	assert_success
+	[ "${lines[0]}" = "1000:1000 750" ] || fail "/t: $output"
+	[ "${lines[1]}" = "1000:1000 1777" ] || fail "/u: $output"
+	[ "${lines[2]}" = "0:0 750" ] || fail "/w (no idmap): $output"
+	echo "${lines[3]}" | grep -q " /t [^ ]*nosuid,nodev[^ ]*,idmapped - tmpfs tmpfs .*size=1024k" || fail "/t mountinfo: ${lines[3]}"
+	echo "${lines[4]}" | grep -q " /u [^ ]*,idmapped - tmpfs tmpfs .*nr_inodes=100" || fail "/u mountinfo: ${lines[4]}"
+	echo "${lines[5]}" | grep -Eq "^tmpfs +1024 " || fail "/t size: ${lines[5]}"
+	# Created by the container's root through the container's own maps.
+	[ "${lines[6]}" = 0:0 ] || fail "/u/f: $output"
+	# features still says idmap.
+	run al features
+	assert_success
+	[ "$(echo "$output" | jq -r '.linux.mountExtensions.idmap.enabled')" = true ] || fail "features: $output"
+}
+
+@test "idmapped tmpfs: a bad tmpfs option is named; other types are refused naming mounts[i]" {
+	new_userns_config
+	update_config '.mounts += [{destination: "/t", type: "tmpfs", source: "tmpfs", options: ["idmap", "size=lots"]}]'
 	local i
 	i=$(jq '.mounts | length - 1' "$BUNDLE/config.json")
 	run al run --bundle "$BUNDLE" "$ID"
 	assert_failure
-	assert_output_contains "mounts[$i]: idmapped mounts of type \"tmpfs\": only bind mounts are supported"
+	assert_output_contains "mounts[$i].options: tmpfs option \"size=lots\""
+	update_config '.mounts[-1] = {destination: "/t", type: "proc", source: "proc", options: ["idmap"]}'
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "mounts[$i]: idmapped mounts of type \"proc\": only bind and tmpfs mounts are supported"
+}
+
+@test "idmapped tmpfs is refused under a sandbox profile" {
+	export AIRLOCK_PROFILES_DIR=$BATS_TEST_DIRNAME/../specs/profiles
+	update_config '.annotations["airlock.profile"] = "untrusted"
+		| .mounts += [{destination: "/t", type: "tmpfs", source: "tmpfs", options: ["idmap"]}]'
+	run al run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "idmapped mounts are not allowed under a sandbox profile"
 }
 
 @test "new user namespace with a host network namespace joined by path (a pod's CNI netns): root inside, mapped uid outside, exec" {
