@@ -305,3 +305,23 @@ new_userns_config() {
 	echo go >"$BUNDLE/rootfs/go"
 	echo go >"$first/rootfs/go"
 }
+
+@test "new user namespace with a host cgroup namespace joined by path, exec" {
+	mkfifo "$WORK/holder"
+	unshare --cgroup sh -c 'echo up; exec sleep 1000' >"$WORK/holder" &
+	HOLDER=$!
+	wait_fifo "$WORK/holder" >/dev/null
+	new_userns_config
+	update_config --arg c "/proc/$HOLDER/ns/cgroup" '.linux.namespaces |= map(select(.type != "cgroup"))
+		| .linux.namespaces += [{type: "cgroup", path: $c}]'
+	run_waiting "$ID"
+	local cg
+	cg=$(readlink "/proc/$HOLDER/ns/cgroup")
+	[ "$(readlink "/proc/$CPID/ns/cgroup")" = "$cg" ] || fail "cgroupns: $(readlink "/proc/$CPID/ns/cgroup")"
+	[ "$(host_uid "$CPID")" = 100000 ] || fail "host uid: $(host_uid "$CPID")"
+	run al exec "$ID" sh -c 'id -u; readlink /proc/self/ns/cgroup'
+	assert_success
+	[ "${lines[0]}" = 0 ] || fail "exec id -u: $output"
+	[ "${lines[1]}" = "$cg" ] || fail "exec cgroupns: $output"
+	echo go >"$BUNDLE/rootfs/go"
+}
