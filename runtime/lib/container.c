@@ -447,15 +447,21 @@ al_container_uses_systemd (bool systemd_flag, const char *cgroups_path)
 
 static pid_t clone3_init (uint64_t flags, int cgroup_fd, int *pidfd);
 
-/* A user namespace joined by path plus new namespaces: those must belong to
-   it, so the clone is made from inside it. The runtime cannot go back to its
-   own user namespace, so a short-lived helper joins it and clones the init
-   as the runtime's child (CLONE_PARENT), hands back its pid and exits. The
-   init waits for the parent (legacy clone): the parent moves it into its
-   cgroup. Returns the pid (0 in the init), -1 with errno. */
+/* The init is cloned by a short-lived helper when namespaces must be joined
+   before its user namespace is entered or created (plan->join_user_first, a
+   user namespace joined by path plus new namespaces that must belong to it,
+   and plan->helper_joined, net/ipc/uts/cgroup namespaces joined by path that
+   only the runtime's root may join): the runtime cannot leave them again, so
+   the helper joins them and clones the init (with `flags`, CLONE_NEWUSER for
+   a new user namespace) as the runtime's child (CLONE_PARENT), hands back its
+   pid and exits. The init waits for the parent (legacy clone): the parent
+   moves it into its cgroup (and writes its maps). Returns the pid (0 in the
+   init), -1 with errno and *failed_ns the namespace type the helper could
+   not join (-1: the clone failed). */
 static pid_t
-clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
+clone_in_helper (const struct al_ns_plan *plan, uint64_t flags, int *pidfd, int *failed_ns)
 {
+  *failed_ns = -1;
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
     return -1;
@@ -471,8 +477,8 @@ clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
   if (helper == 0)
     {
       close (p[0]);
-      int res[2] = { 0, 0 };
-      if (setns (userns_fd, CLONE_NEWUSER) < 0)
+      int res[3] = { 0, 0, -1 };
+      if (al_ns_helper_join (plan, &res[2]) < 0)
         res[1] = errno;
       else
         {
@@ -496,7 +502,7 @@ clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
       _exit (0);
     }
   close (p[1]);
-  int res[2] = { -1, EPROTO };
+  int res[3] = { -1, EPROTO, -1 };
   ssize_t n;
   do
     n = read (p[0], res, sizeof res);
@@ -507,6 +513,8 @@ clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
     ;
   if (n != (ssize_t) sizeof res || res[1] != 0)
     {
+      if (n == (ssize_t) sizeof res && res[2] >= 0 && res[2] < OCI_NS_COUNT)
+        *failed_ns = res[2];
       errno = n == (ssize_t) sizeof res ? res[1] : EPROTO;
       return -1;
     }
@@ -894,11 +902,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   uint64_t flags = plan.clone_flags | (plan.new_user ? CLONE_NEWUSER : 0);
-  if (plan.join_user_first)
+  int failed_ns = -1;
+  if (plan.join_user_first || plan.helper_joined)
     {
       ctx.legacy_clone = true;
       ctx.late_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
-      pid = clone_in_joined_userns (plan.join_fd[OCI_NS_USER], flags & ~(uint64_t) CLONE_NEWCGROUP, &pidfd);
+      pid = clone_in_helper (&plan, flags & ~(uint64_t) CLONE_NEWCGROUP, &pidfd, &failed_ns);
     }
   else if (use_systemd)
     {
@@ -931,7 +940,11 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   al_closep (&parent_pidfd);
   if (pid < 0)
     {
-      r = al_err (err, clone_errno, "container \"%s\": clone3 of the init", o->id);
+      if (failed_ns >= 0)
+        r = al_err (err, clone_errno, "container \"%s\": join the %s namespace given in linux.namespaces", o->id,
+                    oci_ns_type_name ((enum oci_ns_type) failed_ns));
+      else
+        r = al_err (err, clone_errno, "container \"%s\": clone3 of the init", o->id);
       goto fail;
     }
   al_closep (&sv1);

@@ -281,7 +281,7 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
           || (r = set_attrs (tree, f.rec_flags, f.rec_clear, true, label, err)) < 0)
         return r;
       if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return al_err (err, errno, "%s: attach the idmapped bind mount", label);
+        return al_err (err, errno, "%s: attach the idmapped mount", label);
       struct mount_attr a = { .propagation = f.propagation & ~MS_REC };
       if (f.propagation
           && mount_setattr (tree, "", AT_EMPTY_PATH | ((f.propagation & MS_REC) ? AT_RECURSIVE : 0), &a, sizeof (a))
