@@ -10,6 +10,9 @@
 # Airlock only: runc's shim has no profiles.
 
 SHIM_NEED_CRI=1
+# A real pod network (bridge, host-local): the sandbox joins containerd's
+# CNI netns, which belongs to the host's user namespace.
+CRI_CNI=1
 load helpers
 
 export AIRLOCK_PROFILES_DIR=$SHIM_TOP/specs/profiles
@@ -41,10 +44,13 @@ teardown() {
 	shim_teardown
 }
 
-# new_pod NAME: an untrusted-pod pod; its id in $POD, its config in $W/NAME.json.
+# new_pod NAME [run-pod options]: an untrusted-pod pod; its id in $POD, its
+# config in $W/NAME.json.
 new_pod() {
-	POD=$(cri run-pod --name "$1-$CID" --log-dir "$W/logs" --save "$W/$1.json" \
-		--handler airlock --annotation airlock.profile=untrusted-pod)
+	local name=$1
+	shift
+	POD=$(cri run-pod --name "$name-$CID" --log-dir "$W/logs" --save "$W/$name.json" \
+		--handler airlock --annotation airlock.profile=untrusted-pod "$@")
 	[ -n "$POD" ] || return 1
 	PODS+=("$POD")
 }
@@ -123,6 +129,30 @@ host_uid() { sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
 		firsts+=("$first")
 	done
 	[ "${firsts[0]}" != "${firsts[1]}" ] || fail "both pods got the range at ${firsts[0]}"
+}
+
+@test "cri userns: a pod network (CNI netns, the host's user namespace's) with the pod's user namespace: eth0 inside, exec" {
+	new_pod a --pod-network
+	local spid
+	spid=$(task_pid "$POD" k8s.io)
+	new_ctr "$POD" a-c -- sleep 100
+	wait_running "$CTR"
+	local cpid netns
+	cpid=$(task_pid "$CTR" k8s.io)
+	# containerd's pinned netns for the pod, joined by both.
+	netns=$(jq -r '.linux.namespaces[] | select(.type == "network") | .path' "$(bundle_of "$POD" k8s.io)/config.json")
+	[ -n "$netns" ] && [ "$netns" != null ] || fail "the sandbox's config joins no netns"
+	[ "$(readlink "/proc/$spid/ns/net")" = "net:[$(stat -L -c %i "$netns")]" ] || fail "sandbox not in $netns"
+	[ "$(readlink "/proc/$cpid/ns/net")" = "$(readlink "/proc/$spid/ns/net")" ] || fail "container not in the pod's netns"
+	[ "$(readlink "/proc/$cpid/ns/user")" = "$(readlink "/proc/$spid/ns/user")" ] || fail "container not in the pod's userns"
+	[ "$(readlink "/proc/$spid/ns/user")" != "$(readlink /proc/self/ns/user)" ] || fail "the sandbox has the host's userns"
+	run cri exec-sync "$CTR" -- sh -c 'id -u; cat /sys/class/net/eth0/address >/dev/null && echo eth0'
+	assert_success
+	[ "$output" = "$(printf '0\neth0')" ] || fail "inside: $output"
+	# Nor can it reconfigure it (no netlink under the profile, no capability
+	# over a netns of the host user namespace).
+	run cri exec-sync "$CTR" -- ip link set eth0 down
+	assert_failure
 }
 
 @test "cri userns: the rootfs and the CRI's files are root's inside; an emptyDir-like host dir gets the pod's host ids" {
