@@ -167,7 +167,8 @@ new_tmpfs (const struct oci_mount *m, size_t i, int *out, al_error_t *err)
 }
 
 static int
-prepare_one (const struct oci_spec *spec, size_t i, const char *bundle, int joined_userns_fd, int *out,
+prepare_one (const struct oci_spec *spec, size_t i, const char *bundle, int joined_userns_fd,
+             struct al_bind_guard **guard, int *out,
              al_error_t *err)
 {
   const struct oci_mount *m = &spec->mounts[i];
@@ -226,8 +227,9 @@ prepare_one (const struct oci_spec *spec, size_t i, const char *bundle, int join
   _cleanup_close_ int srcfd = -1;
   if (spec->bind_policy)
     {
-      _cleanup_bind_guard_ struct al_bind_guard *g = al_bind_guard_new (spec->bind_policy);
-      r = al_bind_source_open (g, i, src, m->source, m->destination ? m->destination : "", rec, false, &srcfd, err);
+      if (*guard == NULL) /* resolved once for all of them */
+        *guard = al_bind_guard_new (spec->bind_policy);
+      r = al_bind_source_open (*guard, i, src, m->source, m->destination ? m->destination : "", rec, false, &srcfd, err);
       if (r < 0)
         return r;
     }
@@ -265,11 +267,12 @@ al_idmap_prepare (const struct oci_spec *spec, const char *bundle, bool has_user
   int *fds = al_xmalloc0 (spec->n_mounts * sizeof (int));
   for (size_t i = 0; i < spec->n_mounts; i++)
     fds[i] = -1;
+  _cleanup_bind_guard_ struct al_bind_guard *guard = NULL;
   for (size_t i = 0; i < spec->n_mounts; i++)
     {
       if (!al_idmap_wanted (&spec->mounts[i]))
         continue;
-      int r = prepare_one (spec, i, bundle, joined_userns_fd, &fds[i], err);
+      int r = prepare_one (spec, i, bundle, joined_userns_fd, &guard, &fds[i], err);
       if (r < 0)
         {
           al_idmap_close (fds, spec->n_mounts);
