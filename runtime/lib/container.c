@@ -95,6 +95,7 @@ struct init_ctx
   bool new_mount;
   bool new_uts;
   int *idmap_fds; /* per mounts[i]: the idmapped tree to attach, else -1; NULL: none */
+  int *bind_fds;  /* per mounts[i]: the bind source's tree cloned by the runtime, else -1; NULL: none */
 };
 
 __attribute__ ((noreturn)) static void
@@ -132,7 +133,7 @@ container_init (struct init_ctx *c)
      namespaces we are about to join and the fds the caller preserves. */
   if (al_proc_new_session (&err) < 0)
     init_fail (c, &err);
-  int keep[4 + AL_IDMAP_MAX + 3 + OCI_NS_COUNT];
+  int keep[4 + AL_IDMAP_MAX + AL_BIND_PREPARE_MAX + 3 + OCI_NS_COUNT];
   size_t nkeep = 0;
   keep[nkeep++] = c->sync;
   keep[nkeep++] = c->fifo;
@@ -141,6 +142,9 @@ container_init (struct init_ctx *c)
   for (size_t i = 0; c->idmap_fds && i < spec->n_mounts; i++)
     if (c->idmap_fds[i] >= 0)
       keep[nkeep++] = c->idmap_fds[i];
+  for (size_t i = 0; c->bind_fds && i < spec->n_mounts; i++)
+    if (c->bind_fds[i] >= 0)
+      keep[nkeep++] = c->bind_fds[i];
   size_t nkeep_late = nkeep; /* kept after the joins too */
   for (int i = 0; i < 3; i++)
     keep[nkeep++] = c->o->stdio[i];
@@ -234,6 +238,7 @@ container_init (struct init_ctx *c)
     .in_userns = c->plan->new_user || c->plan->joined_user,
     .no_pivot = c->o->no_pivot,
     .idmap_fds = c->idmap_fds,
+    .bind_fds = c->bind_fds,
   };
   if (c->new_mount && al_rootfs_setup (spec, &ro, &err) < 0)
     init_fail (c, &err);
@@ -705,7 +710,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   struct al_ns_plan plan;
   bool plan_open = false, state_created = false, cg_owned = false;
   pid_t pid = -1;
-  int *idmap_fds = NULL;
+  int *idmap_fds = NULL, *bind_fds = NULL;
   struct al_state st = { 0 };
   _cleanup_free_ char *rdt_root = NULL;
 
@@ -839,6 +844,17 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       r = al_err_prefix (err, "container \"%s\"", o->id);
       goto fail;
     }
+  /* Opened here: in the user namespace the container's root may not reach
+     them (a source below a 0700 directory of the host's root). */
+  if (has_ns (spec, OCI_NS_MOUNT) && (plan.new_user || plan.joined_user))
+    {
+      r = al_rootfs_prepare_binds (spec, bundle, &bind_fds, err);
+      if (r < 0)
+        {
+          r = al_err_prefix (err, "container \"%s\"", o->id);
+          goto fail;
+        }
+    }
 
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -865,6 +881,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .new_mount = has_ns (spec, OCI_NS_MOUNT),
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
     .idmap_fds = idmap_fds,
+    .bind_fds = bind_fds,
   };
 
   if (o->die_with_parent)
@@ -939,6 +956,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   al_closep (&fifo);
   al_idmap_close (idmap_fds, spec->n_mounts); /* the init has its own */
   idmap_fds = NULL;
+  al_rootfs_binds_close (bind_fds, spec->n_mounts);
+  bind_fds = NULL;
 
   st.id = (char *) o->id;
   st.pid = pid;
@@ -1152,6 +1171,7 @@ fail:
   if (plan_open)
     al_ns_plan_close (&plan);
   al_idmap_close (idmap_fds, spec->n_mounts);
+  al_rootfs_binds_close (bind_fds, spec->n_mounts);
   al_seccomp_free (seccomp);
   if (state_created)
     {

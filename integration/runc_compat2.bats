@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+# Behaviour clients of runc depend on (podman, runc's own integration
+# tests): bind sources a user namespace cannot reach, exec's permission
+# check, the config leniency runc has, `spec` defaults and --debug.
+
+load helpers
+
+SHARED_MNT=
+
+teardown() {
+	if [ -n "$SHARED_MNT" ]; then
+		umount -R "$SHARED_MNT" 2>/dev/null || true
+	fi
+	al_teardown
+}
+
+userns_config() {
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+}
+
+@test "bind source below a 0700 root directory works in a container with a new user namespace" {
+	userns_config
+	# Host root may traverse $WORK/private; the container's root (host
+	# 100000) may not: the runtime opens the source before the user namespace.
+	mkdir -p "$WORK/private/vol" "$BUNDLE/rootfs/vol" "$BUNDLE/rootfs/priv"
+	chmod 0700 "$WORK/private"
+	chmod 0755 "$WORK/private/vol"
+	echo data >"$WORK/private/vol/f"
+	chmod 0644 "$WORK/private/vol/f"
+	update_config --arg s "$WORK/private/vol" --arg p "$WORK/private" '.mounts += [
+		{destination: "/vol", type: "bind", source: $s, options: ["rbind", "ro"]},
+		{destination: "/priv", type: "bind", source: $p, options: ["bind"]}]'
+	run_sh 'cat /vol/f; grep " /vol " /proc/self/mountinfo | grep -c " ro,"; ls /priv 2>&1 | grep -c "Permission denied"'
+	assert_success
+	[ "${lines[0]}" = data ] || fail "content: $output"
+	[ "${lines[1]}" = 1 ] || fail "ro option not applied: $output"
+	# The 0700 directory itself is bound, and still closed to the container's root.
+	[ "${lines[2]}" = 1 ] || fail "/priv readable: $output"
+}
+
+@test "bind source below a 0700 directory in a joined user namespace" {
+	mkfifo "$WORK/holder"
+	unshare --user sh -c 'echo up; exec sleep 1000' >"$WORK/holder" &
+	local holder=$!
+	wait_fifo "$WORK/holder" >/dev/null
+	echo "0 100000 65536" >"/proc/$holder/uid_map"
+	echo "0 100000 65536" >"/proc/$holder/gid_map"
+	update_config --arg p "/proc/$holder/ns/user" '
+		.linux.namespaces = [{type: "user", path: $p}, {type: "pid"}, {type: "mount"}, {type: "uts"}, {type: "ipc"}, {type: "network"}]
+		| del(.linux.uidMappings) | del(.linux.gidMappings)'
+	mkdir -p "$WORK/private/vol" "$BUNDLE/rootfs/vol"
+	chmod 0700 "$WORK/private"
+	echo data >"$WORK/private/vol/f"
+	update_config --arg s "$WORK/private/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s, options: ["bind"]}]'
+	run_sh 'cat /vol/f'
+	kill -9 "$holder"
+	wait "$holder" 2>/dev/null || true
+	assert_success
+	assert_output data
+}
+
+@test "bind source that does not exist, with a user namespace: the error names mounts[i].source" {
+	userns_config
+	update_config --arg s "$WORK/nope" '.mounts += [{destination: "/vol", type: "bind", source: $s, options: ["bind"]}]'
+	local i
+	i=$(jq '.mounts | length - 1' "$BUNDLE/config.json")
+	run_sh true
+	assert_failure
+	assert_airlock_output_contains "mounts[$i].source \"$WORK/nope\""
+}
+
+@test "bind source cloned before the user namespace stays private: a mount on it inside does not reach the host" {
+	userns_config
+	update_config '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	mkdir -p "$WORK/vol/sub" "$BUNDLE/rootfs/vol"
+	chmod -R 0777 "$WORK/vol"
+	# A shared mount on the host: a clone that kept its peer group would
+	# propagate the container's mount back here.
+	mount --bind "$WORK/vol" "$WORK/vol"
+	mount --make-shared "$WORK/vol"
+	SHARED_MNT=$WORK/vol
+	update_config --arg s "$WORK/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s, options: ["rbind"]}]'
+	run_sh 'mount -t tmpfs none /vol/sub && grep -c " /vol/sub " /proc/self/mountinfo'
+	assert_success
+	assert_output 1
+	! grep -F "$WORK/vol/sub" /proc/self/mountinfo || fail "the container's mount reached the host"
+}
