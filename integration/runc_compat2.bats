@@ -88,3 +88,57 @@ userns_config() {
 	assert_output 1
 	! grep -F "$WORK/vol/sub" /proc/self/mountinfo || fail "the container's mount reached the host"
 }
+
+# /x/echo: busybox's echo, mode 0100, owned by $1 (a copy: bin/ is hard links).
+exec_only_echo() {
+	mkdir -p "$BUNDLE/rootfs/x"
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/x/echo"
+	chown "$1:$1" "$BUNDLE/rootfs/x/echo"
+	chmod 0100 "$BUNDLE/rootfs/x/echo"
+}
+
+@test "exec check follows execve: a non-root user with CAP_DAC_OVERRIDE runs a 0100 file of another owner" {
+	exec_only_echo 0
+	update_config '.process.user = {uid: 1000, gid: 1000}
+		| .process.capabilities |= with_entries(.value += ["CAP_DAC_OVERRIDE"])
+		| .process.noNewPrivileges = true'
+	set_args /x/echo hi
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	assert_output hi
+	# Found through PATH too.
+	update_config '.process.env = ["PATH=/nope:/x"]'
+	set_args echo hi
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	assert_output hi
+	# Without the capability execve refuses, and so does the check.
+	update_config '.process.capabilities |= with_entries(.value -= ["CAP_DAC_OVERRIDE"])'
+	set_args /x/echo hi
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_airlock_output_contains 'process.args[0]: cannot execute `/x/echo`: Permission denied'
+}
+
+@test "exec check follows execve: root with CAP_DAC_OVERRIDE only permitted (not effective) cannot run a 0100 file of another owner" {
+	exec_only_echo 1000
+	update_config '.process.capabilities.permitted += ["CAP_DAC_OVERRIDE"] | .process.capabilities.bounding += ["CAP_DAC_OVERRIDE"]'
+	set_args /x/echo hi
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	assert_airlock_output_contains 'process.args[0]: cannot execute `/x/echo`: Permission denied'
+	# Effective too: it runs.
+	update_config '.process.capabilities.effective += ["CAP_DAC_OVERRIDE"]'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	assert_output hi
+	# exec into a running container checks the same way.
+	make_fifos ready go
+	set_args sh -c 'echo ready > /ready; read x < /go'
+	al run --detach --bundle "$BUNDLE" "$ID-d" </dev/null >"$WORK/out" 2>&1 || fail "run: $(cat "$WORK/out")"
+	wait_fifo "$BUNDLE/rootfs/ready"
+	run al exec --cap CAP_DAC_OVERRIDE "$ID-d" /x/echo exec-ok
+	echo go >"$BUNDLE/rootfs/go"
+	assert_success
+	assert_output exec-ok
+}
