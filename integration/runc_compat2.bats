@@ -142,3 +142,61 @@ exec_only_echo() {
 	assert_success
 	assert_output exec-ok
 }
+
+@test "config leniency: a namespace with path \"\" is a new namespace" {
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = "" else . end)'
+	run_sh 'readlink /proc/self/ns/net'
+	assert_success
+	[ "$output" != "$(readlink /proc/self/ns/net)" ] || fail "the host's network namespace: $output"
+	# A relative path is still refused.
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = "net" else . end)'
+	run_sh true
+	assert_failure
+	assert_airlock_output_contains 'linux.namespaces[1].path: must be an absolute path, got "net"'
+}
+
+@test "config leniency: device access letters other than r, w and m are ignored (\"ra\" is \"r\"), none of them is refused" {
+	update_config '.linux.devices += [{path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 438}]
+		| .linux.resources.devices += [{allow: true, type: "c", major: 10, minor: 229, access: "ra"}]'
+	run_sh 'exec 3</dev/fuse && echo read-opened; exec 4>/dev/fuse && echo write-opened; true'
+	assert_output_contains read-opened
+	refute_output_contains write-opened
+	[ "$(echo "$output" | grep -c "Operation not permitted")" -eq 1 ] || fail "not read-only: $output"
+	update_config '.linux.resources.devices[-1].access = "a"'
+	run_sh true
+	assert_failure
+	assert_airlock_output_contains 'access: invalid access "a" (expected a combination of r, w and m)'
+}
+
+@test "config leniency: hugepageLimits take pagesize as well as pageSize" {
+	is_airlock || skip "reads airlock's cgroup mark in the state dir"
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2 MiB huge pages on this host"
+	update_config '.linux.resources.hugepageLimits = [{pagesize: "2MB", limit: 4194304}]'
+	set_args true
+	create_container || fail "create: $(cat "$WORK/stderr")"
+	local dir
+	dir=$(sed -n 1p "$ROOT/$ID/cgroup")$(sed -n 2p "$ROOT/$ID/cgroup")
+	[ -e "$dir/hugetlb.2MB.max" ] || skip "no hugetlb controller in $dir"
+	[ "$(cat "$dir/hugetlb.2MB.max")" = 4194304 ] || fail "hugetlb.2MB.max: $(cat "$dir/hugetlb.2MB.max")"
+	al delete --force "$ID"
+	update_config '.linux.resources.hugepageLimits = [{limit: 0}]'
+	run_sh true
+	assert_failure
+	assert_output_contains "hugepageLimits[0].pageSize: missing required field"
+}
+
+@test "config: SCMP_ACT_NOTIFY without linux.seccomp.listenerPath is refused, naming the rule" {
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["getppid"], action: "SCMP_ACT_ERRNO"}, {names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
+	run_sh true
+	assert_failure
+	assert_airlock_output_contains "linux.seccomp.syscalls[1].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (absent)"
+	update_config '.linux.seccomp.listenerPath = ""'
+	run_sh true
+	assert_failure
+	assert_airlock_output_contains "linux.seccomp.syscalls[1].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (empty)"
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_NOTIFY", listenerPath: ""}'
+	run_sh true
+	assert_failure
+	assert_airlock_output_contains "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (empty)"
+}

@@ -698,6 +698,9 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   struct al_seccomp *seccomp = NULL;
   if (spec->linux_ && spec->linux_->seccomp)
     {
+      r = o->keep_seccomp_listener ? 0 : al_seccomp_check_listener (spec->linux_->seccomp, err);
+      if (r < 0)
+        return al_err_prefix (err, "%s", config_path);
       r = al_seccomp_prepare (spec->linux_->seccomp, &seccomp, err);
       if (r < 0)
         return al_err_prefix (err, "%s", config_path);
