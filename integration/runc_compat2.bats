@@ -200,3 +200,51 @@ exec_only_echo() {
 	assert_failure
 	assert_airlock_output_contains "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (empty)"
 }
+
+@test "spec: a cgroup namespace only on a cgroup2-only host, as runc" {
+	local want=false
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && want=true
+	run "$AIRLOCK" spec --bundle "$WORK"
+	assert_success
+	[ "$(jq '[.linux.namespaces[].type] | index("cgroup") != null' "$WORK/config.json")" = "$want" ] \
+		|| fail "cgroup namespace (want $want): $(jq -c .linux.namespaces "$WORK/config.json")"
+	[ "$(jq -c '[.linux.namespaces[].type] - ["cgroup"]' "$WORK/config.json")" = '["pid","network","ipc","uts","mount"]' ] \
+		|| fail "namespaces: $(jq -c .linux.namespaces "$WORK/config.json")"
+	rm "$WORK/config.json"
+	run "$AIRLOCK" spec --rootless --bundle "$WORK"
+	assert_success
+	[ "$(jq '[.linux.namespaces[].type] | index("cgroup") != null' "$WORK/config.json")" = "$want" ] \
+		|| fail "rootless cgroup namespace (want $want): $(jq -c .linux.namespaces "$WORK/config.json")"
+	# The default config runs here (the bundle's rootfs).
+	cp "$WORK/config.json" "$WORK/rootless.json"
+	rm "$WORK/config.json"
+	"$AIRLOCK" spec --bundle "$WORK"
+	jq '.process.args = ["true"] | .process.terminal = false' "$WORK/config.json" >"$BUNDLE/config.json"
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+}
+
+@test "--debug: config, namespaces, cgroup and init pid on stderr or in --log; nothing without it" {
+	is_airlock || skip "airlock's debug lines"
+	update_config '.linux.namespaces |= map(if .type == "uts" then .path = "/proc/self/ns/uts" else . end) | del(.hostname)'
+	set_args true
+	run al --debug run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	assert_output_contains "debug: container \"$ID\": config $BUNDLE/config.json"
+	assert_output_contains "debug: container \"$ID\": namespaces: pid (new), network (new), ipc (new), uts joined from /proc/self/ns/uts, mount (new)"
+	assert_output_contains "debug: container \"$ID\": init pid "
+	assert_output_contains ", cgroup /sys/fs/cgroup"
+	run al --debug --log "$WORK/log" run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	refute_output_contains "debug:"
+	grep -q "debug: container \"$ID\": namespaces: pid (new)" "$WORK/log" || fail "log: $(cat "$WORK/log")"
+	run al --debug --log "$WORK/log.json" --log-format json run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	jq -e 'select(.level == "debug" and (.msg | contains("init pid")))' "$WORK/log.json" >/dev/null || fail "json log: $(cat "$WORK/log.json")"
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	refute_output_contains "debug"
+	run al --log "$WORK/log2" run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	! grep -q debug "$WORK/log2" 2>/dev/null || fail "debug lines without --debug: $(cat "$WORK/log2")"
+}

@@ -609,6 +609,23 @@ al_config_read (const struct al_create_opts *o, const char *path, char **text, s
   return al_read_regular_file_at (AT_FDCWD, path, AL_CONFIG_MAX_SIZE, text, len, err);
 }
 
+/* --debug: the namespaces the init gets, new or joined by path. */
+static void
+debug_namespaces (const struct al_log *log, const char *id, const struct oci_spec *spec)
+{
+  size_t n = spec->linux_ ? spec->linux_->n_namespaces : 0;
+  _cleanup_free_ char *line = al_xstrdup ("");
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct oci_namespace *ns = &spec->linux_->namespaces[i];
+      char *next = al_xasprintf ("%s%s%s%s%s", line, i ? ", " : "", oci_ns_type_name (ns->type),
+                                 ns->path ? " joined from " : " (new)", ns->path ? ns->path : "");
+      free (line);
+      line = next;
+    }
+  al_log (log, "debug", "container \"%s\": namespaces: %s", id, n ? line : "none (the runtime's)");
+}
+
 int
 al_container_create (const struct al_create_opts *o, struct al_created *out, al_error_t *err)
 {
@@ -646,6 +663,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         return r;
       spec = own_spec;
     }
+  al_log (o->log, "debug", "container \"%s\": config %s, bundle %s", o->id, config_path, bundle);
   if (o->profile)
     {
       /* Applied by the monitor already (al_watch_prepare), its report too. */
@@ -835,6 +853,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   plan_open = true;
+  if (o->log && o->log->debug)
+    debug_namespaces (o->log, o->id, spec);
   r = al_process_check_sysctl (spec->linux_, &plan, err);
   if (r < 0)
     {
@@ -1000,6 +1020,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   st.cgroup_mount = cg->mount;
   st.cgroup_path = cg->path;
   st.systemd = use_systemd;
+  al_log (o->log, "debug", "container \"%s\": init pid %d, cgroup %s%s%s%s", o->id, (int) pid, cg->mount, cg->path,
+          unit ? ", systemd unit " : "", unit ? unit : "");
   if (spec->n_annotations)
     {
       st.annotations = al_xmalloc0 ((2 * spec->n_annotations + 1) * sizeof (char *));
