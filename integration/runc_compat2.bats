@@ -8,6 +8,7 @@ load helpers
 SHARED_MNT=
 
 teardown() {
+	podman_cleanup
 	if [ -n "$SHARED_MNT" ]; then
 		umount -R "$SHARED_MNT" 2>/dev/null || true
 	fi
@@ -247,4 +248,98 @@ exec_only_echo() {
 	run al --log "$WORK/log2" run --bundle "$BUNDLE" "$ID" </dev/null
 	assert_success
 	! grep -q debug "$WORK/log2" 2>/dev/null || fail "debug lines without --debug: $(cat "$WORK/log2")"
+}
+
+@test "pids.limit 0: no limit before spec 1.3 (podman's --pids-limit -1), a limit of 0 from 1.3" {
+	update_config '.ociVersion = "1.0.2-dev" | .linux.resources.pids = {limit: 0}'
+	set_args true
+	AIRLOCK_MISSING_CONTROLLERS=refuse run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	# 1.3: "0 is a valid limit ... and SHOULD be treated as such": no task
+	# may start (or, without the pids controller, it is an unmet limit).
+	update_config '.ociVersion = "1.3.0"'
+	AIRLOCK_MISSING_CONTROLLERS=refuse run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	refute_output_contains "Segmentation"
+}
+
+# podman (4.3.1 in Debian 12) with airlock as its OCI runtime. Everything
+# runs in a private mount namespace with cgroup2 on /sys/fs/cgroup: on a
+# hybrid host podman would otherwise use (and write to) the v1 trees, which
+# airlock never uses. Storage, state and events stay under $TESTDIR.
+podman_script() {
+	command -v podman >/dev/null || skip "podman is not installed"
+	command -v conmon >/dev/null || skip "conmon is not installed"
+	local p=$TESTDIR/podman
+	mkdir -p "$p"
+	cat >"$p/containers.conf" <<-CONF
+	[engine]
+	cgroup_manager = "cgroupfs"
+	events_logger = "file"
+	lock_type = "file"
+	events_logfile_path = "$p/events.log"
+	runtime = "airlock"
+	conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "AIRLOCK_MISSING_CONTROLLERS=${AIRLOCK_MISSING_CONTROLLERS:-}"]
+	[engine.runtimes]
+	airlock = ["$AIRLOCK"]
+	[containers]
+	netns = "none"
+	# Below the runtime's own limits: this host may deny CAP_SYS_RESOURCE.
+	default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+	CONF
+	cat >"$p/run.sh" <<-'SCRIPT'
+	set -e
+	p=$1; shift
+	export CONTAINERS_CONF=$p/containers.conf
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || mount -t cgroup2 none /sys/fs/cgroup
+	pod() { podman --root "$p/root" --runroot "$p/runroot" --tmpdir "$p/tmp" --storage-driver vfs "$@"; }
+	trap 'pod rm -a -f -t 0 >/dev/null 2>&1 || true' EXIT
+	eval "$@"
+	SCRIPT
+	# The cgroup2 tree podman and airlock share (the host's view of it).
+	PODMAN_CG=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$PODMAN_CG" ] || skip "no cgroup2 mount"
+	[ -e "$PODMAN_CG/libpod_parent" ] && PODMAN_CG_KEEP=1
+	run unshare --mount --propagation private sh "$p/run.sh" "$p" "$1"
+}
+
+podman_cleanup() {
+	if [ -n "${PODMAN_CG:-}" ] && [ -z "${PODMAN_CG_KEEP:-}" ] && [ -d "$PODMAN_CG/libpod_parent" ]; then
+		rmdir "$PODMAN_CG"/libpod_parent/* 2>/dev/null || true
+		rmdir "$PODMAN_CG/libpod_parent" 2>/dev/null || true
+	fi
+}
+
+@test "podman: run with airlock as its runtime (default pids limit, --pids-limit -1, exit codes)" {
+	podman_script 'pod run --rm --rootfs "'"$BUNDLE/rootfs"'" echo hello-podman
+		pod run --rm --pids-limit -1 --rootfs "'"$BUNDLE/rootfs"'" sh -c "exit 3" || echo "status $?"'
+	assert_success
+	assert_output_contains hello-podman
+	assert_output_contains "status 3"
+}
+
+@test "podman: --pids-limit -1 (pids 0 before spec 1.3) needs no pids controller" {
+	AIRLOCK_MISSING_CONTROLLERS=refuse podman_script 'pod run --rm --pids-limit -1 --rootfs "'"$BUNDLE/rootfs"'" echo no-limit'
+	assert_success
+	assert_output_contains no-limit
+}
+
+@test "podman: run -d, exec, top, stats (read from the container's cgroup) and rm" {
+	podman_script 'pod run -d --name al-p1 --rootfs "'"$BUNDLE/rootfs"'" sleep 1000 >/dev/null
+		pod exec al-p1 echo exec-ok
+		pod top al-p1 args
+		pod stats --no-stream --format "stats {{.Name}} cpu={{.CPU}}" al-p1
+		pod inspect al-p1 --format "cgroup {{.State.Pid}}"
+		cat "/sys/fs/cgroup/libpod_parent/libpod-$(pod inspect al-p1 --format "{{.ID}}")/cgroup.procs" | sed "s/^/procs /"
+		pod rm -f -t 0 al-p1 >/dev/null
+		pod ps -a -q | wc -l | sed "s/^/left /"'
+	assert_success
+	assert_output_contains exec-ok
+	assert_output_contains "sleep 1000"
+	assert_output_contains "stats al-p1 cpu="
+	# podman reads /sys/fs/cgroup/<cgroupsPath>: the init is there.
+	local pid
+	pid=$(echo "$output" | awk '$1 == "cgroup" { print $2 }')
+	[ -n "$pid" ] && echo "$output" | grep -qx "procs $pid" || fail "the init is not in the cgroup podman reads: $output"
+	assert_output_contains "left 0"
 }
