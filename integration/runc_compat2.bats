@@ -90,6 +90,29 @@ userns_config() {
 	! grep -F "$WORK/vol/sub" /proc/self/mountinfo || fail "the container's mount reached the host"
 }
 
+@test "bind sources cloned for a user namespace keep the kernel's locks: the mounts below cannot be undone inside" {
+	userns_config
+	update_config '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	mkdir -p "$WORK/m/sub" "$BUNDLE/rootfs/m"
+	echo under >"$WORK/m/sub/under"
+	chmod -R a+rX "$WORK/m"
+	mount -t tmpfs -o size=1m,mode=0755 tmpfs "$WORK/m/sub"
+	SHARED_MNT=$WORK/m/sub
+	echo over >"$WORK/m/sub/over"
+	update_config --arg s "$WORK/m" '.mounts += [{destination: "/m", type: "bind", source: $s, options: ["rbind"]}]'
+	run_sh 'umount /m/sub 2>/dev/null || umount -l /m/sub 2>/dev/null || echo locked; ls /m/sub'
+	assert_success
+	assert_output_contains locked
+	assert_output_contains over
+	refute_output_contains under
+	# A plain bind of it would show what the mount hides: the kernel refuses.
+	update_config '.mounts[-1].options = ["bind"]'
+	run_sh 'ls /m/sub'
+	assert_failure
+	refute_output_contains under
+}
+
 # /x/echo: busybox's echo, mode 0100, owned by $1 (a copy: bin/ is hard links).
 exec_only_echo() {
 	mkdir -p "$BUNDLE/rootfs/x"

@@ -296,7 +296,8 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
   int pre = is_bind && o->bind_fds ? o->bind_fds[i] : -1;
   if (pre >= 0)
     {
-      /* Cloned (and checked) by the runtime before the user namespace. */
+      /* Cloned by the runtime's helper in this mount namespace before the
+         init entered it (al_rootfs_prepare_binds). */
       struct stat st;
       if (fstat (pre, &st) < 0)
         return al_err (err, errno, "%s: the source's tree", label);
@@ -416,16 +417,20 @@ al_rootfs_binds_close (int *fds, size_t n)
   free (fds);
 }
 
+bool
+al_rootfs_has_binds (const struct oci_spec *spec)
+{
+  bool rec;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (is_plain_bind (&spec->mounts[i], &rec))
+      return true;
+  return false;
+}
+
 int
 al_rootfs_prepare_binds (const struct oci_spec *spec, const char *bundle, int **fds_out, al_error_t *err)
 {
   *fds_out = NULL;
-  /* Under a sandbox profile the init binds each source (checked by
-     bindcheck on the fd it mounts) in the container's user namespace, where
-     the kernel locks the mounts below it: a clone made here would carry no
-     lock. */
-  if (spec->bind_policy)
-    return 0;
   unsigned long prop;
   int r = parse_root_propagation (spec, &prop, err);
   if (r < 0)
@@ -433,54 +438,35 @@ al_rootfs_prepare_binds (const struct oci_spec *spec, const char *bundle, int **
   /* What the init's "/" becomes (al_rootfs_setup), hence its binds. */
   unsigned int root_prop = (prop & MS_SHARED) ? MS_SHARED : (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
 
-  int *fds = NULL;
+  int *fds = al_xmalloc0 ((spec->n_mounts ? spec->n_mounts : 1) * sizeof (int));
+  for (size_t j = 0; j < spec->n_mounts; j++)
+    fds[j] = -1;
   size_t n = 0;
-  for (size_t i = 0; i < spec->n_mounts; i++)
+  for (size_t i = 0; i < spec->n_mounts && n < AL_BIND_PREPARE_MAX; i++)
     {
       const struct oci_mount *m = &spec->mounts[i];
       bool rec = false;
       if (!is_plain_bind (m, &rec))
         continue;
-      if (n++ >= AL_BIND_PREPARE_MAX)
-        break; /* the rest are looked up by the init */
-      if (fds == NULL)
-        {
-          fds = al_xmalloc0 (spec->n_mounts * sizeof (int));
-          for (size_t j = 0; j < spec->n_mounts; j++)
-            fds[j] = -1;
-        }
       _cleanup_free_ char *src = m->source[0] == '/' ? al_xstrdup (m->source)
                                                      : al_xasprintf ("%s/%s", bundle, m->source);
       _cleanup_close_ int srcfd = -1;
-      r = al_bind_source_open (NULL, i, src, m->source, m->destination, rec, true, &srcfd, err);
-      if (r < 0)
-        goto fail;
-      if (srcfd < 0)
-        continue; /* the init reports it */
+      if (al_bind_source_open (NULL, i, src, m->source, m->destination, rec, true, &srcfd, NULL) < 0 || srcfd < 0)
+        continue;
+      /* A plain bind of a tree with locked mounts below fails here (EINVAL)
+         as it would in the init, which then reports it. */
       _cleanup_close_ int tree
           = open_tree (srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0));
       if (tree < 0)
-        {
-          r = al_err (err, errno, "mounts[%zu] (%s -> %s): bind %s", i, m->source, m->destination, src);
-          goto fail;
-        }
-      if (root_prop != MS_SHARED)
-        {
-          struct mount_attr a = { .propagation = root_prop };
-          if (mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof (a)) < 0)
-            {
-              r = al_err (err, errno, "mounts[%zu] (%s -> %s): make the bind of %s %s", i, m->source,
-                          m->destination, src, root_prop == MS_SLAVE ? "rslave" : "rprivate");
-              goto fail;
-            }
-        }
+        continue;
+      struct mount_attr a = { .propagation = root_prop };
+      if (root_prop != MS_SHARED && mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof (a)) < 0)
+        continue;
       fds[i] = al_steal_fd (tree);
+      n++;
     }
   *fds_out = fds;
   return 0;
-fail:
-  al_rootfs_binds_close (fds, spec->n_mounts);
-  return r;
 }
 
 /* The root of the mount holding `path` (walking up with ".."). */
