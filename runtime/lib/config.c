@@ -1433,7 +1433,7 @@ parse_hugepage (struct pc *c, const struct jval *v, size_t i, void *arr)
   int r;
   if ((r = v_type (c, v, J_OBJECT)) < 0)
     return r;
-  /* runc (Go's JSON) also takes "pagesize", which earlier specs' examples have. */
+  /* runc reads "pagesize" too (Go's JSON matches keys case-insensitively). */
   const char *key = jget (v, "pageSize") == NULL && jget (v, "pagesize") != NULL ? "pagesize" : "pageSize";
   if ((r = f_str (c, v, key, true, &h->page_size)) < 0
       || (r = f_u64 (c, v, "limit", true, &h->limit, NULL)) < 0)
