@@ -456,7 +456,7 @@ sh_podns_mount_idmap (char *data, int *userns_fd, uid_t *root_uid, gid_t *root_g
   if (u == NULL && g == NULL)
     return 0;
   if (u == NULL || g == NULL)
-    return al_err (err, EINVAL, "overlay rootfs: mount option %s without %s", u ? "uidmap=" : "gidmap=",
+    return al_err (err, 0, "overlay rootfs: mount option %s without %s", u ? "uidmap=" : "gidmap=",
                    u ? "gidmap=" : "uidmap=");
   _cleanup_free_ struct oci_id_mapping *um = NULL, *gm = NULL;
   size_t nu = 0, ng = 0;

@@ -281,6 +281,6 @@ al_idmap_parse_triples (const char *opt, const char *value, struct oci_id_mappin
   return 0;
 bad:
   free (m);
-  return al_err (err, EINVAL, "mount option %s=%s: expected CONTAINER:HOST:SIZE triples (sizes above 0, ids below 2^32)",
+  return al_err (err, 0, "mount option %s=%s: expected CONTAINER:HOST:SIZE triples (sizes above 0, ids below 2^32)",
                  opt, value);
 }
