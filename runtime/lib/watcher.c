@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +99,9 @@ monitor_main (struct al_create_opts *o, struct al_watch *w, const char *terminat
   /* Out of the caller's (conmon's) session and process group: its job
      control, its terminal and a kill of its group never reach us. */
   setsid ();
+  /* Not dumpable: no ptrace and no /proc/PID/mem for a process of the same
+     uid without CAP_SYS_PTRACE (untrusted-pod's containers run as uid 0). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* Nothing the caller blocked or ignored stays so: above all SIGCHLD,
      which ignored would have the kernel reap the init (conmon's to reap). */
   sigset_t none;
