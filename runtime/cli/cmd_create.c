@@ -141,9 +141,19 @@ run_create (struct al_cli *cli, int argc, char **argv)
     {
       const char *tl = w.spec ? al_termination_log_of (w.spec) : NULL;
       _cleanup_free_ char *termination_log = tl ? al_xstrdup (tl) : NULL;
-      int r = al_watcher_create (&o, &w, termination_log, &err);
+      int killed_by = 0;
+      int r = al_watcher_create (&o, &w, termination_log, &killed_by, &err);
       al_watch_clear (&w);
-      return r < 0 ? al_cli_fail (cli, &err) : 0;
+      if (r == 0)
+        return 0;
+      int ret = al_cli_fail (cli, &err);
+      if (killed_by > 0)
+        {
+          /* The create (its monitor) was killed: so is `create`, for its caller. */
+          signal (killed_by, SIG_DFL);
+          raise (killed_by);
+        }
+      return ret;
     }
   struct al_created created;
   int r = al_container_create (&o, &created, &err);

@@ -187,8 +187,11 @@ monitor_main (struct al_create_opts *o, struct al_watch *w, const char *terminat
 }
 
 int
-al_watcher_create (struct al_create_opts *o, struct al_watch *w, const char *termination_log, al_error_t *err)
+al_watcher_create (struct al_create_opts *o, struct al_watch *w, const char *termination_log, int *killed_by,
+                   al_error_t *err)
 {
+  if (killed_by)
+    *killed_by = 0;
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
     return al_err (err, errno, "container \"%s\": a pipe to its monitor", o->id);
@@ -212,9 +215,13 @@ al_watcher_create (struct al_create_opts *o, struct al_watch *w, const char *ter
   struct report h;
   if (al_read_all (rfd, &h, sizeof h) != (ssize_t) sizeof h)
     {
-      waitpid (pid, NULL, 0);
-      return al_err (err, EIO, "container \"%s\": its monitor (pid %d) died before it had created the container",
-                     o->id, (int) pid);
+      int st = 0;
+      while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+        ;
+      if (WIFSIGNALED (st) && killed_by)
+        *killed_by = WTERMSIG (st);
+      return al_err (err, EIO, "container \"%s\": its monitor (pid %d) died before it had created the container%s%s",
+                     o->id, (int) pid, WIFSIGNALED (st) ? ": " : "", WIFSIGNALED (st) ? al_signal_name (WTERMSIG (st)) : "");
     }
   if (h.code == 0)
     return 0;

@@ -68,8 +68,10 @@ struct al_watch;
  * al_watch_prepare_detached: w active) and watches it; termination_log is
  * the host path of the termination message file (NULL: none). Returns the
  * create's result in this process (0, or its error); the monitor never
- * returns. */
-int al_watcher_create (struct al_create_opts *o, struct al_watch *w, const char *termination_log, al_error_t *err);
+ * returns. A monitor killed before it reported: *killed_by is the signal
+ * (the caller may die of it too, as the create it is), else 0. */
+int al_watcher_create (struct al_create_opts *o, struct al_watch *w, const char *termination_log, int *killed_by,
+                       al_error_t *err);
 
 /* For delete: wait for the monitor recorded in the state dir dirfd to exit
  * (bounded), kill it when it does not. Nothing to do without a record. */
