@@ -264,3 +264,19 @@ tl_field() {
 	[ ! -s "$TL" ] || fail "a termination message: $(cat "$TL")"
 	al delete "$ID"
 }
+
+@test "conmon monitor: delete kills a monitor that does not finish" {
+	update_config '.annotations["airlock.timeout"] = "60s" | .process.args = ["sleep", "60"]'
+	conmon_create
+	al start "$ID"
+	# A monitor that hangs (stopped here): delete waits a bounded time,
+	# then kills it; the container goes with it.
+	kill -STOP "$MON"
+	run al delete --force "$ID"
+	assert_success
+	assert_output_contains "its monitor (pid $MON) has not exited"
+	conmon_wait_exit 10
+	[ ! -e "/proc/$MON" ] || fail "monitor $MON left"
+	[ ! -d "$ROOT/$ID" ] || fail "state left"
+	[ -z "$(container_procs)" ] || fail "left: $(container_procs)"
+}
