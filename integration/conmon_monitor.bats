@@ -49,7 +49,7 @@ conmon_create() {
 		cd "$CM"
 		_OCI_SYNCPIPE=3 exec conmon --api-version 1 -c "$ID" -u "$ID" -n "$ID" -r "$AIRLOCK" -b "$BUNDLE" \
 			-p "$CM/pidfile" -P "$CM/conmon.pid" -l "$CM/ctr.log" --exit-dir "$CM/exits" \
-			--socket-dir-path "$CM/sockets" --runtime-arg "--root=$ROOT" --log-level debug \
+			--socket-dir-path "$CM/sockets" --runtime-arg "--root=$ROOT" --log-level debug "$@" \
 			3>"$CM/sync" </dev/null >"$CM/conmon.out" 2>&1
 	) &
 	exec {SYNC_FD}<"$CM/sync"
@@ -279,4 +279,16 @@ tl_field() {
 	[ ! -e "/proc/$MON" ] || fail "monitor $MON left"
 	[ ! -d "$ROOT/$ID" ] || fail "state left"
 	[ -z "$(container_procs)" ] || fail "left: $(container_procs)"
+}
+
+@test "conmon monitor: a terminal container (conmon -t) is watched too" {
+	update_config '.annotations["airlock.timeout"] = "2s" | .process.terminal = true
+		| .process.args = ["sh", "-c", "tty; sleep 60"]'
+	conmon_create -t
+	al start "$ID"
+	conmon_wait_exit 20
+	[ "$EXIT" = 137 ] || fail "exit $EXIT"
+	grep -q "/dev/pts/" "$CM/ctr.log" || fail "no terminal: $(cat "$CM/ctr.log")"
+	[ "$(tl_field .timed_out)" = true ] || fail "$(cat "$TL")"
+	al delete "$ID"
 }
