@@ -27,13 +27,19 @@
  * conmon when `create` exits; conmon reaps unknown children and ignores
  * them.
  *
- * The container cannot kill or trace the monitor: the monitor runs as root
+ * The container cannot kill or trace the monitor. The monitor runs as root
  * in the host's user, pid and every other namespace (it never enters the
- * container's), the container's processes run under the unprivileged ids of
- * its user namespace, in a pid namespace of their own where the monitor has
- * no pid; kill(2) and ptrace(2) of a root process need capabilities in the
- * host's user namespace, which no container process has (tested from the
- * container and with the container's host ids).
+ * container's) and is not dumpable. The container's processes run in a pid
+ * namespace of their own (both profiles make one): the monitor has no pid
+ * there, so kill(2), kill(-1), pidfd_open(2) and ptrace(2) cannot name it,
+ * and /proc shows only the container's processes. Under `untrusted` they
+ * also run as the unprivileged ids of their user namespace; `untrusted-pod`
+ * has none (uid 0 without any capability): a non-dumpable process of root
+ * with every capability cannot be traced or read (/proc/PID/mem) by a
+ * process without CAP_SYS_PTRACE, even one that could name it. (The
+ * container's init is the monitor's child: a child has no way to signal or
+ * trace its parent that others lack.) Tested from inside the container and
+ * with its credentials on the host.
  *
  * If the monitor dies anyway (killed by root on the host, the OOM killer):
  * the init dies with it (PR_SET_PDEATHSIG SIGKILL, set by the init itself
