@@ -34,9 +34,10 @@
  * there, so kill(2), kill(-1), pidfd_open(2) and ptrace(2) cannot name it,
  * and /proc shows only the container's processes. Under `untrusted` they
  * also run as the unprivileged ids of their user namespace; `untrusted-pod`
- * has none (uid 0 without any capability): a non-dumpable process of root
- * with every capability cannot be traced or read (/proc/PID/mem) by a
- * process without CAP_SYS_PTRACE, even one that could name it. (The
+ * has none (uid 0 without any capability): there only the pid namespace
+ * keeps kill(2) from the monitor (the uids match), while ptrace and
+ * /proc/PID/mem of a non-dumpable root process with every capability are
+ * refused without CAP_SYS_PTRACE even to one that could name it. (The
  * container's init is the monitor's child: a child has no way to signal or
  * trace its parent that others lack.) Tested from inside the container and
  * with its credentials on the host.
