@@ -19,6 +19,8 @@ pkgs=(
   valgrind gdb file
   # CRI pod networking (integration/shim/cri_*.bats: bridge, host-local, loopback)
   containernetworking-plugins
+  # CRI-O's container monitor (integration/conmon_monitor.bats)
+  conmon
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -64,6 +64,7 @@
 #include "netdev.h"
 #include "terminal.h"
 #include "util.h"
+#include "watcher.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -1786,6 +1787,9 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
       if (cg == NULL)
         wait_init_gone (c.st);
     }
+  /* `create`'s monitor (watcher.h) writes the verdict of the dead init
+     while the cgroup is still there, then exits; none outlives delete. */
+  al_watcher_stop (c.dirfd, id, log);
   if (cg && c.st->systemd)
     {
       _cleanup_free_ char *unit = NULL;
