@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# Behaviour that runc's clients (podman, conmon, containerd, runc's own
+# integration tests) depend on, beyond what the runtime spec says.
+
+load helpers
+
+# A created container whose init waits (never exits on its own).
+create_waiting() {
+	set_args sleep 1000
+	create_container
+}
+
+@test "kill with signal 0 checks the container is alive and sends nothing" {
+	make_fifos ready go
+	# Any signal but 0 would end it with 128+N, or with 7 from its trap.
+	set_args sh -c 'for s in HUP INT QUIT USR1 USR2 TERM; do trap "exit 7" $s; done; echo ready > /ready; read x < /go'
+	create_container
+	al start "$ID"
+	wait_fifo "$BUNDLE/rootfs/ready" >/dev/null
+	run al kill "$ID" 0
+	assert_success
+	[ "$(state_field .status)" = running ] || fail "status after kill 0: $(state_field .status)"
+	al kill "$ID" KILL
+	wait_status "$ID" stopped
+	run al kill "$ID" 0
+	assert_failure
+	assert_airlock_output_contains "not running"
+}
+
+@test "ps of a stopped container succeeds: ps's header only, null in json" {
+	set_args true
+	create_container
+	al start "$ID"
+	wait_status "$ID" stopped
+	run al ps --format json "$ID"
+	assert_success
+	assert_output null
+	run al ps "$ID"
+	assert_success
+	[ "${#lines[@]}" -eq 1 ] || fail "more than the header: $output"
+	case "${lines[0]}" in
+	*PID*CMD*) ;;
+	*) fail "no ps header: $output" ;;
+	esac
+}
+
+@test "exec exits 255 when exec itself fails, else with the program's status" {
+	create_waiting
+	al start "$ID"
+	run al exec "$ID" sh -c 'exit 3'
+	assert_status 3
+	run al exec "$ID" /no/such/program
+	assert_status 255
+	assert_airlock_output_contains /no/such/program
+	run al exec --cwd /no/such/dir "$ID" true
+	assert_status 255
+	run al exec nosuchcontainer true
+	assert_status 255
+	al kill "$ID" KILL
+	wait_status "$ID" stopped
+	run al exec "$ID" true
+	assert_status 255
+}
