@@ -61,3 +61,35 @@ create_waiting() {
 	run al exec "$ID" true
 	assert_status 255
 }
+
+@test "terminal: the pty belongs to the process's uid, group tty, mode 0620; the user can reopen it" {
+	update_config '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
+	set_args sh -c 'stat -c "%u %g %a" "$(tty)"; echo hi > "$(tty)" && echo reopened'
+	run al run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_success
+	# Exactly: no "\r" either (ONLCR is off).
+	assert_output $'1000 5 620\nhi\nreopened'
+}
+
+@test "terminal: exec -t -u gives the exec'd user its pty too" {
+	create_waiting
+	al start "$ID"
+	run al exec -t -u 1000:1000 "$ID" sh -c 'stat -c "%u %g %a" "$(tty)"; echo hi > "$(tty)" && echo reopened' </dev/null
+	assert_success
+	assert_output $'1000 5 620\nhi\nreopened'
+}
+
+@test "terminal: the console socket's pty does not turn \\n into \\r\\n" {
+	update_config '.process.terminal = true'
+	set_args printf 'one\ntwo\n'
+	mkfifo "$WORK/ready"
+	python3 "$BATS_TEST_DIRNAME/recvtty.py" "$WORK/tty.sock" "$WORK/ready" >"$WORK/tty.out" 2>"$WORK/tty.err" &
+	local recv=$!
+	wait_fifo "$WORK/ready" >/dev/null
+	create_container --console-socket "$WORK/tty.sock"
+	al start "$ID"
+	local rc=0
+	wait "$recv" || rc=$?
+	[ "$rc" -eq 0 ] || fail "recvtty: $(cat "$WORK/tty.err")"
+	[ "$(od -An -c "$WORK/tty.out" | tr -s ' ')" = " o n e \n t w o \n" ] || fail "pty output: $(od -c "$WORK/tty.out")"
+}
