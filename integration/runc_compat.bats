@@ -93,3 +93,10 @@ create_waiting() {
 	[ "$rc" -eq 0 ] || fail "recvtty: $(cat "$WORK/tty.err")"
 	[ "$(od -An -c "$WORK/tty.out" | tr -s ' ')" = " o n e \n t w o \n" ] || fail "pty output: $(od -c "$WORK/tty.out")"
 }
+
+@test "createContainer hooks run with the rootfs as working directory" {
+	update_config --arg out "$WORK/hook.cwd" '.hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", "pwd -P > \($out)"]}]'
+	set_args true
+	create_container
+	[ "$(cat "$WORK/hook.cwd")" = "$(cd "$BUNDLE/rootfs" && pwd -P)" ] || fail "hook cwd: $(cat "$WORK/hook.cwd")"
+}
