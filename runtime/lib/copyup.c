@@ -4,10 +4,10 @@
  *
  * The rootfs is untrusted. Every entry is looked up relative to the fd of
  * its parent directory with O_NOFOLLOW, and what was opened is checked with
- * fstat (not the name's earlier lstat): a symlink is copied as a link, never
- * followed, and an entry swapped for something else meanwhile is copied as
- * what it is when opened (a fifo opened O_NONBLOCK never blocks us). The
- * copies are made in the new tmpfs, which nothing in the container can see
+ * fstat (not the name's earlier lstat) before it is opened for reading: a
+ * symlink is copied as a link, never followed, an entry swapped for another
+ * kind meanwhile fails the copy, and only files and directories are ever
+ * opened (never a fifo or a device). The copies are made in the new tmpfs, which nothing in the container can see
  * yet. */
 #include "copyup.h"
 
@@ -149,17 +149,24 @@ copy_entry (struct copy *c, int sfd, int dfd, const char *name, char *rel, size_
 
   if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
     {
-      int flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC
-                  | (S_ISDIR (st.st_mode) ? O_DIRECTORY : 0);
-      _cleanup_close_ int from = openat (sfd, name, flags);
-      if (from < 0)
+      /* An O_PATH fd first: what it is, which may not be what was stat'ed,
+         is checked before it is opened for reading (through /proc/self/fd:
+         the same inode), so nothing but a file or directory is ever opened
+         (no fifo, no device). */
+      _cleanup_close_ int node = openat (sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (node < 0)
         return errno == ENOENT ? 0 : fail (c, errno, rel, "open");
-      /* What was opened, which may not be what was stat'ed. */
       struct stat ost;
-      if (fstat (from, &ost) < 0)
+      if (fstat (node, &ost) < 0)
         return fail (c, errno, rel, "stat");
       if ((ost.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
         return fail (c, EAGAIN, rel, "changed while being copied:");
+      char p[64];
+      snprintf (p, sizeof p, "/proc/self/fd/%d", node);
+      _cleanup_close_ int from
+          = open (p, O_RDONLY | O_NOCTTY | O_CLOEXEC | (S_ISDIR (ost.st_mode) ? O_DIRECTORY : 0));
+      if (from < 0)
+        return fail (c, errno, rel, "open");
       _cleanup_close_ int to = -1;
       if (S_ISDIR (ost.st_mode))
         {
@@ -174,8 +181,6 @@ copy_entry (struct copy *c, int sfd, int dfd, const char *name, char *rel, size_
         }
       else
         {
-          /* Back to blocking reads (a regular file never blocks anyway). */
-          fcntl (from, F_SETFL, O_RDONLY);
           to = openat (dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
           if (to < 0)
             return fail (c, errno, rel, "create the copy of");

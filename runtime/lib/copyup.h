@@ -15,7 +15,8 @@
  * refuses are left out; an owner the user namespace does not map too).
  * `src` is untrusted (a container's rootfs): every entry is opened relative
  * to its parent with O_NOFOLLOW and checked after the open, so no symlink or
- * swapped entry leads outside it, and a fifo never blocks. Hard links become
+ * swapped entry leads outside it; only files and directories are ever
+ * opened (never a fifo or a device). Hard links become
  * separate copies. `what` names the mount in errors, followed by the path of
  * the entry below `src`. */
 int al_copy_tree (int src, int dst, const char *what, al_error_t *err);
