@@ -129,16 +129,6 @@ wait_count_change() {
 		fail "no line for init $init in: $output"
 }
 
-@test "ps of a stopped container fails" {
-	is_airlock || skip "runc prints null"
-	set_args true
-	create_container
-	al start "$ID"
-	wait_status "$ID" stopped
-	run al ps --format json "$ID"
-	assert_failure
-}
-
 @test "events --stats prints one stats line" {
 	start_counter
 	run al events --stats "$ID"

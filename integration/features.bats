@@ -89,7 +89,7 @@ from_base() {
 	mkdir -p "$src"
 	[ -n "$(features_list .mountOptions)" ] || fail "no mount options listed"
 	local refused
-	refused=$(jq -r '.mountOptions[] | select(IN("tmpcopyup", "idmap", "ridmap"))' "$FEATURES")
+	refused=$(jq -r '.mountOptions[] | select(IN("idmap", "ridmap"))' "$FEATURES")
 	[ -z "$refused" ] || fail "listed but refused by rootfs.c: $refused"
 	# One container, one mount at /mnt/<option> per option: the option alone
 	# for bind/rbind; a bind mount for recursive attributes, propagation and

@@ -97,9 +97,10 @@ test_mount_options (void **state)
   assert_true (array_has (opts, "ro"));
   assert_true (array_has (opts, "rbind"));
   assert_true (array_has (opts, "rro"));
-  /* Refused by rootfs.c (tmpcopyup), or only with a user namespace and a
-     bind mount (idmap, ridmap: see mountExtensions): not advertised. */
-  assert_false (array_has (opts, "tmpcopyup"));
+  /* tmpcopyup works on every tmpfs (copyup.h). */
+  assert_true (array_has (opts, "tmpcopyup"));
+  /* Only with a user namespace and a bind mount (idmap, ridmap: see
+     mountExtensions): not advertised. */
   assert_false (array_has (opts, "idmap"));
   assert_false (array_has (opts, "ridmap"));
 }

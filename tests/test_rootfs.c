@@ -944,8 +944,8 @@ child_errors (struct fixture *fx)
   CHECK_FAILS ("rootfs/x): mount nosuchfs: No such device", al_rootfs_setup, &fx->spec, &fx->opts);
 
   char *o_copy[] = { "tmpcopyup", NULL };
-  m = (struct oci_mount){ .destination = "/x", .type = "tmpfs", .source = "tmpfs", .options = o_copy };
-  CHECK_FAILS ("tmpcopyup", al_rootfs_setup, &fx->spec, &fx->opts);
+  m = (struct oci_mount){ .destination = "/x", .type = "bind", .source = "/tmp", .options = o_copy };
+  CHECK_FAILS ("option tmpcopyup: only for a tmpfs", al_rootfs_setup, &fx->spec, &fx->opts);
   char *o_idmap[] = { "rbind", "idmap", NULL };
   m = (struct oci_mount){ .destination = "/x", .type = "bind", .source = "/tmp", .options = o_idmap };
   CHECK_FAILS ("idmapped", al_rootfs_setup, &fx->spec, &fx->opts);

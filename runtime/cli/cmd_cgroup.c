@@ -224,6 +224,11 @@ run_ps_cmd (struct al_cli *cli, int argc, char **argv)
     return al_cli_fail (cli, &err);
   if (strcmp (format, "json") == 0)
     {
+      if (n == 0)
+        {
+          printf ("null\n"); /* as runc (and `list --format json`) */
+          return 0;
+        }
       putchar ('[');
       for (size_t i = 0; i < n; i++)
         printf ("%s%d", i ? "," : "", (int) pids[i]);

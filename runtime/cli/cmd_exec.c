@@ -58,6 +58,18 @@ parse_u32 (const char *s, uint32_t *out)
   return 0;
 }
 
+/* As runc: when exec itself fails (no such container, not running, the
+   program not found, a bad cwd...) it exits 255, so that a caller can tell
+   that from the exit status of a program that ran. */
+#define AL_EXEC_FAILED 255
+
+static int
+exec_fail (struct al_cli *cli, al_error_t *err)
+{
+  al_cli_fail (cli, err);
+  return AL_EXEC_FAILED;
+}
+
 static int
 run_exec (struct al_cli *cli, int argc, char **argv)
 {
@@ -189,7 +201,7 @@ run_exec (struct al_cli *cli, int argc, char **argv)
       size_t len = 0;
       if (al_read_file_at (AT_FDCWD, process_file, AL_CONFIG_MAX_SIZE, &text, &len, &err) < 0
           || oci_process_parse (process_file, text, len, &proc, &err) < 0)
-        return al_cli_fail (cli, &err);
+        return exec_fail (cli, &err);
       o.process = proc;
     }
   else
@@ -206,7 +218,7 @@ run_exec (struct al_cli *cli, int argc, char **argv)
   if (r < 0)
     {
       oci_process_free (proc);
-      return al_cli_fail (cli, &err);
+      return exec_fail (cli, &err);
     }
   oci_process_free (proc);
   if (o.detach)

@@ -82,7 +82,8 @@ run_kill (struct al_cli *cli, int argc, char **argv)
   int sig = SIGTERM;
   if (n == 2)
     {
-      sig = al_parse_signal (argv[optind + 1]);
+      /* Signal 0 only checks that the init is alive (kill(2)). */
+      sig = strcmp (argv[optind + 1], "0") == 0 ? 0 : al_parse_signal (argv[optind + 1]);
       if (sig < 0)
         return al_cli_usage (cli, &cmd_kill, "unknown signal \"%s\"", argv[optind + 1]);
     }

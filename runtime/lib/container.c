@@ -284,6 +284,14 @@ container_init (struct init_ctx *c)
       struct al_state st = { .id = (char *) c->o->id, .pid = getpid (), .bundle = (char *) c->bundle,
                              .rootfs = (char *) c->rootfs };
       _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_CREATING, false);
+      /* As runc: createContainer hooks run in the rootfs (the container's
+         mount namespace, before pivot_root), so relative paths are the
+         container's. */
+      if (chdir (c->rootfs) < 0)
+        {
+          al_err (&err, errno, "createContainer hooks: chdir to the rootfs %s", c->rootfs);
+          init_fail (c, &err);
+        }
       if (al_hooks_run (&spec->hooks.create_container, "createContainer", json, &err) < 0)
         init_fail (c, &err);
     }

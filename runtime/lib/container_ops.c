@@ -102,9 +102,15 @@ al_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, al
   int r = open_cg (root, id, false, &o, err);
   if (r < 0)
     return r;
-  if (o.status == AL_STATUS_STOPPED)
-    return al_err (err, ESRCH, "container \"%s\" is not running", id);
-  r = al_cgroup_pids (o.cg, pids, n, err);
+  /* As runc: a stopped container lists what is left in its cgroup, or
+     nothing once the cgroup is gone (not an error). */
+  r = al_cgroup_pids (o.cg, pids, n, o.status == AL_STATUS_STOPPED ? NULL : err);
+  if (r < 0 && o.status == AL_STATUS_STOPPED)
+    {
+      *pids = NULL;
+      *n = 0;
+      return 0;
+    }
   if (r < 0)
     return r;
   if (*n > 1)

@@ -99,7 +99,7 @@ mount_option_usable (const char *name)
   struct al_mount_flags f;
   if (al_mount_flags_parse (opts, &f, NULL) < 0)
     return false;
-  bool usable = f.data == NULL && !f.idmap && !f.tmpcopyup;
+  bool usable = f.data == NULL && !f.idmap;
   al_mount_flags_free (&f);
   return usable;
 }

@@ -3,7 +3,7 @@
  * asked from what this build implements and what this host offers: a
  * namespace is listed only when the kernel has it, a capability only when it
  * is in the runtime's own bounding set, a mount option only when rootfs.c
- * does not refuse it (tmpcopyup, idmap, ridmap), a seccomp flag is
+ * does not refuse it (idmap, ridmap), a seccomp flag is
  * "supported" only when both the kernel and libseccomp take it, cgroup
  * systemd only when systemd is PID 1 (the driver talks to it). */
 #ifndef AIRLOCK_FEATURES_H

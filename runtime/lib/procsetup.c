@@ -130,6 +130,13 @@ al_proc_terminal (const struct oci_process *p, int console, int sync, al_error_t
   int r = al_pty_open ("/dev/ptmx", &master, &slave, err);
   if (r < 0)
     return al_err_prefix (err, "process.terminal");
+  /* The process's own terminal: its uid owns the pty (the group and mode
+     come from the devpts mount, e.g. gid=5,mode=0620), so that it can
+     reopen it (/dev/pts/N, /proc/self/fd/0) after the user switch, as with
+     runc. An unmapped uid (EINVAL), an owner we may not change (EPERM) or a
+     read-only devpts (EROFS) leave it as it is. */
+  if (fchown (slave, (uid_t) p->user.uid, (gid_t) -1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+    return al_err (err, errno, "process.terminal: chown the pty to uid %u", (unsigned) p->user.uid);
   if (p->has_console_size)
     {
       r = al_pty_set_size (master, p->console_height, p->console_width, err);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "bindcheck.h"
+#include "copyup.h"
 #include "devices.h"
 #include "resolve.h"
 #include "util.h"
@@ -239,6 +240,80 @@ userns_fallback (const char *fstype)
   return NULL;
 }
 
+/* "/dev", however spelled ("//dev/", "/dev/."). */
+static bool
+is_dev (const char *dest)
+{
+  const char *p = dest;
+  while (*p == '/')
+    p++;
+  if (strncmp (p, "dev", 3) != 0)
+    return false;
+  for (p += 3; *p; p++)
+    if (*p != '/' && !(*p == '.' && (p[1] == '/' || p[1] == '\0') && p[-1] == '/'))
+      return false;
+  return true;
+}
+
+/* A read-only mount that is filled first, then made read-only by
+   al_rootfs_setup: a tmpfs (mode, tmpcopyup, mounts below it) and /dev
+   (its device nodes and symlinks), as runc does. */
+static bool
+ro_later (const struct oci_mount *m, const struct al_mount_flags *f)
+{
+  if (!(f->flags & MS_RDONLY) || f->bind || str_eq (m->type, "bind") || str_eq (m->type, "rbind"))
+    return false;
+  return str_eq (m->type, "tmpfs") || (m->destination && is_dev (m->destination));
+}
+
+/* The directory a tmpfs will cover, O_RDONLY (to copy from it after the
+   mount hides its name); *out -1 when there is none (or no directory). */
+static int
+open_covered_dir (int rootfd, const char *dest, const char *what, int *out, al_error_t *err)
+{
+  *out = -1;
+  _cleanup_close_ int fd = al_resolve_in_root (rootfd, dest);
+  if (fd < 0)
+    {
+      if (errno == ENOENT || errno == ENOTDIR)
+        return 0;
+      return al_err (err, errno, "%s: open inside the rootfs", what);
+    }
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return al_err (err, errno, "%s: stat", what);
+  if (!S_ISDIR (st.st_mode))
+    return 0;
+  *out = openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*out < 0)
+    return al_err (err, errno, "%s: open", what);
+  return 0;
+}
+
+/* Without a mode= option, a tmpfs takes the mode of the directory it
+   covers (`dir`, -1: none): "mode=NNNN" goes first in *data. */
+static int
+tmpfs_mode_from (int dir, char **data, const char *what, al_error_t *err)
+{
+  if (dir < 0)
+    return 0;
+  for (const char *p = *data; p && *p;)
+    {
+      if (strncmp (p, "mode=", 5) == 0)
+        return 0;
+      p = strchr (p, ',');
+      p = p ? p + 1 : NULL;
+    }
+  struct stat st;
+  if (fstat (dir, &st) < 0)
+    return al_err (err, errno, "%s: stat", what);
+  char *n = *data ? al_xasprintf ("mode=%04o,%s", (unsigned) (st.st_mode & 07777), *data)
+                  : al_xasprintf ("mode=%04o", (unsigned) (st.st_mode & 07777));
+  free (*data);
+  *data = n;
+  return 0;
+}
+
 static int
 mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_rootfs_opts *o,
            struct al_bind_guard **guard, al_error_t *err)
@@ -262,8 +337,8 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
       = al_xasprintf ("mounts[%zu] (%s -> %s)", i, m->source ? m->source : type ? type : "none", where);
   _cleanup_free_ char *dwhat = al_xasprintf ("mounts[%zu].destination \"%s\"", i, m->destination);
 
-  if (f.tmpcopyup)
-    return al_err (err, EOPNOTSUPP, "%s: option tmpcopyup", label);
+  if (f.tmpcopyup && !str_eq (type, "tmpfs"))
+    return al_err (err, EINVAL, "%s: option tmpcopyup: only for a tmpfs (type \"%s\")", label, type ? type : "");
   if (f.idmap || m->n_uid_mappings || m->n_gid_mappings)
     {
       /* The runtime cloned and idmapped the source (idmap.c): attach it. */
@@ -340,12 +415,29 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
     {
       /* cgroup v1 hierarchies are never mounted: "cgroup" means cgroup2. */
       const char *fstype = str_eq (type, "cgroup") ? "cgroup2" : type;
+      bool tmpfs = str_eq (fstype, "tmpfs");
+      /* A tmpfs over an existing directory: that directory's mode unless
+         mode= says otherwise, and its contents with tmpcopyup (as runc). */
+      _cleanup_close_ int covered = -1;
+      if (tmpfs)
+        {
+          r = open_covered_dir (rootfd, m->destination, dwhat, &covered, err);
+          if (r < 0)
+            return r;
+          r = tmpfs_mode_from (covered, &data, dwhat, err);
+          if (r < 0)
+            return r;
+        }
       r = al_rootfs_open_in (rootfd, m->destination, S_IFDIR, dwhat, &target, err);
       if (r < 0)
         return r;
       char proc_path[64];
       snprintf (proc_path, sizeof (proc_path), "/proc/self/fd/%d", target);
       unsigned long flags = f.flags & ~(MS_BIND | MS_REC | MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE);
+      /* Filled (/dev's nodes, a copy) before it is made read-only:
+         al_rootfs_setup remounts it "ro" at the end (ro_later). */
+      if (ro_later (m, &f))
+        flags &= ~MS_RDONLY;
       if (mount (m->source ? m->source : fstype, proc_path, fstype, flags, data) < 0)
         {
           int e = errno;
@@ -353,6 +445,19 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
           if (!(e == EPERM && o->in_userns && host))
             return al_err (err, e, "%s: mount %s", label, fstype);
           r = bind_tree (host, target, true, &f, label, err);
+          if (r < 0)
+            return r;
+        }
+      if (f.tmpcopyup && covered >= 0)
+        {
+          _cleanup_close_ int mnt = -1;
+          r = al_rootfs_open_in (rootfd, m->destination, 0, dwhat, &mnt, err);
+          if (r < 0)
+            return r;
+          _cleanup_close_ int to = openat (mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          if (to < 0)
+            return al_err (err, errno, "%s: tmpcopyup: open the new tmpfs", label);
+          r = al_copy_tree (covered, to, label, err);
           if (r < 0)
             return r;
         }
@@ -369,6 +474,33 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
       if (mount_setattr (mnt, "", AT_EMPTY_PATH | ((f.propagation & MS_REC) ? AT_RECURSIVE : 0), &a, sizeof (a))
           < 0)
         return al_err (err, errno, "%s: set propagation", label);
+    }
+  return 0;
+}
+
+/* The "ro" of the mounts ro_later left writable, once every mount and
+   /dev are in place. */
+static int
+remount_ro_later (const struct oci_spec *spec, int rootfd, al_error_t *err)
+{
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      const struct oci_mount *m = &spec->mounts[i];
+      struct al_mount_flags f;
+      int r = al_mount_flags_parse (m->options, &f, err);
+      if (r < 0)
+        return r;
+      al_mount_flags_free (&f);
+      if (!ro_later (m, &f))
+        continue;
+      _cleanup_free_ char *what = al_xasprintf ("mounts[%zu].destination \"%s\": make it read-only", i, m->destination);
+      _cleanup_close_ int mnt = -1;
+      r = al_rootfs_open_in (rootfd, m->destination, 0, what, &mnt, err);
+      if (r < 0)
+        return r;
+      r = set_attrs (mnt, MS_RDONLY, 0, false, what, err);
+      if (r < 0)
+        return r;
     }
   return 0;
 }
@@ -545,7 +677,10 @@ al_rootfs_setup (const struct oci_spec *spec, const struct al_rootfs_opts *o, al
         return r;
     }
 
-  return al_devices_setup (spec, rootfd, o, err);
+  r = al_devices_setup (spec, rootfd, o, err);
+  if (r < 0)
+    return r;
+  return remount_ro_later (spec, rootfd, err);
 }
 
 static int

@@ -68,7 +68,7 @@ struct al_mount_flags
   bool recursive_bind;       /* rbind */
   bool bind;
   bool idmap;               /* idmap / ridmap (the tree comes from al_rootfs_opts.idmap_fds) */
-  bool tmpcopyup;           /* tmpcopyup (rejected by al_rootfs_setup: not supported) */
+  bool tmpcopyup;           /* tmpcopyup: a tmpfs gets a copy of what it covers (copyup.h) */
   unsigned long rec_flags;  /* "rro", "rnosuid", ...: MS_* applied to the whole bind tree */
   unsigned long rec_clear;  /* "rrw", "rsuid", ...: MS_* cleared on the whole bind tree */
   char *data;               /* comma separated fs-specific options, heap */

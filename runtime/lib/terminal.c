@@ -159,6 +159,19 @@ al_pty_open (const char *ptmx, int *master, int *slave, al_error_t *err)
       if (s < 0)
         return al_err (err, errno, "opening `%s`", name);
     }
+  /* No ONLCR (a pty's default): what the program writes reaches the reader
+     unchanged, "\n" and not "\r\n" (as runc and conmon expect). */
+  struct termios t;
+  if (tcgetattr (s, &t) == 0 && (t.c_oflag & ONLCR))
+    {
+      t.c_oflag &= ~(tcflag_t) ONLCR;
+      if (tcsetattr (s, TCSANOW, &t) < 0)
+        {
+          int e = errno;
+          close (s);
+          return al_err (err, e, "`%s`: clear ONLCR on the pty", ptmx);
+        }
+    }
   *slave = s;
   *master = al_steal_fd (m);
   return 0;
