@@ -1985,12 +1985,18 @@ set_sysctl (struct oci_linux *l, const char *key, const char *value)
 /* SysV shm is no process's memory either (a segment outlives its
    attachments): its size and total come from the memory limit, in the
    container's own IPC namespace (the profile makes a new one), and a segment
-   goes with its last attachment (shm_rmid_forced). */
+   goes with its last attachment (shm_rmid_forced). A joined one (a pod's)
+   was bounded by the container that made it, its pod's sandbox under the
+   same profile; its owner may be another user namespace (CRI-O gives each
+   container a slot of its own), where these files cannot be written. */
 static void
 bound_ipc (const struct al_profile *p, struct oci_linux *l, uint64_t limit, struct al_profile_report *rep)
 {
   if (!p->ns_new[OCI_NS_IPC])
     return;
+  for (size_t i = 0; i < l->n_namespaces; i++)
+    if (l->namespaces[i].type == OCI_NS_IPC && l->namespaces[i].path)
+      return;
   long page = sysconf (_SC_PAGESIZE);
   uint64_t pages = limit / (uint64_t) (page > 0 ? page : 4096);
   bound_sysctl (l, "kernel.shmmax", limit, false);
