@@ -1413,12 +1413,18 @@ al_container_kill (const char *root, const char *id, int sig, bool all, al_error
     return r;
   enum al_status s = al_state_status (c.dirfd, c.st);
   struct al_cgroup *cg = al_state_cgroup (c.st);
-  if (all && cg)
+  if (all && s == AL_STATUS_STOPPED && !cg)
+    r = 0; /* as runc: nothing left to signal is not an error with --all */
+  else if (all)
     {
       pid_t *pids = NULL;
       size_t np = 0;
+      /* A stopped container may still have processes in its cgroup (children
+         of an init that shared the host's pid namespace): they get the
+         signal. With none left, --all succeeds, as runc's does (CRI-O runs
+         `kill --all ID 9` after such a container's init exited). */
       if (s == AL_STATUS_STOPPED && (al_cgroup_pids (cg, &pids, &np, NULL) < 0 || np == 0))
-        r = al_err (err, ESRCH, "container \"%s\" is not running", id);
+        r = 0;
       else if (sig == SIGKILL)
         r = al_cgroup_kill (cg, err);
       else
