@@ -389,8 +389,8 @@ release_ids (int dirfd, const char *id, const struct al_log *log)
    host's cgroup2 tree lacks: the environment (for the shim, containerd's) or,
    for a container without a profile, its annotation. A profiled container's
    annotation is the tenant's: it may say "refuse" (which wins), never opt in. */
-static bool
-missing_controllers_opt_in (const struct oci_spec *spec)
+bool
+al_missing_controllers_opt_in (const struct oci_spec *spec)
 {
   const char *env = getenv (AL_MISSING_CONTROLLERS_ENV);
   const char *ann = oci_spec_annotation (spec, AL_MISSING_CONTROLLERS_ANNOTATION);
@@ -413,7 +413,7 @@ check_memory_controller (const struct oci_spec *spec, const char *config_path, c
     return 0;
   const char *pname = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
   const char *ann = oci_spec_annotation (spec, AL_MISSING_CONTROLLERS_ANNOTATION);
-  if (missing_controllers_opt_in (spec))
+  if (al_missing_controllers_opt_in (spec))
     {
       /* Opted in: the verdict's limits.memory says which bounds held. */
       al_log (log, "debug",
@@ -773,7 +773,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
           al_err_prefix (err, "container \"%s\"", o->id);
           goto fail;
         }
-      if (res && missing_controllers_opt_in (spec))
+      if (res && al_missing_controllers_opt_in (spec))
         {
           _cleanup_free_ char *dropped = NULL;
           r = al_cgroup_drop_unavailable (cg, (struct oci_resources *) res, &dropped, err);
@@ -978,6 +978,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   st.cgroup_mount = cg->mount;
   st.cgroup_path = cg->path;
   st.systemd = use_systemd;
+  st.missing_controllers_warn = al_missing_controllers_opt_in (spec);
   if (spec->n_annotations)
     {
       st.annotations = al_xmalloc0 ((2 * spec->n_annotations + 1) * sizeof (char *));
