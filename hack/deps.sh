@@ -19,6 +19,8 @@ pkgs=(
   valgrind gdb file
   # CRI pod networking (integration/shim/cri_*.bats: bridge, host-local, loopback)
   containernetworking-plugins
+  # CRI-O's monitor (integration/conmon.bats drives airlock through it)
+  conmon
 )
 missing=()
 for p in "${pkgs[@]}"; do
