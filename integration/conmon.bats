@@ -11,11 +11,17 @@ load helpers
 
 CONMON=${CONMON:-/usr/bin/conmon}
 CONMON_RUN=$AL_TOP/integration/conmon_run.py
-# CRI-O's monitor_env in integration/k8s/crio-airlock.conf.
-MONITOR_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# conmon's environment: the monitor_env of the shipped CRI-O drop-in.
+mapfile -t MONITOR_ENV < <(python3 "$AL_TOP/integration/crio_conf.py" monitor-env \
+	"$AL_TOP/integration/k8s/crio-airlock.conf" airlock)
+MONITOR_ENV_ARGS=()
+for e in "${MONITOR_ENV[@]}"; do
+	MONITOR_ENV_ARGS+=(--env "$e")
+done
 
 setup() {
 	[ -x "$CONMON" ] || skip "no conmon at $CONMON (hack/deps.sh installs Debian's)"
+	[[ "${MONITOR_ENV[0]:-}" == PATH=* ]] || fail "no monitor_env in crio-airlock.conf"
 	al_setup
 	# Only what CRI-O's monitor_env gives reaches conmon's runtime calls;
 	# the commands CRI-O runs itself get its own environment.
@@ -39,7 +45,7 @@ teardown() {
 # CreateContainer); extra conmon_run.py --env options first. Sets
 # CONMON_PID, INIT_PID and $output (the sync pipe's messages).
 conmon_create() {
-	run python3 "$CONMON_RUN" --lines 1 --env "PATH=$MONITOR_PATH" "$@" -- "$CONMON" \
+	run python3 "$CONMON_RUN" --lines 1 "${MONITOR_ENV_ARGS[@]}" "$@" -- "$CONMON" \
 		-b "$BUNDLE" -c "$ID" --exit-dir "$WORK/exits" -l "$WORK/ctr.log" \
 		--log-level info -n "k8s_$ID" -P "$WORK/conmon.pid" -p "$BUNDLE/pidfile" \
 		--persist-dir "$WORK/persist" -r "$AIRLOCK" --runtime-arg "--root=$ROOT" \
@@ -54,7 +60,7 @@ conmon_create() {
 conmon_exec_sync() {
 	local timeout=()
 	[ "$2" -gt 0 ] && timeout=(-T "$2")
-	run python3 "$CONMON_RUN" --env "PATH=$MONITOR_PATH" -- "$CONMON" \
+	run python3 "$CONMON_RUN" "${MONITOR_ENV_ARGS[@]}" -- "$CONMON" \
 		-c "$ID" -n "k8s_$ID" -r "$AIRLOCK" -p "$WORK/exec.pid" -e -l "$WORK/exec.log" \
 		--socket-dir-path "$WORK/sock" --log-level info --sync "${timeout[@]}" \
 		--exec-process-spec "$1" --runtime-arg "--root=$ROOT"
