@@ -212,6 +212,8 @@ controller_missing() {
 @test "update --memory fails naming the memory controller when it is missing" {
 	is_airlock || skip "airlock's cgroup v2 behaviour"
 	controller_missing memory || skip "the memory controller is available here"
+	# Without the opt-in (create records it; update honours it).
+	unset AIRLOCK_MISSING_CONTROLLERS
 	start_counter
 	run al update --memory 64m "$ID"
 	assert_failure
@@ -222,6 +224,8 @@ controller_missing() {
 @test "update --pids-limit fails naming the pids controller when it is missing" {
 	is_airlock || skip "airlock's cgroup v2 behaviour"
 	controller_missing pids || skip "the pids controller is available here"
+	# Without the opt-in (create records it; update honours it).
+	unset AIRLOCK_MISSING_CONTROLLERS
 	start_counter
 	run al update --pids-limit 10 "$ID"
 	assert_failure
@@ -231,6 +235,8 @@ controller_missing() {
 @test "update --resources - reads JSON from stdin" {
 	is_airlock || skip "airlock's cgroup v2 behaviour"
 	controller_missing cpu || skip "the cpu controller is available here"
+	# Without the opt-in (create records it; update honours it).
+	unset AIRLOCK_MISSING_CONTROLLERS
 	start_counter
 	run al update --resources - "$ID" <<<'{"cpu": {"shares": 512}}'
 	assert_failure
