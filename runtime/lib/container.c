@@ -1416,7 +1416,7 @@ al_container_kill (const char *root, const char *id, int sig, bool all, al_error
   struct al_cgroup *cg = al_state_cgroup (c.st);
   if (all && s == AL_STATUS_STOPPED && !cg)
     r = 0; /* as runc: nothing left to signal is not an error with --all */
-  else if (all)
+  else if (all && cg)
     {
       pid_t *pids = NULL;
       size_t np = 0;
