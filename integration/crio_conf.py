@@ -15,8 +15,9 @@ where CRI-O would silently ignore something:
 - allowed_annotations only CRI-O 1.26's own experimental annotation names
   (anything else: "invalid allowed_annotation", the handler is dropped or, as
   the default runtime, CRI-O does not start);
-- monitor_cgroup valid for both cgroup managers ("pod", or empty for
-  cgroupfs / a .slice for systemd), monitor_exec_cgroup "" or "container";
+- monitor_cgroup valid for both cgroup managers ("pod": cgroupfs refuses
+  anything else, and an empty value becomes "system.slice"),
+  monitor_exec_cgroup "" or "container";
 - monitor_env entries KEY=VALUE.
 
 Prints one line per problem, prefixed with the file and the TOML path, and
@@ -113,8 +114,9 @@ def check_handler(where, name, h, problems):
                             "only CRI-O's own annotation names may be listed)" % (where, ann))
     mcg = h.get("monitor_cgroup", "")
     if isinstance(mcg, str) and mcg != "pod":
-        problems.append('%s.monitor_cgroup: "%s" is not valid with both cgroup managers (cgroupfs: "pod" or empty; '
-                        'systemd: "pod" or a .slice; the default "system.slice" fails with cgroupfs)' % (where, mcg))
+        problems.append('%s.monitor_cgroup: "%s" is not valid with both cgroup managers (cgroupfs takes only "pod": '
+                        'an empty value becomes "system.slice", which it refuses; systemd: "pod" or a .slice)'
+                        % (where, mcg))
     mec = h.get("monitor_exec_cgroup", "")
     if mec not in ("", "container"):
         problems.append('%s.monitor_exec_cgroup: "%s" is not "" or "container"' % (where, mec))
