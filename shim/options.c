@@ -15,7 +15,7 @@
 #include "containerd/runc/v1/options.pb-c.h"
 #include "runtimeoptions/v1/api.pb-c.h"
 
-#define CONFIG_BASENAME "config.airlock.json"
+#define CONFIG_BASENAME SH_CONFIG_REWRITTEN
 
 void
 sh_options_clear (struct sh_options *o)

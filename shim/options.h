@@ -36,6 +36,8 @@
 
 #define SH_CONFIG_TYPE_URL "io.airlock.shim.v1.Config"
 #define SH_CONFIG_MAX_SIZE (64u * 1024)
+/* The bundle's config as the shim rewrote it (the runtime reads this one). */
+#define SH_CONFIG_REWRITTEN "config.airlock.json"
 
 struct sh_options
 {

@@ -19,8 +19,10 @@
 #include "container.h"
 #include "container_ops.h"
 #include "exec.h"
+#include "idmap_overlay.h"
 #include "memsample.h"
 #include "options.h"
+#include "podns.h"
 #include "shimlog.h"
 #include "spec.h"
 #include "state.h"
@@ -73,6 +75,7 @@ struct ctr
   struct sl_watch oom_w; /* memory.events, fd -1 when none */
   uint64_t oom_kills;
   struct sh_watch *watch; /* a sandbox profile's monitor, NULL when none */
+  struct sh_podns podns;  /* the pod's user namespace (podns.h) */
 };
 
 struct sh_task
@@ -475,8 +478,10 @@ static const struct mflag mflags[] = {
   { "relatime", false, MS_RELATIME }, { "nodiratime", false, MS_NODIRATIME }, { "remount", false, MS_REMOUNT },
 };
 
+/* pod->userns_fd: the pod's user namespace, whose mapping an overlay's
+   layers get (podns.h), or -1; containerd 2 asks for one with uidmap=/gidmap=. */
 static int
-mount_one (const Containerd__Types__Mount *m, const char *rootfs, al_error_t *err)
+mount_one (const Containerd__Types__Mount *m, const char *rootfs, const struct sh_podns *pod, al_error_t *err)
 {
   unsigned long flags = 0;
   size_t cap = 1;
@@ -508,6 +513,24 @@ mount_one (const Containerd__Types__Mount *m, const char *rootfs, al_error_t *er
       type = NULL;
       flags |= MS_BIND;
     }
+  if (type && strcmp (type, "overlay") == 0)
+    {
+      _cleanup_close_ int asked = -1;
+      uid_t uid;
+      gid_t gid;
+      int r = sh_podns_mount_idmap (data, &asked, &uid, &gid, err);
+      if (r < 0)
+        return r;
+      if (asked >= 0)
+        return al_idmap_overlay_mount (data, flags, target, asked, uid, gid, err);
+      if (pod->userns_fd >= 0)
+        return al_idmap_overlay_mount (data, flags, target, pod->userns_fd, pod->root_uid, pod->root_gid, err);
+    }
+  else
+    for (size_t i = 0; i < m->n_options; i++)
+      if (al_has_prefix (m->options[i], "uidmap=") || al_has_prefix (m->options[i], "gidmap="))
+        return al_err (err, EOPNOTSUPP, "mount %s `%s`: option %s: idmapped rootfs mounts are overlays only",
+                       m->type ? m->type : "", m->source ? m->source : "", m->options[i]);
   /* A bind mount ignores MS_RDONLY: it is remounted read-only after. */
   unsigned long first = (flags & MS_BIND) ? flags & ~(unsigned long) MS_RDONLY : flags;
   if (mount (m->source, target, type, first, *data ? data : NULL) < 0)
@@ -533,6 +556,7 @@ ctr_free (struct ctr *c)
     }
   proc_free (&c->init, loop);
   sh_watch_free (c->watch);
+  al_closep (&c->podns.userns_fd);
   if (c->oom_w.fd >= 0)
     {
       sl_watch_del (loop, &c->oom_w);
@@ -544,6 +568,8 @@ ctr_free (struct ctr *c)
       if (umount2 (rootfs, MNT_DETACH) < 0)
         sh_log ("umount %s: %m", rootfs);
     }
+  if (c->podns.slot_taken)
+    sh_podns_release (c->bundle, c->id); /* after its processes: the runtime's delete */
   free (c->id);
   free (c->bundle);
   free (c);
@@ -558,6 +584,15 @@ ctr_unlink (struct sh_task *t, struct ctr *c)
         *pp = c->next;
         return;
       }
+}
+
+/* The init pid of the sandbox container `id` this shim serves, 0: none. */
+static pid_t
+sandbox_pid (void *ctx, const char *id)
+{
+  struct sh_task *t = ctx;
+  struct ctr *c = find_ctr (t, id);
+  return c && c->init.pid > 0 ? c->init.pid : 0;
 }
 
 static void
@@ -591,15 +626,9 @@ do_create (struct sh_task *t, struct tt_call *call)
   c->id = al_xstrdup (req->id);
   c->bundle = al_xstrdup (req->bundle);
   c->oom_w.fd = -1;
+  c->podns.userns_fd = -1;
   proc_init (&c->init, c, NULL, req->stdin, req->stdout, req->stderr, req->terminal);
 
-  for (size_t i = 0; i < req->n_rootfs; i++)
-    {
-      r = mount_one (req->rootfs[i], rootfs, &err);
-      if (r < 0)
-        goto fail;
-      c->mounted = true;
-    }
   /* The runtime options (the handler's `options`, e.g. a shim config
      selecting a profile for the whole runtime class). */
   struct sh_options opts = { 0 };
@@ -619,8 +648,19 @@ do_create (struct sh_task *t, struct tt_call *call)
           goto out;
         }
     }
+  /* A pod of a pooled profile: its user namespace, before the rootfs. */
+  r = sh_podns_prepare (req->bundle, req->id, &config_path, sandbox_pid, t, &c->podns, &err);
+  if (r < 0)
+    goto fail;
   if (config_path == NULL)
     config_path = al_xasprintf ("%s/config.json", req->bundle);
+  for (size_t i = 0; i < req->n_rootfs; i++)
+    {
+      r = mount_one (req->rootfs[i], rootfs, &c->podns, &err);
+      if (r < 0)
+        goto fail;
+      c->mounted = true;
+    }
 
   struct al_create_opts o;
   al_create_opts_init (&o);

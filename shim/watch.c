@@ -47,18 +47,6 @@ unwatch (struct sh_watch *w, struct sl_watch *x)
   x->fd = -1;
 }
 
-static const char *
-termination_log_of (const struct oci_spec *spec)
-{
-  for (size_t i = 0; i < spec->n_mounts; i++)
-    {
-      const struct oci_mount *m = &spec->mounts[i];
-      if (m->destination && strcmp (m->destination, SH_TERMINATION_LOG) == 0 && m->source && m->source[0] == '/')
-        return m->source;
-    }
-  return NULL;
-}
-
 int
 sh_watch_new (const char *config_path, const char *id, struct al_create_opts *o, struct sh_watch **out,
               al_error_t *err)
@@ -72,7 +60,7 @@ sh_watch_new (const char *config_path, const char *id, struct al_create_opts *o,
     return 0;
   struct sh_watch *w = al_xmalloc0 (sizeof *w);
   w->listener.fd = w->deadline.fd = w->drain.fd = -1;
-  const char *tl = termination_log_of (spec);
+  const char *tl = al_termination_log_of (spec);
   w->termination_log = tl ? al_xstrdup (tl) : NULL;
   const char *type = oci_spec_annotation (spec, CRI_CONTAINER_TYPE);
   w->sandbox = type && strcmp (type, "sandbox") == 0;
@@ -162,72 +150,18 @@ sh_watch_started (struct sh_watch *w)
     }
 }
 
-/* The verdict with the first k of `order` listed and the rest counted as
- * dropped (drop_calls[k]: their calls). */
-static char *
-message_with (const struct al_verdict *v, struct al_verdict *t, size_t k, const uint64_t *drop_calls)
-{
-  t->n_denied = k;
-  t->denied_dropped_names = v->denied_dropped_names + (v->n_denied - k);
-  t->denied_dropped_calls = v->denied_dropped_calls + drop_calls[k];
-  if (t->denied_dropped_calls < v->denied_dropped_calls)
-    t->denied_dropped_calls = UINT64_MAX;
-  return al_verdict_json (t, false);
-}
-
 char *
 sh_watch_termination_message (const struct al_verdict *v, size_t max)
 {
-  char *json = al_verdict_json (v, false);
-  if (strlen (json) <= max || v->n_denied == 0)
-    return json;
-  free (json);
-  /* Known names of the native ABI first, then those of other ABIs
-     ("i386:mount"), then unknown numbers, each in the order they came: a
-     flood of unknown numbers cannot push mount or bpf out. The longest such
-     prefix that fits, found by bisection (the text grows with each entry by
-     more than the dropped counts' digits can shrink). */
-  size_t n = v->n_denied;
-  _cleanup_free_ struct al_denied_syscall *order = al_xmalloc0 (n * sizeof *order);
-  size_t k = 0;
-  for (int tier = 0; tier < 3; tier++)
-    for (size_t i = 0; i < n; i++)
-      {
-        const char *name = v->denied[i].name;
-        int t = al_denied_name_is_unknown (name) ? 2 : strchr (name, ':') ? 1 : 0;
-        if (t == tier)
-          order[k++] = v->denied[i];
-      }
-  /* drop_calls[k]: the calls of order[k..n) */
-  _cleanup_free_ uint64_t *drop_calls = al_xmalloc0 ((n + 1) * sizeof *drop_calls);
-  for (size_t i = n; i-- > 0;)
-    drop_calls[i] = drop_calls[i + 1] + order[i].count < drop_calls[i + 1] ? UINT64_MAX
-                                                                           : drop_calls[i + 1] + order[i].count;
-  struct al_verdict t = *v;
-  t.denied = order;
-  t.denied_total = al_verdict_denied_total (v);
-  size_t lo = 0, hi = n - 1; /* n entries do not fit; find the most that do */
-  while (lo < hi)
-    {
-      size_t mid = lo + (hi - lo + 1) / 2;
-      json = message_with (v, &t, mid, drop_calls);
-      bool fits = strlen (json) <= max;
-      free (json);
-      if (fits)
-        lo = mid;
-      else
-        hi = mid - 1;
-    }
-  return message_with (v, &t, lo, drop_calls);
+  return al_verdict_termination_message (v, max);
 }
 
 static void
 write_termination_log (struct sh_watch *w)
 {
-  _cleanup_free_ char *msg = sh_watch_termination_message (&w->w.v, SH_TERMINATION_MAX);
-  _cleanup_close_ int fd = open (w->termination_log, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 || al_write_all (fd, msg, strlen (msg)) < 0)
-    sh_log ("container %s: write the verdict to %s: %m", w->id, w->termination_log);
+  _cleanup_error_ al_error_t err = NULL;
+  if (al_verdict_write_termination_log (w->termination_log, &w->w.v, &err) < 0)
+    sh_log ("container %s: write the verdict: %s", w->id, err->msg);
 }
 
 /* The verdict, with the output counted so far (complete: both streams

@@ -870,7 +870,10 @@ pod_child (void)
 
 /* untrusted-pod: what containerd's CRI gives a pod container (the sandbox's
    network, IPC and UTS namespaces by path, writable binds of the pod's
-   files) is accepted and tightened; the host's namespaces still are not. */
+   files) is accepted and tightened: a user namespace of its own (the shim's
+   podns.c gives the pod's instead), idmapped binds read-only, the others
+   kept writable for the pool's unprivileged ids (writableBinds "userns");
+   the host's namespaces still are not. */
 static void
 test_untrusted_pod (void **state)
 {
@@ -886,7 +889,7 @@ test_untrusted_pod (void **state)
       "{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/var/lib/containerd/x/hosts\","
       "\"options\":[\"rbind\",\"rprivate\",\"rw\"]},"
       "{\"destination\":\"/dev/termination-log\",\"type\":\"bind\",\"source\":\"/var/lib/kubelet/pods/u/c/t\","
-      "\"options\":[\"ro\",\"rw\",\"bind\"]}],"
+      "\"options\":[\"ro\",\"rw\",\"bind\",\"idmap\"]}],"
       "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},"
       "{\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"},{\"type\":\"ipc\",\"path\":\"/proc/%d/ns/ipc\"},"
       "{\"type\":\"uts\",\"path\":\"/proc/%d/ns/uts\"}],"
@@ -897,22 +900,26 @@ test_untrusted_pod (void **state)
   int r = al_profile_apply (p, s, NULL, NULL, &err);
   if (r < 0)
     fail_msg ("apply: %s", err->msg);
-  /* Joined, not replaced; no user namespace. */
+  /* Joined, not replaced; a new user namespace (the pool's). */
   assert_non_null (oci_spec_namespace (s, OCI_NS_NETWORK)->path);
   assert_non_null (oci_spec_namespace (s, OCI_NS_IPC)->path);
   assert_non_null (oci_spec_namespace (s, OCI_NS_UTS)->path);
-  assert_null (oci_spec_namespace (s, OCI_NS_USER));
+  assert_non_null (oci_spec_namespace (s, OCI_NS_USER));
+  assert_null (oci_spec_namespace (s, OCI_NS_USER)->path);
   assert_non_null (oci_spec_namespace (s, OCI_NS_CGROUP));
-  /* The writable binds are read-only now, whatever the order of options. */
+  /* The idmapped bind is read-only now, whatever the order of options; the
+     other stays writable (for the pool's ids), nosuid and nodev. */
   for (size_t i = 1; i < 3; i++)
     {
-      bool ro = false;
+      bool ro = false, rw = false, nosuid = false;
       for (size_t k = 0; s->mounts[i].options[k]; k++)
         {
-          assert_string_not_equal (s->mounts[i].options[k], "rw");
+          rw = rw || strcmp (s->mounts[i].options[k], "rw") == 0;
           ro = ro || strcmp (s->mounts[i].options[k], "ro") == 0;
+          nosuid = nosuid || strcmp (s->mounts[i].options[k], "nosuid") == 0;
         }
-      assert_true (ro);
+      assert_true (nosuid);
+      assert_true (i == 2 ? ro && !rw : rw && !ro);
     }
   assert_true (s->root_readonly);
   assert_non_null (s->linux_->seccomp);
@@ -948,7 +955,7 @@ test_writable_binds_and_wildcard_devices (void **state)
   struct al_profile *p = NULL;
   _cleanup_free_ char *bad = al_xasprintf ("%s,\"writableBinds\":\"sometimes\"}", base);
   assert_true (al_profile_parse ("t.json", bad, strlen (bad), &p, &err) < 0);
-  assert_string_equal (err->msg, "t.json: writableBinds: \"sometimes\": expected \"refuse\" or \"readonly\"");
+  assert_string_equal (err->msg, "t.json: writableBinds: \"sometimes\": expected \"refuse\", \"readonly\" or \"userns\"");
   al_error_free (&err);
   _cleanup_free_ char *badmin = al_xasprintf (
       "%s,\"devices\":[{\"path\":\"/dev/pts/*\",\"type\":\"c\",\"major\":136,\"minor\":-2}]}", base);

@@ -2,7 +2,8 @@
  * without a cgroup (rusage fallbacks), the human print, and the monitor loop
  * on a plain child process: output counting with a limit, the deadline, a
  * seccomp notification answered with EPERM and recorded by name, a reader
- * that never reads, and which stdin the container gets. */
+ * that never reads, and which stdin the container gets; a monitor that
+ * leaves the init a zombie; the termination message file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -790,6 +791,110 @@ test_parse_deep (void **state)
   free (text);
 }
 
+/* leave_zombie (create's monitor under conmon, watcher.h): the status and
+ * rusage are read, the init stays a zombie for its reaper. */
+static void
+test_monitor_leave_zombie (void **state)
+{
+  (void) state;
+  for (int round = 0; round < 2; round++)
+    {
+      pid_t pid = fork ();
+      assert_true (pid >= 0);
+      if (pid == 0)
+        {
+          if (round == 1)
+            raise (SIGKILL);
+          _exit (7);
+        }
+      int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+      assert_true (pidfd >= 0);
+      struct al_monitor m;
+      al_monitor_init (&m);
+      m.capture_output = false;
+      m.forward_signals = false;
+      m.leave_zombie = true;
+      struct al_created c = { .pid = pid, .pidfd = pidfd, .pty_master = -1, .seccomp_listener = -1 };
+      al_error_t err = NULL;
+      assert_int_equal (al_monitor_run (&m, &c, NULL, &err), 0);
+      assert_true (m.reaped);
+      assert_int_equal (al_monitor_exit_code (&m), round == 0 ? 7 : 137);
+      /* still there to be reaped, with the same status */
+      int st = 0;
+      assert_int_equal (waitpid (pid, &st, WNOHANG), pid);
+      assert_int_equal (st, m.status);
+      close (pidfd);
+      al_monitor_clear (&m);
+    }
+}
+
+/* The termination message file: the mount at CRI-O's annotation, else at
+ * /dev/termination-log; written into a regular file only. */
+static void
+test_termination_log (void **state)
+{
+  (void) state;
+  const char *base = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+                     "\"process\":{\"args\":[\"true\"],\"cwd\":\"/\"},\"mounts\":["
+                     "{\"destination\":\"/dev/termination-log\",\"type\":\"bind\",\"source\":\"/host/a\"},"
+                     "{\"destination\":\"/msg\",\"type\":\"bind\",\"source\":\"/host/b\"}]";
+  char text[1024];
+  struct oci_spec *spec = NULL;
+  al_error_t err = NULL;
+  snprintf (text, sizeof text, "%s}", base);
+  assert_int_equal (oci_spec_parse ("config.json", text, strlen (text), &spec, &err), 0);
+  assert_string_equal (al_termination_log_of (spec), "/host/a");
+  oci_spec_free (spec);
+  snprintf (text, sizeof text, "%s,\"annotations\":{\"%s\":\"/msg\"}}", base, AL_CRIO_TERMINATION_PATH_ANNOTATION);
+  assert_int_equal (oci_spec_parse ("config.json", text, strlen (text), &spec, &err), 0);
+  assert_string_equal (al_termination_log_of (spec), "/host/b");
+  oci_spec_free (spec);
+  snprintf (text, sizeof text, "%s,\"annotations\":{\"%s\":\"/none\"}}", base, AL_CRIO_TERMINATION_PATH_ANNOTATION);
+  assert_int_equal (oci_spec_parse ("config.json", text, strlen (text), &spec, &err), 0);
+  assert_null (al_termination_log_of (spec));
+  oci_spec_free (spec);
+
+  char dir[] = "/tmp/al-tl.XXXXXX";
+  assert_non_null (mkdtemp (dir));
+  _cleanup_free_ char *file = al_xasprintf ("%s/file", dir);
+  _cleanup_free_ char *fifo = al_xasprintf ("%s/fifo", dir);
+  _cleanup_free_ char *link = al_xasprintf ("%s/link", dir);
+  int fd = open (file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  assert_true (fd >= 0);
+  assert_int_equal (write (fd, "a much longer old content than the verdict ...", 47), 47);
+  close (fd);
+  assert_int_equal (mkfifo (fifo, 0644), 0);
+  assert_int_equal (symlink (file, link), 0);
+  struct al_verdict v;
+  memset (&v, 0, sizeof v);
+  v.id = (char *) "c1";
+  v.timed_out = true;
+  v.timeout_ms = 2000;
+  assert_int_equal (al_verdict_write_termination_log (file, &v, &err), 0);
+  _cleanup_free_ char *got = NULL;
+  size_t len = 0;
+  assert_int_equal (al_read_file_at (AT_FDCWD, file, 65536, &got, &len, &err), 0);
+  _cleanup_free_ char *want = al_verdict_json (&v, false);
+  assert_int_equal (len, strlen (want));
+  assert_memory_equal (got, want, len);
+  /* a FIFO: refused at once (ENXIO without a reader, "not a regular
+     file" with one), never a blocked monitor */
+  assert_true (al_verdict_write_termination_log (fifo, &v, &err) < 0);
+  al_error_free (&err);
+  int rd = open (fifo, O_RDONLY | O_NONBLOCK);
+  assert_true (rd >= 0);
+  assert_true (al_verdict_write_termination_log (fifo, &v, &err) < 0);
+  assert_non_null (strstr (err->msg, "not a regular file"));
+  al_error_free (&err);
+  close (rd);
+  assert_true (al_verdict_write_termination_log (link, &v, &err) < 0);
+  al_error_free (&err);
+  unlink (file);
+  unlink (fifo);
+  unlink (link);
+  rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -809,6 +914,8 @@ main (void)
     cmocka_unit_test (test_monitor_stalled_reader),
     cmocka_unit_test (test_monitor_writer_outlives),
     cmocka_unit_test (test_monitor_stdin_policy),
+    cmocka_unit_test (test_monitor_leave_zombie),
+    cmocka_unit_test (test_termination_log),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 # task runs) and the shim's memory per pod (RSS and PSS of the shim process).
 #
 #   hack/bench/shim.sh [--pods N] [--runtimes "airlock runc"]
+#   hack/bench/shim.sh --pod-userns [--pods N]
 #
 # Each runtime gets its own private containerd 1.6 (integration/shim/helpers.bash:
 # own root, state, socket; our busybox image imported offline). N pods
@@ -12,17 +13,28 @@
 # latency of each start is measured, then the RSS/PSS of every shim serving
 # them is read while all N run. Targets (issue 5): airlock's shim RSS <= 1/8
 # of runc's; start latency <= 0.7x runc's.
+#
+# --pod-userns: the cost of the per-pod user namespace (issue 13), through
+# containerd's CRI with the airlock shim: N rounds, each starting one pod
+# under untrusted-pod (a user namespace for the pod, its pool slot, the
+# idmapped rootfs layers and CRI files) and one under the same profile
+# without the user namespace (a copy with "user" taken out), order
+# alternating; each start is RunPodSandbox + CreateContainer +
+# StartContainer of a busybox `sleep`, timed inside one CRI client. Target:
+# with <= 1.10x without.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 pods=10
 runtimes="airlock runc"
+pod_userns=0
 usage() { sed -n '2,15s/^# \{0,1\}//p' "$0"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--pods) pods=${2:?--pods needs a number}; shift 2 ;;
 	--runtimes) runtimes=${2:?}; shift 2 ;;
+	--pod-userns) pod_userns=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -86,6 +98,56 @@ bench_one() {
 	shim_teardown_file
 	unset CTD_DIR
 }
+
+bench_pod_userns() {
+	RUNTIME=io.containerd.airlock.v2
+	SHIM_NEED_CRI=1
+	CTD_AIRLOCK_EXTRA='      pod_annotations = ["airlock.*"]
+      container_annotations = ["airlock.*"]'
+	local prof=$results/profiles
+	mkdir -p "$prof"
+	cp "$top/specs/profiles/untrusted-pod.json" "$prof/"
+	jq '.name = "untrusted-pod-hostusers" | .namespaces.new -= ["user"] | .namespaces.mayJoin -= ["user"]
+		| del(.user) | .writableBinds = "readonly"' "$top/specs/profiles/untrusted-pod.json" \
+		>"$prof/untrusted-pod-hostusers.json"
+	export AIRLOCK_PROFILES_DIR=$prof
+	shim_setup_file
+	mkdir -p "$results/logs"
+	# One warm-up round (page cache, snapshotter, the client's imports).
+	cri time-pods --count 1 --name-prefix warm --image "$IMAGE" --handler airlock --log-dir "$results/logs" \
+		--variant userns:airlock.profile=untrusted-pod --variant hostusers:airlock.profile=untrusted-pod-hostusers \
+		-- sleep 100000 >/dev/null
+	cri time-pods --count "$pods" --name-prefix bench --image "$IMAGE" --handler airlock --log-dir "$results/logs" \
+		--variant userns:airlock.profile=untrusted-pod --variant hostusers:airlock.profile=untrusted-pod-hostusers \
+		-- sleep 100000 >"$results/pods"
+	shim_cleanup_tasks
+	shim_teardown_file
+	unset CTD_DIR
+	awk '$1 == "userns" { print $2 }' "$results/pods" >"$results/userns.lat"
+	awk '$1 == "hostusers" { print $2 }' "$results/pods" >"$results/hostusers.lat"
+	printf '%-28s %5s %10s %10s %10s\n' "untrusted-pod pod start" pods "mean ms" "min ms" "median ms"
+	local v n mean min med
+	for v in userns hostusers; do
+		read -r n mean min med _ < <(stats "$results/$v.lat")
+		printf '%-28s %5d %10.1f %10.1f %10.1f\n' "$([ $v = userns ] && echo "with the pod's userns" || echo "without (host users)")" \
+			"$n" "$mean" "$min" "$med"
+		eval "mean_$v=$mean med_$v=$med"
+	done
+	# Where the time goes: RunPodSandbox (a shim, the sandbox's create and
+	# start), CreateContainer, StartContainer.
+	awk '{ n[$1]++; p[$1] += $3; c[$1] += $4; s[$1] += $5 } END {
+		for (k in n) printf "  %-10s mean ms: RunPodSandbox %.1f, CreateContainer %.1f, StartContainer %.1f\n",
+			k, p[k] / n[k], c[k] / n[k], s[k] / n[k] }' "$results/pods" | sort
+	awk -v a="$mean_userns" -v b="$mean_hostusers" -v ma="$med_userns" -v mb="$med_hostusers" 'BEGIN {
+		printf "with/without the per-pod user namespace: mean %.3fx, median %.3fx (target <= 1.10x: %s)\n",
+			a / b, ma / mb, (ma / mb <= 1.10) ? "met" : "NOT met" }'
+	echo "load average: $(cut -d" " -f1-3 /proc/loadavg) (on $(nproc) cores: ratios above mean little under load)"
+}
+
+if [ "$pod_userns" = 1 ]; then
+	bench_pod_userns
+	exit 0
+fi
 
 for r in $runtimes; do
 	bench_one "$r"

@@ -224,11 +224,12 @@ tiny_profile() {
 	profiled_config untrusted sleep 100
 	local step
 	# renameat: the state dir's record; renameat2: the slot file; clone3:
-	# the init; sendto: committed.
+	# the init; sendto: committed. The create runs in the monitor create
+	# forks (watcher.h): -f, and create dies of the monitor's signal.
 	for step in renameat renameat2 clone3 sendto; do
 		ID=${ID%-*}-$step
 		status=0
-		(cd "$BUNDLE" && ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 exec strace -o "$WORK/strace" \
+		(cd "$BUNDLE" && ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 exec strace -f -o "$WORK/strace" \
 			-e trace="$step" -e inject="$step":signal=SIGKILL "$AIRLOCK" --root "$ROOT" create "$ID") \
 			</dev/null >"$WORK/create.out" 2>&1 || status=$?
 		[ "$status" -eq 137 ] || fail "$step: create was not killed (status $status): $(cat "$WORK/create.out")"

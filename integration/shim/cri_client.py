@@ -27,6 +27,16 @@ Commands (ids are printed alone on stdout; structured replies as JSON):
   reopen-log ID                                   (ReopenContainerLog)
   ps [--pod ID] [-q] | pods [-q]
   stop-pod ID | rm-pod ID
+  time-pods --count N --name-prefix P --image IMG --variant NAME:K=V[,K=V]...
+            [--handler H] -- CMD [ARG...]
+                                                  (hack/bench/shim.sh: N rounds; each
+                                                  round one pod per variant, order
+                                                  alternating, with those pod
+                                                  annotations: RunPodSandbox +
+                                                  CreateContainer + StartContainer
+                                                  timed; prints "NAME MS RUNPOD CREATE
+                                                  START" lines (ms); the
+                                                  pods are removed after, untimed)
   run-pods --count N --name-prefix P [run-pod options]
                                                   (N RunPodSandbox calls at once,
                                                   one thread each: pod ids; exits 1
@@ -203,6 +213,53 @@ def cmd_run_pods(stub, a):
         else:
             print(pod)
     return 1 if bad else 0
+
+
+def cmd_time_pods(stub, a):
+    import time
+    variants = []
+    for v in a.variant:
+        name, _, kvs = v.partition(":")
+        variants.append((name, kv_list([x for x in kvs.split(",") if x])))
+    cmd = list(a.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    pods = []
+    try:
+        for i in range(a.count):
+            order = variants if i % 2 == 0 else list(reversed(variants))
+            for name, ann in order:
+                b = argparse.Namespace(name="%s-%s-%d" % (a.name_prefix, name, i), uid=None,
+                                       namespace="default", annotation=None, label=None,
+                                       pod_network=False, log_dir=a.log_dir, linux_json=None, sysctl=None)
+                cfg = pod_config(b)
+                cfg.annotations.update(ann)
+                t0 = time.monotonic()
+                pod = stub.RunPodSandbox(pb.RunPodSandboxRequest(config=cfg, runtime_handler=a.handler or ""),
+                                         timeout=a.timeout).pod_sandbox_id
+                pods.append(pod)
+                t1 = time.monotonic()
+                c = pb.ContainerConfig()
+                c.metadata.name = "c"
+                c.image.image = a.image
+                c.command.extend(cmd)
+                c.log_path = "c-%s-%d.log" % (name, i)
+                c.linux.security_context.namespace_options.CopyFrom(cfg.linux.security_context.namespace_options)
+                cid = stub.CreateContainer(pb.CreateContainerRequest(
+                    pod_sandbox_id=pod, config=c, sandbox_config=cfg), timeout=a.timeout).container_id
+                t2 = time.monotonic()
+                stub.StartContainer(pb.StartContainerRequest(container_id=cid), timeout=a.timeout)
+                t3 = time.monotonic()
+                print("%s %.2f %.2f %.2f %.2f" % (name, (t3 - t0) * 1000.0, (t1 - t0) * 1000.0, (t2 - t1) * 1000.0,
+                                                  (t3 - t2) * 1000.0), flush=True)
+    finally:
+        for pod in pods:
+            try:
+                stub.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod), timeout=a.timeout)
+                stub.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=a.timeout)
+            except grpc.RpcError as e:
+                print("pod %s: %s: %s" % (pod, e.code().name, e.details()), file=sys.stderr)
+    return 0
 
 
 def cmd_stop_rm_pods(stub, a):
@@ -590,6 +647,15 @@ def main():
     s.add_argument("--save")
     add_linux_override_args(s, True)
 
+    s = sub.add_parser("time-pods")
+    s.add_argument("--count", type=int, required=True)
+    s.add_argument("--name-prefix", required=True)
+    s.add_argument("--image", required=True)
+    s.add_argument("--variant", action="append", required=True)
+    s.add_argument("--handler")
+    s.add_argument("--log-dir")
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+
     s = sub.add_parser("run-pods")
     s.add_argument("--count", type=int, required=True)
     s.add_argument("--name-prefix", required=True)
@@ -671,6 +737,8 @@ def main():
             cmd_run_pod(rt, a)
         elif c == "run-pods":
             return cmd_run_pods(rt, a)
+        elif c == "time-pods":
+            return cmd_time_pods(rt, a)
         elif c == "stop-rm-pods":
             return cmd_stop_rm_pods(rt, a)
         elif c == "cycle":

@@ -8,6 +8,10 @@ unix:///path for a path socket, anything else is an abstract socket name.
   ttrpc_client.py ADDRESS call METHOD [--ns NS] [--id ID] [--service S]
       one Task.METHOD call with {id} (service containerd.task.v2.Task unless
       given); prints "code=N payload=HEX"
+  ttrpc_client.py ADDRESS create --ns NS --id ID --bundle DIR
+          [--rootfs-type T --rootfs-source S --rootfs-option O...]
+      Task.Create with one rootfs mount (containerd 2 sends overlays with
+      uidmap=/gidmap= options), no stdio; prints "code=N ..." as call does
   ttrpc_client.py ADDRESS wait-disconnect --ns NS --id ID
       send Task.Wait for ID, then close the connection without reading
   ttrpc_client.py ADDRESS malformed
@@ -162,6 +166,24 @@ def cmd_call(a):
     return 0
 
 
+def cmd_create(a):
+    payload = field_bytes(1, a.id) + field_bytes(2, a.bundle)
+    if a.rootfs_type:
+        m = field_bytes(1, a.rootfs_type) + field_bytes(2, a.rootfs_source or a.rootfs_type)
+        for o in a.rootfs_option or []:
+            m += field_bytes(4, o)
+        payload += field_bytes(3, m)
+    s = connect(a.address, a.timeout)
+    s.sendall(frame(1, MSG_REQUEST, request("Create", payload, a.ns)))
+    r = read_response(s)
+    s.close()
+    if r is None:
+        print("closed")
+        return 1
+    print("code=%d payload=%s message=%s" % (r[1], r[3].hex(), r[2]))
+    return 0
+
+
 def cmd_wait_disconnect(a):
     s = connect(a.address, a.timeout)
     s.sendall(frame(1, MSG_REQUEST, request("Wait", field_bytes(1, a.id), a.ns)))
@@ -254,6 +276,13 @@ def main():
     s.add_argument("--ns", default="default")
     s.add_argument("--id", default="")
     s.add_argument("--service", default=SERVICE)
+    s = sub.add_parser("create")
+    s.add_argument("--ns", default="default")
+    s.add_argument("--id", required=True)
+    s.add_argument("--bundle", required=True)
+    s.add_argument("--rootfs-type")
+    s.add_argument("--rootfs-source")
+    s.add_argument("--rootfs-option", action="append")
     s = sub.add_parser("wait-disconnect")
     s.add_argument("--ns", required=True)
     s.add_argument("--id", required=True)
@@ -261,7 +290,7 @@ def main():
     s.add_argument("--ns", default="default")
     sub.add_parser("oversized")
     a = p.parse_args()
-    return {"call": cmd_call, "wait-disconnect": cmd_wait_disconnect,
+    return {"call": cmd_call, "create": cmd_create, "wait-disconnect": cmd_wait_disconnect,
             "malformed": cmd_malformed, "oversized": cmd_oversized}[a.command](a)
 
 

@@ -17,6 +17,7 @@
 #include "reaper.h"
 #include "util.h"
 #include "verdict.h"
+#include "watcher.h"
 
 enum
 {
@@ -129,8 +130,35 @@ run_create (struct al_cli *cli, int argc, char **argv)
   if (parse_create (cli, &cmd_create, argc, argv, &o, NULL, NULL) < 0)
     return 1;
   _cleanup_error_ al_error_t err = NULL;
+  /* A profiled container (airlock.profile) is watched by a monitor this
+     create leaves behind (watcher.h): conmon's create returns while the
+     container lives on, and nobody else would enforce its deadline or
+     write its verdict. */
+  struct al_watch w = { 0 };
+  if (al_watch_prepare_detached (&w, &o, &err) < 0)
+    return al_cli_fail (cli, &err);
+  if (w.active)
+    {
+      const char *tl = w.spec ? al_termination_log_of (w.spec) : NULL;
+      _cleanup_free_ char *termination_log = tl ? al_xstrdup (tl) : NULL;
+      int killed_by = 0;
+      int r = al_watcher_create (&o, &w, termination_log, &killed_by, &err);
+      al_watch_clear (&w);
+      if (r == 0)
+        return 0;
+      int ret = al_cli_fail (cli, &err);
+      if (killed_by > 0)
+        {
+          /* The create (its monitor) was killed: so is `create`, for its caller. */
+          signal (killed_by, SIG_DFL);
+          raise (killed_by);
+        }
+      return ret;
+    }
   struct al_created created;
-  if (al_container_create (&o, &created, &err) < 0)
+  int r = al_container_create (&o, &created, &err);
+  al_watch_clear (&w);
+  if (r < 0)
     return al_cli_fail (cli, &err);
   return 0;
 }

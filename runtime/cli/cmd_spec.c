@@ -2,11 +2,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "spec.h"
 #include "util.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* runc's `spec` adds a cgroup namespace only on a cgroup2-only host. */
+static bool
+host_cgroup2_unified (void)
+{
+  struct statfs sf;
+  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
 
 static int
 run_spec (struct al_cli *cli, int argc, char **argv)
@@ -33,7 +46,7 @@ run_spec (struct al_cli *cli, int argc, char **argv)
     return 1;
   _cleanup_error_ al_error_t err = NULL;
   _cleanup_free_ char *path = al_xasprintf ("%s/config.json", bundle);
-  _cleanup_free_ char *json = oci_spec_default_json (rootless);
+  _cleanup_free_ char *json = oci_spec_default_json_ns (rootless, host_cgroup2_unified ());
   _cleanup_close_ int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
     {

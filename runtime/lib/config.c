@@ -1278,6 +1278,15 @@ parse_namespace (struct pc *c, const struct jval *v, size_t i, void *arr)
         p_key (c, "type");
         return p_err (c, "duplicate namespace \"%s\" (also at linux.namespaces[%zu])", type, j);
       }
+  if ((r = f_str (c, v, "path", false, &ns->path)) < 0 || ns->path == NULL)
+    return r;
+  if (*ns->path == '\0')
+    {
+      /* "path": "" is a new namespace, as runc reads it. */
+      free (ns->path);
+      ns->path = NULL;
+      return 0;
+    }
   return f_abs (c, v, "path", false, &ns->path);
 }
 
@@ -1371,11 +1380,18 @@ parse_device_cgroup (struct pc *c, const struct jval *v, size_t i, void *arr)
     }
   if (d->access)
     {
-      if (strspn (d->access, "rwm") != strlen (d->access))
+      /* runc ignores letters other than r, w and m ("rwa" is "rw"); one of
+         them at least, or the rule would do nothing. */
+      if (d->access[0] != '\0' && strpbrk (d->access, "rwm") == NULL)
         {
           p_key (c, "access");
           return p_err (c, "invalid access \"%s\" (expected a combination of r, w and m)", d->access);
         }
+      size_t k = 0;
+      for (size_t j = 0; d->access[j]; j++)
+        if (strchr ("rwm", d->access[j]) && strchr (d->access + j + 1, d->access[j]) == NULL)
+          d->access[k++] = d->access[j];
+      d->access[k] = '\0';
       if (d->access[0] == '\0')
         {
           free (d->access);
@@ -1415,7 +1431,11 @@ parse_hugepage (struct pc *c, const struct jval *v, size_t i, void *arr)
 {
   struct oci_hugepage_limit *h = &((struct oci_hugepage_limit *) arr)[i];
   int r;
-  if ((r = v_type (c, v, J_OBJECT)) < 0 || (r = f_str (c, v, "pageSize", true, &h->page_size)) < 0
+  if ((r = v_type (c, v, J_OBJECT)) < 0)
+    return r;
+  /* runc reads "pagesize" too (Go's JSON matches keys case-insensitively). */
+  const char *key = jget (v, "pageSize") == NULL && jget (v, "pagesize") != NULL ? "pagesize" : "pageSize";
+  if ((r = f_str (c, v, key, true, &h->page_size)) < 0
       || (r = f_u64 (c, v, "limit", true, &h->limit, NULL)) < 0)
     return r;
   return 0;

@@ -141,7 +141,7 @@ gen_idmap (yajl_gen g, const char *key, unsigned id)
 }
 
 static void
-gen_linux (yajl_gen g, bool rootless)
+gen_linux (yajl_gen g, bool rootless, bool cgroupns)
 {
   static const char *const masked[] = { "/proc/acpi",        "/proc/asound",      "/proc/kcore",
                                         "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",
@@ -150,7 +150,7 @@ gen_linux (yajl_gen g, bool rootless)
   static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
                                           NULL };
   static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
-  static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", "user", NULL };
+  static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", "cgroup", "user", NULL };
 
   str (g, "linux");
   yajl_gen_map_open (g);
@@ -176,6 +176,8 @@ gen_linux (yajl_gen g, bool rootless)
   yajl_gen_array_open (g);
   for (const char *const *n = rootless ? ns_rootless : ns; *n; n++)
     {
+      if (!cgroupns && strcmp (*n, "cgroup") == 0)
+        continue;
       yajl_gen_map_open (g);
       kstr (g, "type", *n);
       yajl_gen_map_close (g);
@@ -188,6 +190,12 @@ gen_linux (yajl_gen g, bool rootless)
 
 char *
 oci_spec_default_json (bool rootless)
+{
+  return oci_spec_default_json_ns (rootless, !rootless);
+}
+
+char *
+oci_spec_default_json_ns (bool rootless, bool cgroupns)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   if (g == NULL)
@@ -205,7 +213,7 @@ oci_spec_default_json (bool rootless)
   yajl_gen_map_close (g);
   kstr (g, "hostname", "airlock");
   gen_mounts (g, rootless);
-  gen_linux (g, rootless);
+  gen_linux (g, rootless, cgroupns);
   yajl_gen_map_close (g);
 
   return al_json_gen_finish (g);

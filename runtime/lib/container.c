@@ -64,6 +64,7 @@
 #include "netdev.h"
 #include "terminal.h"
 #include "util.h"
+#include "watcher.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -95,6 +96,8 @@ struct init_ctx
   bool new_mount;
   bool new_uts;
   int *idmap_fds; /* per mounts[i]: the idmapped tree to attach, else -1; NULL: none */
+  int *bind_fds;  /* per mounts[i]: the bind source's tree cloned by the runtime, else -1; NULL: none */
+  int bind_sock;  /* the trees arrive here (until EOF) before the mounts, else -1 */
 };
 
 __attribute__ ((noreturn)) static void
@@ -116,6 +119,34 @@ init_wait_for (struct init_ctx *c, int want, al_error_t *err)
   return al_err (err, EPROTO, "init: unexpected message %d from the runtime (wanted %d)", t, want);
 }
 
+/* The bind sources' trees the runtime's helper cloned in our mount
+   namespace (send_bind_trees), each with its mounts[] index, until EOF. */
+static int
+recv_bind_trees (struct init_ctx *c, al_error_t *err)
+{
+  for (;;)
+    {
+      char payload[32];
+      int fd = -1;
+      int r = al_recv_fd (c->bind_sock, &fd, payload, sizeof payload, err);
+      if (r < 0)
+        return al_err_prefix (err, "init: the bind mounts' trees");
+      if (fd < 0 && payload[0] == '\0')
+        break; /* EOF: the helper is done */
+      char *end = NULL;
+      unsigned long i = strtoul (payload, &end, 10);
+      if (fd < 0 || end == payload || *end != '\0' || i >= c->spec->n_mounts || c->bind_fds[i] >= 0)
+        {
+          if (fd >= 0)
+            close (fd);
+          return al_err (err, EPROTO, "init: unexpected bind tree message `%s`", payload);
+        }
+      c->bind_fds[i] = fd;
+    }
+  al_closep (&c->bind_sock);
+  return 0;
+}
+
 __attribute__ ((noreturn)) static void
 container_init (struct init_ctx *c)
 {
@@ -132,7 +163,7 @@ container_init (struct init_ctx *c)
      namespaces we are about to join and the fds the caller preserves. */
   if (al_proc_new_session (&err) < 0)
     init_fail (c, &err);
-  int keep[4 + AL_IDMAP_MAX + 3 + OCI_NS_COUNT];
+  int keep[5 + AL_IDMAP_MAX + 3 + OCI_NS_COUNT];
   size_t nkeep = 0;
   keep[nkeep++] = c->sync;
   keep[nkeep++] = c->fifo;
@@ -141,6 +172,7 @@ container_init (struct init_ctx *c)
   for (size_t i = 0; c->idmap_fds && i < spec->n_mounts; i++)
     if (c->idmap_fds[i] >= 0)
       keep[nkeep++] = c->idmap_fds[i];
+  keep[nkeep++] = c->bind_sock;
   size_t nkeep_late = nkeep; /* kept after the joins too */
   for (int i = 0; i < 3; i++)
     keep[nkeep++] = c->o->stdio[i];
@@ -234,7 +266,10 @@ container_init (struct init_ctx *c)
     .in_userns = c->plan->new_user || c->plan->joined_user,
     .no_pivot = c->o->no_pivot,
     .idmap_fds = c->idmap_fds,
+    .bind_fds = c->bind_fds,
   };
+  if (c->bind_sock >= 0 && recv_bind_trees (c, &err) < 0)
+    init_fail (c, &err);
   if (c->new_mount && al_rootfs_setup (spec, &ro, &err) < 0)
     init_fail (c, &err);
 
@@ -447,15 +482,21 @@ al_container_uses_systemd (bool systemd_flag, const char *cgroups_path)
 
 static pid_t clone3_init (uint64_t flags, int cgroup_fd, int *pidfd);
 
-/* A user namespace joined by path plus new namespaces: those must belong to
-   it, so the clone is made from inside it. The runtime cannot go back to its
-   own user namespace, so a short-lived helper joins it and clones the init
-   as the runtime's child (CLONE_PARENT), hands back its pid and exits. The
-   init waits for the parent (legacy clone): the parent moves it into its
-   cgroup. Returns the pid (0 in the init), -1 with errno. */
+/* The init is cloned by a short-lived helper when namespaces must be joined
+   before its user namespace is entered or created (plan->join_user_first, a
+   user namespace joined by path plus new namespaces that must belong to it,
+   and plan->helper_joined, net/ipc/uts/cgroup namespaces joined by path that
+   only the runtime's root may join): the runtime cannot leave them again, so
+   the helper joins them and clones the init (with `flags`, CLONE_NEWUSER for
+   a new user namespace) as the runtime's child (CLONE_PARENT), hands back its
+   pid and exits. The init waits for the parent (legacy clone): the parent
+   moves it into its cgroup (and writes its maps). Returns the pid (0 in the
+   init), -1 with errno and *failed_ns the namespace type the helper could
+   not join (-1: the clone failed). */
 static pid_t
-clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
+clone_in_helper (const struct al_ns_plan *plan, uint64_t flags, int *pidfd, int *failed_ns)
 {
+  *failed_ns = -1;
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
     return -1;
@@ -471,8 +512,8 @@ clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
   if (helper == 0)
     {
       close (p[0]);
-      int res[2] = { 0, 0 };
-      if (setns (userns_fd, CLONE_NEWUSER) < 0)
+      int res[3] = { 0, 0, -1 };
+      if (al_ns_helper_join (plan, &res[2]) < 0)
         res[1] = errno;
       else
         {
@@ -496,7 +537,7 @@ clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
       _exit (0);
     }
   close (p[1]);
-  int res[2] = { -1, EPROTO };
+  int res[3] = { -1, EPROTO, -1 };
   ssize_t n;
   do
     n = read (p[0], res, sizeof res);
@@ -507,6 +548,8 @@ clone_in_joined_userns (int userns_fd, uint64_t flags, int *pidfd)
     ;
   if (n != (ssize_t) sizeof res || res[1] != 0)
     {
+      if (n == (ssize_t) sizeof res && res[2] >= 0 && res[2] < OCI_NS_COUNT)
+        *failed_ns = res[2];
       errno = n == (ssize_t) sizeof res ? res[1] : EPROTO;
       return -1;
     }
@@ -604,6 +647,58 @@ al_config_read (const struct al_create_opts *o, const char *path, char **text, s
   return al_read_regular_file_at (AT_FDCWD, path, AL_CONFIG_MAX_SIZE, text, len, err);
 }
 
+/* --debug: the namespaces the init gets, new or joined by path. */
+static void
+debug_namespaces (const struct al_log *log, const char *id, const struct oci_spec *spec)
+{
+  size_t n = spec->linux_ ? spec->linux_->n_namespaces : 0;
+  _cleanup_free_ char *line = al_xstrdup ("");
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct oci_namespace *ns = &spec->linux_->namespaces[i];
+      char *next = al_xasprintf ("%s%s%s%s%s", line, i ? ", " : "", oci_ns_type_name (ns->type),
+                                 ns->path ? " joined from " : " (new)", ns->path ? ns->path : "");
+      free (line);
+      line = next;
+    }
+  al_log (log, "debug", "container \"%s\": namespaces: %s", id, n ? line : "none (the runtime's)");
+}
+
+/* A short-lived child joins the init's mount namespace (still a copy of
+   ours, not yet touched: the init waits for the trees), clones the bind
+   sources there with our credentials and sends each tree to the init. In
+   that namespace the kernel keeps the mounts below a source locked, as for
+   a bind the init would make itself. Best effort: what is not sent, the
+   init binds itself. */
+static void
+send_bind_trees (int sock, pid_t pid, const struct oci_spec *spec, const char *bundle)
+{
+  pid_t h = fork ();
+  if (h == 0)
+    {
+      char path[64];
+      snprintf (path, sizeof path, "/proc/%d/ns/mnt", (int) pid);
+      int ns = open (path, O_RDONLY | O_CLOEXEC);
+      if (ns < 0 || setns (ns, CLONE_NEWNS) < 0)
+        _exit (1);
+      int *fds = NULL;
+      if (al_rootfs_prepare_binds (spec, bundle, &fds, NULL) < 0 || fds == NULL)
+        _exit (1);
+      for (size_t i = 0; i < spec->n_mounts; i++)
+        if (fds[i] >= 0)
+          {
+            char payload[32];
+            snprintf (payload, sizeof payload, "%zu", i);
+            if (al_send_fd (sock, fds[i], payload, NULL) < 0)
+              _exit (1);
+          }
+      _exit (0);
+    }
+  if (h > 0)
+    while (waitpid (h, NULL, 0) < 0 && errno == EINTR)
+      ;
+}
+
 int
 al_container_create (const struct al_create_opts *o, struct al_created *out, al_error_t *err)
 {
@@ -641,6 +736,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         return r;
       spec = own_spec;
     }
+  al_log (o->log, "debug", "container \"%s\": config %s, bundle %s", o->id, config_path, bundle);
   if (o->profile)
     {
       /* Applied by the monitor already (al_watch_prepare), its report too. */
@@ -693,6 +789,9 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   struct al_seccomp *seccomp = NULL;
   if (spec->linux_ && spec->linux_->seccomp)
     {
+      r = o->keep_seccomp_listener ? 0 : al_seccomp_check_listener (spec->linux_->seccomp, err);
+      if (r < 0)
+        return al_err_prefix (err, "%s", config_path);
       r = al_seccomp_prepare (spec->linux_->seccomp, &seccomp, err);
       if (r < 0)
         return al_err_prefix (err, "%s", config_path);
@@ -700,12 +799,13 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
 
   _cleanup_close_ int rootfd = -1, dirfd = -1, fifo = -1, console = -1;
   _cleanup_close_ int sv0 = -1, sv1 = -1, pidfd = -1, parent_pidfd = -1;
+  _cleanup_close_ int bind_sv0 = -1, bind_sv1 = -1;
   struct al_cgroup *cg = NULL;
   char *unit = NULL;
   struct al_ns_plan plan;
   bool plan_open = false, state_created = false, cg_owned = false;
   pid_t pid = -1;
-  int *idmap_fds = NULL;
+  int *idmap_fds = NULL, *bind_fds = NULL;
   struct al_state st = { 0 };
   _cleanup_free_ char *rdt_root = NULL;
 
@@ -827,6 +927,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   plan_open = true;
+  if (o->log && o->log->debug)
+    debug_namespaces (o->log, o->id, spec);
   r = al_process_check_sysctl (spec->linux_, &plan, err);
   if (r < 0)
     {
@@ -838,6 +940,26 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     {
       r = al_err_prefix (err, "container \"%s\"", o->id);
       goto fail;
+    }
+  /* Bind sources are cloned by a helper of ours in the init's new mount
+     namespace, before the init mounts anything: in its user namespace the
+     container's root may not reach them (a source below a 0700 directory of
+     the host's root). Not under a profile (the init checks each source on
+     the fd it mounts). */
+  if (has_ns (spec, OCI_NS_MOUNT) && (plan.clone_flags & CLONE_NEWNS) && (plan.new_user || plan.joined_user)
+      && !spec->bind_policy && al_rootfs_has_binds (spec))
+    {
+      int bsv[2];
+      if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, bsv) < 0)
+        {
+          r = al_err (err, errno, "container \"%s\": socketpair", o->id);
+          goto fail;
+        }
+      bind_sv0 = bsv[0];
+      bind_sv1 = bsv[1];
+      bind_fds = al_xmalloc0 (spec->n_mounts * sizeof (int));
+      for (size_t i = 0; i < spec->n_mounts; i++)
+        bind_fds[i] = -1;
     }
 
   int sv[2];
@@ -865,6 +987,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
     .new_mount = has_ns (spec, OCI_NS_MOUNT),
     .new_uts = (plan.clone_flags & CLONE_NEWUTS) || plan.join_fd[OCI_NS_UTS] >= 0,
     .idmap_fds = idmap_fds,
+    .bind_fds = bind_fds,
+    .bind_sock = bind_sv1,
   };
 
   if (o->die_with_parent)
@@ -894,11 +1018,12 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       goto fail;
     }
   uint64_t flags = plan.clone_flags | (plan.new_user ? CLONE_NEWUSER : 0);
-  if (plan.join_user_first)
+  int failed_ns = -1;
+  if (plan.join_user_first || plan.helper_joined)
     {
       ctx.legacy_clone = true;
       ctx.late_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
-      pid = clone_in_joined_userns (plan.join_fd[OCI_NS_USER], flags & ~(uint64_t) CLONE_NEWCGROUP, &pidfd);
+      pid = clone_in_helper (&plan, flags & ~(uint64_t) CLONE_NEWCGROUP, &pidfd, &failed_ns);
     }
   else if (use_systemd)
     {
@@ -931,7 +1056,11 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   al_closep (&parent_pidfd);
   if (pid < 0)
     {
-      r = al_err (err, clone_errno, "container \"%s\": clone3 of the init", o->id);
+      if (failed_ns >= 0)
+        r = al_err (err, clone_errno, "container \"%s\": join the %s namespace given in linux.namespaces", o->id,
+                    oci_ns_type_name ((enum oci_ns_type) failed_ns));
+      else
+        r = al_err (err, clone_errno, "container \"%s\": clone3 of the init", o->id);
       goto fail;
     }
   al_closep (&sv1);
@@ -939,6 +1068,9 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   al_closep (&fifo);
   al_idmap_close (idmap_fds, spec->n_mounts); /* the init has its own */
   idmap_fds = NULL;
+  al_rootfs_binds_close (bind_fds, spec->n_mounts); /* -1s: the init has its own */
+  bind_fds = NULL;
+  al_closep (&bind_sv1);
 
   st.id = (char *) o->id;
   st.pid = pid;
@@ -979,6 +1111,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   st.cgroup_path = cg->path;
   st.systemd = use_systemd;
   st.missing_controllers_warn = al_missing_controllers_opt_in (spec);
+  al_log (o->log, "debug", "container \"%s\": init pid %d, cgroup %s%s%s%s", o->id, (int) pid, cg->mount, cg->path,
+          unit ? ", systemd unit " : "", unit ? unit : "");
   if (spec->n_annotations)
     {
       st.annotations = al_xmalloc0 ((2 * spec->n_annotations + 1) * sizeof (char *));
@@ -1025,6 +1159,14 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
           al_err_prefix (err, "container \"%s\"", o->id);
           goto fail;
         }
+    }
+  if (bind_sv0 >= 0)
+    {
+      /* Once the maps are written; the init waits for the EOF. A tree
+         not sent is looked up by the init itself (and its error is the
+         init's). */
+      send_bind_trees (bind_sv0, pid, spec, bundle);
+      al_closep (&bind_sv0);
     }
   if (plan.new_user || ctx.legacy_clone)
     al_sync_send (sv0, AL_SYNC_MAPS, 0, NULL);
@@ -1153,6 +1295,7 @@ fail:
   if (plan_open)
     al_ns_plan_close (&plan);
   al_idmap_close (idmap_fds, spec->n_mounts);
+  al_rootfs_binds_close (bind_fds, spec->n_mounts);
   al_seccomp_free (seccomp);
   if (state_created)
     {
@@ -1651,6 +1794,9 @@ al_container_delete (const char *root, const char *id, bool force, const struct 
       if (cg == NULL)
         wait_init_gone (c.st);
     }
+  /* `create`'s monitor (watcher.h) writes the verdict of the dead init
+     while the cgroup is still there, then exits; none outlives delete. */
+  al_watcher_stop (c.dirfd, id, log);
   if (cg && c.st->systemd)
     {
       _cleanup_free_ char *unit = NULL;

@@ -311,7 +311,7 @@ gen_linux (yajl_gen g)
 
   gstr (g, "mountExtensions");
   yajl_gen_map_open (g);
-  kenabled (g, "idmap", true); /* bind mounts, in a container with a user namespace (idmap.c) */
+  kenabled (g, "idmap", true); /* bind and tmpfs mounts, in a container with a user namespace (idmap.c) */
   yajl_gen_map_close (g);
 
   yajl_gen_map_close (g);

@@ -785,3 +785,25 @@ al_idpool_apply (const struct al_idpool *pool, struct oci_spec *spec, const char
   l->n_uid_mappings = l->n_gid_mappings = 1;
   return 0;
 }
+
+bool
+al_idpool_slot_held (const struct al_idpool *pool, uint32_t first)
+{
+  if (pool->size == 0 || first < pool->start || (first - pool->start) % pool->size
+      || (first - pool->start) / pool->size >= pool->slots)
+    return false;
+  _cleanup_close_ int dirfd = open_pool_dir (dir_of (pool), false, NULL);
+  if (dirfd < 0)
+    return false;
+  char file[24];
+  snprintf (file, sizeof file, "%u-%u", first, first + (pool->size - 1));
+  _cleanup_close_ int lockfd = lock_pool (dirfd, dir_of (pool),
+                                          pool->lock_timeout_ms > 0 ? pool->lock_timeout_ms : AL_IDPOOL_LOCK_TIMEOUT_MS,
+                                          NULL);
+  if (lockfd < 0)
+    return false;
+  struct stat st;
+  if (fstatat (dirfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (st.st_mode))
+    return false;
+  return owner_holds (dirfd, file);
+}

@@ -78,6 +78,10 @@ int al_idpool_release (int state_dirfd, const char *id, al_error_t *err);
 /* The slot recorded in a state dir: true and *out, false when none. */
 bool al_idpool_recorded (int state_dirfd, struct al_idslot *out);
 
+/* Whether the slot starting at host id `first` is taken and its owner
+ * still records it (a live container's state dir, or a pod's bundle). */
+bool al_idpool_slot_held (const struct al_idpool *pool, uint32_t first);
+
 /* How many of the pool's slots are taken (their files overlap it). */
 int al_idpool_count (const struct al_idpool *pool, size_t *in_use, al_error_t *err);
 

@@ -1107,6 +1107,27 @@ sample_pids (struct al_monitor *m, const struct al_created *c, struct al_cgroup 
   free (pids);
 }
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+/* The init's wait status and rusage, leaving it a zombie for its reaper. */
+static pid_t
+wait_nowait (const struct al_created *c, int *status, struct rusage *ru)
+{
+  siginfo_t si;
+  memset (&si, 0, sizeof si);
+  long r;
+  while ((r = syscall (SYS_waitid, P_PIDFD, c->pidfd, &si, WEXITED | WNOWAIT, ru)) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return -1;
+  if (si.si_code == CLD_EXITED)
+    *status = (si.si_status & 0xff) << 8;
+  else
+    *status = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+  return c->pid;
+}
+
 int
 al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgroup *cg, al_error_t *err)
 {
@@ -1294,8 +1315,11 @@ al_monitor_run (struct al_monitor *m, const struct al_created *c, struct al_cgro
                 ep_del (ep, c->pidfd);
                 int st = 0;
                 pid_t w;
-                while ((w = wait4 (c->pid, &st, 0, &m->rusage)) < 0 && errno == EINTR)
-                  ;
+                if (m->leave_zombie)
+                  w = wait_nowait (c, &st, &m->rusage);
+                else
+                  while ((w = wait4 (c->pid, &st, 0, &m->rusage)) < 0 && errno == EINTR)
+                    ;
                 if (w < 0)
                   {
                     r = al_err (err, errno, "monitor: wait for the init (pid %d)", (int) c->pid);

@@ -148,6 +148,10 @@ struct al_monitor
      superblock once) above this kills the container (0: never). */
   uint64_t memory_kill_bytes;
   char **tmpfs_paths;     /* their destinations in the container (owned) */
+  /* The init is left a zombie (waitid WNOWAIT: status and rusage read, not
+     reaped): `create`'s monitor under conmon, whose subreaper reaps it once
+     the monitor has exited (watcher.h). */
+  bool leave_zombie;
 
   /* Results. */
   struct al_monitor_stream out, err;

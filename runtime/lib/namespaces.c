@@ -181,6 +181,19 @@ al_ns_plan_init (struct al_ns_plan *plan, const struct oci_spec *spec, al_error_
          user namespace, so they belong to it. */
       plan->join_user_first = plan->clone_flags != 0;
     }
+  if (plan->new_user || plan->joined_user)
+    {
+      /* Joining a namespace needs CAP_SYS_ADMIN in its owner (the host's user
+         namespace for a CNI netns made with `ip netns add`), which nothing
+         inside the container's user namespace has: these are joined by the
+         clone helper before it enters or creates that user namespace. */
+      static const enum oci_ns_type early[] = { OCI_NS_NETWORK, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_CGROUP };
+      for (size_t i = 0; i < sizeof early / sizeof early[0]; i++)
+        if (plan->join_fd[early[i]] >= 0)
+          plan->helper_joined |= 1u << early[i];
+      if (plan->helper_joined && plan->joined_user)
+        plan->join_user_first = true;
+    }
   return 0;
 }
 
@@ -315,6 +328,23 @@ al_ns_open_bundle_to_userns (const char *bundle, const struct oci_spec *spec, co
 }
 
 int
+al_ns_helper_join (const struct al_ns_plan *plan, int *failed)
+{
+  static const enum oci_ns_type order[] = { OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK, OCI_NS_CGROUP, OCI_NS_USER };
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    {
+      enum oci_ns_type t = order[i];
+      bool want = t == OCI_NS_USER ? plan->join_user_first : (plan->helper_joined & (1u << t)) != 0;
+      if (want && setns (plan->join_fd[t], ns_clone_flag[t]) < 0)
+        {
+          *failed = (int) t;
+          return -1;
+        }
+    }
+  return 0;
+}
+
+int
 al_ns_join (struct al_ns_plan *plan, al_error_t *err)
 {
   /* The user namespace first, so the rest are joined with its credentials. */
@@ -328,6 +358,12 @@ al_ns_join (struct al_ns_plan *plan, al_error_t *err)
       if (t == OCI_NS_USER && plan->join_user_first)
         {
           /* Joined before the clone (the init is already in it). */
+          al_closep (&plan->join_fd[t]);
+          continue;
+        }
+      if (plan->helper_joined & (1u << t))
+        {
+          /* Joined by the clone helper, before the user namespace. */
           al_closep (&plan->join_fd[t]);
           continue;
         }

@@ -18,7 +18,13 @@ struct al_ns_plan
   bool joined_user;     /* linux.namespaces gives the user namespace by path */
   bool join_user_first; /* user ns joined by path plus new ones: the clone happens
                            in a helper that joined it first (join_fd[USER] is then
-                           already joined by the init) */
+                           already joined by the init); also set when
+                           helper_joined is */
+  unsigned helper_joined; /* 1 << type: net/ipc/uts/cgroup namespaces joined by
+                             path with a new or joined user namespace: the
+                             clone helper joins them first, as the runtime's
+                             (host) root, before the user namespace; the init
+                             skips them */
   int saved_pid_fd;  /* the parent's own pid/time namespaces while it clones */
   int saved_time_fd;
 };
@@ -50,6 +56,11 @@ int al_write_id_map (pid_t pid, const char *file, const char *what, const struct
  * user namespace. Failures are logged: create then fails at the rootfs. */
 struct al_log;
 void al_ns_open_bundle_to_userns (const char *bundle, const struct oci_spec *spec, const struct al_log *log);
+
+/* In the clone helper (host root, before the init is cloned): join the
+ * namespaces of plan->helper_joined, then the user namespace when
+ * join_user_first. -1 with errno, *failed the namespace type, on a failure. */
+int al_ns_helper_join (const struct al_ns_plan *plan, int *failed);
 
 /* In the init: join the namespaces given by path (all but pid and time, which
  * the parent handled). */

@@ -317,8 +317,17 @@ check_exec (const char *path)
     return -EISDIR;
   if (!S_ISREG (st.st_mode))
     return -EACCES;
-  if (access (path, X_OK) < 0)
-    return -errno;
+  /* With the effective ids and capabilities, as execve checks: access()
+     would use the real uid, and for root the permitted set (a user with
+     CAP_DAC_OVERRIDE refused; root without it effective let through). */
+  if (faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
+    {
+      /* EPERM/ENOSYS: faccessat2 refused by the process's seccomp filter
+         (loaded by now); execve decides and its errno is reported. */
+      if (errno == EPERM || errno == ENOSYS)
+        return 0;
+      return -errno;
+    }
   return 0;
 }
 

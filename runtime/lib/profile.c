@@ -21,6 +21,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cgroup.h"
+#include "idpool.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "json.h"
@@ -79,6 +80,8 @@ struct al_profile
 
   bool readonly_root;
   bool writable_binds_readonly; /* writableBinds "readonly": made ro, not refused */
+  bool writable_binds_userns;   /* writableBinds "userns": kept rw (the container's root is
+                                   an unprivileged host uid of the pool), idmapped ones ro */
   bool no_new_privileges;
   struct scratch *scratch;
   size_t n_scratch;
@@ -924,8 +927,12 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
     return r;
   if (wb && strcmp (wb, "readonly") == 0)
     p->writable_binds_readonly = true;
+  else if (wb && strcmp (wb, "userns") == 0)
+    p->writable_binds_readonly = p->writable_binds_userns = true;
   else if (wb && strcmp (wb, "refuse") != 0)
-    return perr (c, "writableBinds", "\"%s\": expected \"refuse\" or \"readonly\"", wb);
+    return perr (c, "writableBinds", "\"%s\": expected \"refuse\", \"readonly\" or \"userns\"", wb);
+  if (p->writable_binds_userns && !p->has_pool)
+    return perr (c, "writableBinds", "\"userns\" needs user.pool: writable binds are kept for pool ids only");
   p->timeout_ms = (uint64_t) timeout * 1000;
   for (const char *q = p->name; *q; q++)
     if (!strchr ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *q))
@@ -934,9 +941,11 @@ parse_root (struct pctx *c, yajl_val root, struct al_profile *p)
     return perr (c, "name", "\"%s\": empty or starting with '.'", p->name);
   if (p->ns_new[OCI_NS_USER] && p->n_uid_maps == 0 && !p->has_pool)
     return perr (c, "user", "required when namespaces.new has \"user\"");
-  for (int t = 0; t < OCI_NS_COUNT; t++)
-    if (p->ns_new[t] && p->ns_may_join[t] && t == OCI_NS_USER)
-      return perr (c, "namespaces.mayJoin", "\"user\": the user namespace with the profile's mappings is always new");
+  /* A pool's slot may be shared by a pod's containers: the sandbox's user
+     namespace, joined by the others (a joined one must map a held slot). */
+  if (p->ns_new[OCI_NS_USER] && p->ns_may_join[OCI_NS_USER] && !p->has_pool)
+    return perr (c, "namespaces.mayJoin", "\"user\": the user namespace with the profile's mappings is always new "
+                                          "(joining one needs user.pool)");
   return 0;
 }
 
@@ -1163,8 +1172,32 @@ check_namespaces (const struct al_profile *p, const struct oci_spec *spec, al_er
         return perr_apply (p, err,
                            "linux.namespaces[%zu]: joins an existing %s namespace (%s): the profile needs a new one", i,
                            tn, ns->path);
+      /* Its maps, repeated in the config, are checked as the config's own
+         (a held slot of the pool, or ids the profile allows); create checks
+         they are the joined namespace's (namespaces.c). */
+      if (ns->type == OCI_NS_USER && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
+        return perr_apply (p, err,
+                           "linux.namespaces[%zu]: joins the user namespace %s: the profile needs its maps in "
+                           "linux.uidMappings and linux.gidMappings too (checked against the joined namespace's)",
+                           i, ns->path);
     }
   return 0;
+}
+
+/* m is exactly one slot of the profile's pool (container 0 up), and the
+   slot is taken by an owner that still holds it (idpool.h). */
+static bool
+pool_slot_held (const struct al_profile *p, const struct oci_id_mapping *m)
+{
+  if (m->container_id != 0 || m->size != p->pool_size || m->host_id < p->pool_start
+      || (m->host_id - p->pool_start) % p->pool_size != 0 || (m->host_id - p->pool_start) / p->pool_size >= p->pool_slots)
+    return false;
+  struct al_idpool pool;
+  if (!al_idpool_from_profile (p, &pool))
+    return false;
+  bool held = al_idpool_slot_held (&pool, m->host_id);
+  al_idpool_clear (&pool);
+  return held;
 }
 
 static int
@@ -1179,6 +1212,8 @@ check_idmaps (const struct al_profile *p, const char *key, const struct oci_id_m
       /* The pool's ranges are its slots' alone: a config mapping into one
          would share ids with the container that has that slot. */
       uint64_t pool_last = (uint64_t) p->pool_start + (uint64_t) p->pool_size * p->pool_slots - 1;
+      if (p->has_pool && m[i].host_id <= pool_last && last >= p->pool_start && pool_slot_held (p, &m[i]))
+        continue; /* a slot taken for a pod (the shim's podns.c): its containers share it */
       if (p->has_pool && m[i].host_id <= pool_last && last >= p->pool_start)
         return perr_apply (p, err,
                            "linux.%s[%zu]: maps host ids %u-%" PRIu64 ", inside the profile's id pool (user.pool: %u-%"
@@ -1275,9 +1310,13 @@ check_mounts (const struct al_profile *p, const struct oci_spec *spec, al_error_
                                    "keeps from containers",
                                    i, src, m->destination, s, d);
             }
-          if (m->n_uid_mappings || m->n_gid_mappings || f.idmap)
-            return perr_apply (p, err, "mounts[%zu] (%s -> %s): idmapped bind mounts are not allowed by the profile", i,
-                               src, m->destination);
+          /* The container's own mapping only (made read-only below): one
+             of the mount's own could make container root anyone on the host. */
+          if (m->n_uid_mappings || m->n_gid_mappings)
+            return perr_apply (p, err,
+                               "mounts[%zu] (%s -> %s): idmapped bind mounts with mappings of their own are not allowed by "
+                               "the profile (the \"idmap\" option alone maps by the container's user namespace)",
+                               i, src, m->destination);
           continue;
         }
       const char *type = m->type ? m->type : "";
@@ -1527,15 +1566,22 @@ tighten_mounts (const struct al_profile *p, struct oci_spec *spec)
       if (is_bind (m, &f))
         {
           /* Read-only (checked, or made so: writableBinds "readonly") on every
-             submount too, never setuid or devices. */
-          remove_writable_options (m);
+             submount too, never setuid or devices. writableBinds "userns"
+             keeps a bind writable for the pool's unprivileged host ids, but
+             not an idmapped one: through it container root writes as the
+             files' host owner. */
+          bool keep_rw = p->writable_binds_userns && !f.idmap && !(((f.flags | f.rec_flags) & MS_RDONLY) != 0);
+          if (!keep_rw)
+            remove_writable_options (m);
           if (is_rbind (m, &f))
             {
-              ensure_option (m, "rro");
+              if (!keep_rw)
+                ensure_option (m, "rro");
               ensure_option (m, "rnosuid");
               ensure_option (m, "rnodev");
             }
-          ensure_option (m, "ro");
+          if (!keep_rw)
+            ensure_option (m, "ro");
           ensure_option (m, "nosuid");
           ensure_option (m, "nodev");
         }
@@ -2139,4 +2185,10 @@ al_profile_apply_process (const struct al_profile *p, struct oci_process *proc, 
   if (p->cpu.present && !host->cgroup_cpu && p->cpu.fallback >= 0)
     set_rlimit (proc, p->cpu.fallback, p->cpu.fallback_name, p->cpu.fallback_value, p->cpu.fallback_value);
   return 0;
+}
+
+bool
+al_profile_pod_userns (const struct al_profile *p)
+{
+  return p->has_pool && p->ns_may_join[OCI_NS_USER];
 }

@@ -134,6 +134,9 @@ int al_profile_denied_errno (const struct al_profile *p);
  * (idpool.h), or keeps the config's own mappings (checked to stay out of
  * the pool). */
 bool al_profile_id_pool (const struct al_profile *p, uint32_t *start, uint32_t *size, uint32_t *slots);
+/* The profile lets a container join a user namespace (a pod's: namespaces.
+   mayJoin has "user", which needs user.pool). */
+bool al_profile_pod_userns (const struct al_profile *p);
 
 const char *al_enforcement_name (enum al_enforcement e); /* "cgroup", "rlimit", "none" */
 

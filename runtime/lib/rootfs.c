@@ -281,7 +281,7 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
           || (r = set_attrs (tree, f.rec_flags, f.rec_clear, true, label, err)) < 0)
         return r;
       if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return al_err (err, errno, "%s: attach the idmapped bind mount", label);
+        return al_err (err, errno, "%s: attach the idmapped mount", label);
       struct mount_attr a = { .propagation = f.propagation & ~MS_REC };
       if (f.propagation
           && mount_setattr (tree, "", AT_EMPTY_PATH | ((f.propagation & MS_REC) ? AT_RECURSIVE : 0), &a, sizeof (a))
@@ -293,7 +293,25 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
     return al_err (err, 0, "%s: no type and no bind option", label);
 
   _cleanup_close_ int target = -1;
-  if (is_bind)
+  int pre = is_bind && o->bind_fds ? o->bind_fds[i] : -1;
+  if (pre >= 0)
+    {
+      /* Cloned by the runtime's helper in this mount namespace before the
+         init entered it (al_rootfs_prepare_binds). */
+      struct stat st;
+      if (fstat (pre, &st) < 0)
+        return al_err (err, errno, "%s: the source's tree", label);
+      r = al_rootfs_open_in (rootfd, m->destination, S_ISDIR (st.st_mode) ? S_IFDIR : S_IFREG, dwhat, &target,
+                             err);
+      if (r < 0)
+        return r;
+      if ((r = set_attrs (pre, f.flags, f.clear, false, label, err)) < 0
+          || (r = set_attrs (pre, f.rec_flags, f.rec_clear, true, label, err)) < 0)
+        return r;
+      if (move_mount (pre, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return al_err (err, errno, "%s: attach the bind mount of %s", label, m->source);
+    }
+  else if (is_bind)
     {
       if (m->source == NULL || *m->source == '\0')
         return al_err (err, 0, "mounts[%zu].source: a bind mount needs a source", i);
@@ -373,6 +391,81 @@ parse_root_propagation (const struct oci_spec *spec, unsigned long *out, al_erro
   if (bad)
     return al_err (err, 0, "linux.rootfsPropagation: unknown propagation `%s`", p);
   *out = f.propagation;
+  return 0;
+}
+
+static bool
+is_plain_bind (const struct oci_mount *m, bool *rec)
+{
+  struct al_mount_flags f;
+  if (al_mount_flags_parse (m->options, &f, NULL) < 0)
+    return false;
+  al_mount_flags_free (&f);
+  *rec = f.recursive_bind || str_eq (m->type, "rbind");
+  return (f.bind || str_eq (m->type, "bind") || str_eq (m->type, "rbind")) && !f.idmap && !f.tmpcopyup
+         && m->n_uid_mappings == 0 && m->n_gid_mappings == 0 && m->source && *m->source
+         && m->destination && *m->destination;
+}
+
+void
+al_rootfs_binds_close (int *fds, size_t n)
+{
+  if (fds == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    al_closep (&fds[i]);
+  free (fds);
+}
+
+bool
+al_rootfs_has_binds (const struct oci_spec *spec)
+{
+  bool rec;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (is_plain_bind (&spec->mounts[i], &rec))
+      return true;
+  return false;
+}
+
+int
+al_rootfs_prepare_binds (const struct oci_spec *spec, const char *bundle, int **fds_out, al_error_t *err)
+{
+  *fds_out = NULL;
+  unsigned long prop;
+  int r = parse_root_propagation (spec, &prop, err);
+  if (r < 0)
+    return r;
+  /* What the init's "/" becomes (al_rootfs_setup), hence its binds. */
+  unsigned int root_prop = (prop & MS_SHARED) ? MS_SHARED : (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
+
+  int *fds = al_xmalloc0 ((spec->n_mounts ? spec->n_mounts : 1) * sizeof (int));
+  for (size_t j = 0; j < spec->n_mounts; j++)
+    fds[j] = -1;
+  size_t n = 0;
+  for (size_t i = 0; i < spec->n_mounts && n < AL_BIND_PREPARE_MAX; i++)
+    {
+      const struct oci_mount *m = &spec->mounts[i];
+      bool rec = false;
+      if (!is_plain_bind (m, &rec))
+        continue;
+      _cleanup_free_ char *src = m->source[0] == '/' ? al_xstrdup (m->source)
+                                                     : al_xasprintf ("%s/%s", bundle, m->source);
+      _cleanup_close_ int srcfd = -1;
+      if (al_bind_source_open (NULL, i, src, m->source, m->destination, rec, true, &srcfd, NULL) < 0 || srcfd < 0)
+        continue;
+      /* A plain bind of a tree with locked mounts below fails here (EINVAL)
+         as it would in the init, which then reports it. */
+      _cleanup_close_ int tree
+          = open_tree (srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0));
+      if (tree < 0)
+        continue;
+      struct mount_attr a = { .propagation = root_prop };
+      if (root_prop != MS_SHARED && mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof (a)) < 0)
+        continue;
+      fds[i] = al_steal_fd (tree);
+      n++;
+    }
+  *fds_out = fds;
   return 0;
 }
 

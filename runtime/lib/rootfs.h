@@ -20,7 +20,25 @@ struct al_rootfs_opts
   bool in_userns;      /* a new user namespace: bind devices instead of mknod */
   bool no_pivot;       /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
   const int *idmap_fds; /* per mounts[i]: a detached idmapped tree (idmap.c), else -1; NULL: none */
+  const int *bind_fds;  /* per mounts[i]: the bind source's tree (al_rootfs_prepare_binds), else -1
+                           (looked up here); NULL: none */
 };
+
+/* In a helper of the runtime that joined the init's new mount namespace
+ * (with the runtime's credentials: the init's user namespace may not reach
+ * the sources, below a 0700 directory of the host's root), before the init
+ * mounts anything: clone the tree of every plain bind mount's source
+ * (non-idmapped; relative sources in `bundle`) as a detached mount. Cloned
+ * in that namespace, the mounts below keep the kernel's locks. Each clone
+ * gets the propagation the init's tree would give it (private, or slave /
+ * shared under rootfsPropagation). Best effort: *fds_out has, per
+ * mounts[i], the tree or -1 (not a plain bind, or it failed: the init binds
+ * it itself and reports the error). Free with al_rootfs_binds_close. */
+#define AL_BIND_PREPARE_MAX 256 /* trees sent to the init; it looks up any more */
+int al_rootfs_prepare_binds (const struct oci_spec *spec, const char *bundle, int **fds_out, al_error_t *err);
+/* Some mounts[] entry is a plain bind (al_rootfs_prepare_binds has work). */
+bool al_rootfs_has_binds (const struct oci_spec *spec);
+void al_rootfs_binds_close (int *fds, size_t n);
 
 /* Everything before pivot_root: make the mount tree private (or
  * rootfsPropagation), bind the rootfs on itself, mount every `mounts` entry

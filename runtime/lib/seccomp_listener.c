@@ -1,6 +1,7 @@
 /* seccomp_listener.c: send the notify listener to listenerPath. */
 #include "seccomp_listener.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,26 @@ al_seccomp_listener_message (const struct oci_seccomp *s, const struct al_state 
   _cleanup_free_ char *state = al_state_oci_json (st, AL_STATUS_CREATING, false);
   return al_xasprintf ("{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":%s,\"state\":%s}",
                        AL_OCI_VERSION, st->pid, meta, state);
+}
+
+int
+al_seccomp_check_listener (const struct oci_seccomp *s, al_error_t *err)
+{
+  if (s == NULL || (s->listener_path && *s->listener_path))
+    return 0;
+  const char *why = s->listener_path ? "empty" : "absent";
+  if (s->default_action && strcmp (s->default_action, "SCMP_ACT_NOTIFY") == 0)
+    return al_err (err, EINVAL,
+                   "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (%s): nothing "
+                   "would answer the notifications",
+                   why);
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    if (s->syscalls[i].action && strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0)
+      return al_err (err, EINVAL,
+                     "linux.seccomp.syscalls[%zu].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (%s): "
+                     "nothing would answer the notifications",
+                     i, why);
+  return 0;
 }
 
 int

@@ -14,6 +14,11 @@
 /* The containerProcessState JSON sent with the fd. Caller frees. */
 char *al_seccomp_listener_message (const struct oci_seccomp *s, const struct al_state *st);
 
+/* A SCMP_ACT_NOTIFY action (defaultAction or a rule) needs a non-empty
+ * listenerPath when no monitor of ours answers the notifications: the
+ * notified syscalls would block forever. Names the JSON path. */
+int al_seccomp_check_listener (const struct oci_seccomp *s, al_error_t *err);
+
 int al_seccomp_listener_forward (int sync, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err);
 
 #endif

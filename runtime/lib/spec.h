@@ -424,6 +424,9 @@ const char *oci_spec_annotation (const struct oci_spec *spec, const char *key);
 /* The default config printed by `airlock spec` (runc's defaults; rootless
  * variant adds a user namespace with the caller's id maps). Caller frees. */
 char *oci_spec_default_json (bool rootless);
+/* The same with a cgroup namespace or not (`spec`: as runc, only when the
+ * host's /sys/fs/cgroup is cgroup2; the one above: unless rootless). */
+char *oci_spec_default_json_ns (bool rootless, bool cgroupns);
 
 /* Capability and rlimit name tables (shared by the parser and exec flags). */
 int al_cap_from_name (const char *name); /* "CAP_SYS_ADMIN" -> 21, -1 unknown */

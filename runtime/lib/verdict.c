@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -598,6 +599,22 @@ al_verdict_read_text (int dirfd, const char *id, char **text, size_t *len, al_er
 }
 
 int
+al_verdict_finish_at (int dirfd, struct al_cgroup *cg, const char *id, const struct al_monitor *m,
+                      const char *profile, const struct al_profile_report *report, struct al_verdict *v,
+                      al_error_t *err)
+{
+  al_verdict_collect (v, id, m, cg, profile, report);
+  struct al_idslot ids;
+  if (al_idpool_recorded (dirfd, &ids))
+    {
+      v->has_host_ids = true;
+      v->host_ids_first = ids.first;
+      v->host_ids_size = ids.size;
+    }
+  return al_verdict_write (dirfd, v, err);
+}
+
+int
 al_verdict_finish (const char *root, const char *id, const struct al_monitor *m, const char *profile,
                    const struct al_profile_report *report, struct al_verdict *v, al_error_t *err)
 {
@@ -609,18 +626,103 @@ al_verdict_finish (const char *root, const char *id, const struct al_monitor *m,
       return r;
     }
   struct al_cgroup *cg = al_state_cgroup (c.st);
-  al_verdict_collect (v, id, m, cg, profile, report);
+  r = al_verdict_finish_at (c.dirfd, cg, id, m, profile, report, v, err);
   al_cgroup_free (cg);
-  struct al_idslot ids;
-  if (al_idpool_recorded (c.dirfd, &ids))
-    {
-      v->has_host_ids = true;
-      v->host_ids_first = ids.first;
-      v->host_ids_size = ids.size;
-    }
-  r = al_verdict_write (c.dirfd, v, err);
   al_container_close (&c);
   return r;
+}
+
+/* ---- the termination message ----------------------------------------------- */
+
+const char *
+al_termination_log_of (const struct oci_spec *spec)
+{
+  const char *dest = oci_spec_annotation (spec, AL_CRIO_TERMINATION_PATH_ANNOTATION);
+  if (dest == NULL || dest[0] != '/')
+    dest = AL_TERMINATION_LOG;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      const struct oci_mount *mt = &spec->mounts[i];
+      if (mt->destination && strcmp (mt->destination, dest) == 0 && mt->source && mt->source[0] == '/')
+        return mt->source;
+    }
+  return NULL;
+}
+
+/* The verdict with the first k of `order` listed and the rest counted as
+ * dropped (drop_calls[k]: their calls). */
+static char *
+message_with (const struct al_verdict *v, struct al_verdict *t, size_t k, const uint64_t *drop_calls)
+{
+  t->n_denied = k;
+  t->denied_dropped_names = v->denied_dropped_names + (v->n_denied - k);
+  t->denied_dropped_calls = v->denied_dropped_calls + drop_calls[k];
+  if (t->denied_dropped_calls < v->denied_dropped_calls)
+    t->denied_dropped_calls = UINT64_MAX;
+  return al_verdict_json (t, false);
+}
+
+char *
+al_verdict_termination_message (const struct al_verdict *v, size_t max)
+{
+  char *json = al_verdict_json (v, false);
+  if (strlen (json) <= max || v->n_denied == 0)
+    return json;
+  free (json);
+  /* Known names of the native ABI first, then those of other ABIs
+     ("i386:mount"), then unknown numbers, each in the order they came: a
+     flood of unknown numbers cannot push mount or bpf out. The longest such
+     prefix that fits, found by bisection (the text grows with each entry by
+     more than the dropped counts' digits can shrink). */
+  size_t n = v->n_denied;
+  _cleanup_free_ struct al_denied_syscall *order = al_xmalloc0 (n * sizeof *order);
+  size_t k = 0;
+  for (int tier = 0; tier < 3; tier++)
+    for (size_t i = 0; i < n; i++)
+      {
+        const char *name = v->denied[i].name;
+        int t = al_denied_name_is_unknown (name) ? 2 : strchr (name, ':') ? 1 : 0;
+        if (t == tier)
+          order[k++] = v->denied[i];
+      }
+  /* drop_calls[k]: the calls of order[k..n) */
+  _cleanup_free_ uint64_t *drop_calls = al_xmalloc0 ((n + 1) * sizeof *drop_calls);
+  for (size_t i = n; i-- > 0;)
+    drop_calls[i] = drop_calls[i + 1] + order[i].count < drop_calls[i + 1] ? UINT64_MAX
+                                                                           : drop_calls[i + 1] + order[i].count;
+  struct al_verdict t = *v;
+  t.denied = order;
+  t.denied_total = al_verdict_denied_total (v);
+  size_t lo = 0, hi = n - 1; /* n entries do not fit; find the most that do */
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo + 1) / 2;
+      json = message_with (v, &t, mid, drop_calls);
+      bool fits = strlen (json) <= max;
+      free (json);
+      if (fits)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  return message_with (v, &t, lo, drop_calls);
+}
+
+int
+al_verdict_write_termination_log (const char *path, const struct al_verdict *v, al_error_t *err)
+{
+  _cleanup_free_ char *msg = al_verdict_termination_message (v, AL_TERMINATION_MAX);
+  /* The file the kubelet or CRI-O made (a regular file, bind-mounted into
+     the container): never a symlink, never a FIFO we would block on. */
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return al_err (err, errno, "termination message file `%s`: open", path);
+  struct stat st;
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    return al_err (err, EINVAL, "termination message file `%s`: not a regular file", path);
+  if (ftruncate (fd, 0) < 0 || al_write_all (fd, msg, strlen (msg)) < 0)
+    return al_err (err, errno, "termination message file `%s`: write", path);
+  return 0;
 }
 
 /* ---- for people ------------------------------------------------------------ */
@@ -828,8 +930,22 @@ al_watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec,
   return watch_configure (w, path, spec, NULL, err);
 }
 
+static int watch_prepare (struct al_watch *w, struct al_create_opts *o, bool detached, al_error_t *err);
+
 int
 al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
+{
+  return watch_prepare (w, o, false, err);
+}
+
+int
+al_watch_prepare_detached (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
+{
+  return watch_prepare (w, o, true, err);
+}
+
+static int
+watch_prepare (struct al_watch *w, struct al_create_opts *o, bool detached, al_error_t *err)
 {
   memset (w, 0, sizeof *w);
   al_monitor_init (&w->m);
@@ -860,6 +976,13 @@ al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err)
   spec = NULL;
   if (!w->active)
     return 0;
+  if (detached)
+    {
+      /* The caller's stdio is the container's (conmon's pipes): nothing
+         is copied, no signal is forwarded. */
+      w->m.capture_output = false;
+      w->m.forward_signals = false;
+    }
   r = al_monitor_prepare (&w->m, o, err);
   if (r < 0)
     {

@@ -152,6 +152,32 @@ void al_verdict_print (FILE *f, const struct al_verdict *v);
 int al_verdict_finish (const char *root, const char *id, const struct al_monitor *m, const char *profile,
                        const struct al_profile_report *report, struct al_verdict *v, al_error_t *err);
 
+/* al_verdict_finish for a caller that holds the state dir (dirfd, not
+ * locked here) and the cgroup (may be NULL) itself. */
+int al_verdict_finish_at (int dirfd, struct al_cgroup *cg, const char *id, const struct al_monitor *m,
+                          const char *profile, const struct al_profile_report *report, struct al_verdict *v,
+                          al_error_t *err);
+
+/* ---- the termination message (Kubernetes' terminationMessagePath) ---------
+ *
+ * The verdict also goes, as one line of JSON, into the host file the
+ * container's termination message path is bind-mounted from: the mounts[]
+ * entry whose destination is the annotation
+ * io.kubernetes.cri-o.TerminationMessagePath (CRI-O), else
+ * /dev/termination-log (the kubelet's default, containerd's CRI). The
+ * kubelet reads at most AL_TERMINATION_MAX bytes: a longer verdict lists
+ * fewer denied syscalls (the rest counted in denied_syscalls_dropped). */
+#define AL_TERMINATION_LOG "/dev/termination-log"
+#define AL_TERMINATION_MAX 4096
+#define AL_CRIO_TERMINATION_PATH_ANNOTATION "io.kubernetes.cri-o.TerminationMessagePath"
+struct oci_spec;
+/* The host path (the mount's source), NULL when the config has none. */
+const char *al_termination_log_of (const struct oci_spec *spec);
+/* The verdict's JSON, cut to at most max bytes as above. Caller frees. */
+char *al_verdict_termination_message (const struct al_verdict *v, size_t max);
+/* Truncate and write it into path (a regular file; no symlink followed). */
+int al_verdict_write_termination_log (const char *path, const struct al_verdict *v, al_error_t *err);
+
 /* ---- the whole watch, for `run`, `sandbox` and the shim -------------------
  *
  *   struct al_watch w;
@@ -190,6 +216,9 @@ struct al_watch
  * process.terminal is set (then output is not counted). Settings of w->m
  * (output_limit, out_to, ...) may be changed before al_watch_run. */
 int al_watch_prepare (struct al_watch *w, struct al_create_opts *o, al_error_t *err);
+/* The same for a monitor that neither copies the container's stdio nor
+ * forwards signals (`create`'s, watcher.h): only o->keep_seccomp_listener. */
+int al_watch_prepare_detached (struct al_watch *w, struct al_create_opts *o, al_error_t *err);
 /* The config read, parsed and tightened by al_watch_prepare is lent to the
  * create through o (one pass: create neither reads nor parses it again);
  * al_watch_created ends the loan. */
