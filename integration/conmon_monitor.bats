@@ -118,10 +118,12 @@ tl_field() {
 }
 
 @test "conmon monitor: a denied syscall is in the verdict; the termination path is CRI-O's annotation" {
-	# CRI-O names the container's terminationMessagePath in an annotation.
+	# CRI-O names the container's terminationMessagePath in an annotation
+	# (under /dev: the profile's user namespace may not add a mount point to
+	# the rootfs, which is host root's).
 	update_config --arg tl "$TL" '.mounts |= map(select(.destination != "/dev/termination-log"))
-		| .mounts += [{destination: "/tmp-msg", type: "bind", source: $tl, options: ["rbind", "rw"]}]
-		| .annotations["io.kubernetes.cri-o.TerminationMessagePath"] = "/tmp-msg"
+		| .mounts += [{destination: "/dev/msg", type: "bind", source: $tl, options: ["rbind", "rw"]}]
+		| .annotations["io.kubernetes.cri-o.TerminationMessagePath"] = "/dev/msg"
 		| .process.args = ["sh", "-c", "mount -t tmpfs x /mnt; hostname evil; exit 0"]'
 	conmon_create
 	al start "$ID"
@@ -188,9 +190,9 @@ tl_field() {
 	update_config '.annotations["airlock.timeout"] = "60s" | .process.args = ["sleep", "60"]'
 	conmon_create
 	al start "$ID"
-	# From inside (untrusted-pod: uid 0 without capabilities, no user
-	# namespace, a pid namespace of its own): the monitor has no pid there,
-	# and kill -1 reaches only the container's own processes.
+	# From inside (untrusted-pod: root of a user namespace of its own, an
+	# unprivileged host uid, a pid namespace of its own): the monitor has no
+	# pid there, and kill -1 reaches only the container's own processes.
 	run al exec "$ID" sh -c "ls /proc/$MON >/dev/null 2>&1 && echo VISIBLE; kill -9 $MON; kill -9 -1; echo done"
 	refute_output_contains VISIBLE
 	kill -0 "$MON" || fail "monitor died of the container's kill"

@@ -32,10 +32,11 @@
  * container's) and is not dumpable. The container's processes run in a pid
  * namespace of their own (both profiles make one): the monitor has no pid
  * there, so kill(2), kill(-1), pidfd_open(2) and ptrace(2) cannot name it,
- * and /proc shows only the container's processes. Under `untrusted` they
- * also run as the unprivileged ids of their user namespace; `untrusted-pod`
- * has none (uid 0 without any capability): there only the pid namespace
- * keeps kill(2) from the monitor (the uids match), while ptrace and
+ * and /proc shows only the container's processes. Both profiles also run
+ * them as the unprivileged host ids of a user namespace (`untrusted`: the
+ * container's own slot of the pool; `untrusted-pod`: its pod's, or under
+ * CRI-O, where no shim makes one per pod, a slot of its own), so kill(2)
+ * would be refused even to one that could name it, and ptrace and
  * /proc/PID/mem of a non-dumpable root process with every capability are
  * refused without CAP_SYS_PTRACE even to one that could name it. (The
  * container's init is the monitor's child: a child has no way to signal or
