@@ -19,7 +19,7 @@ pkgs=(
   valgrind gdb file
   # CRI pod networking (integration/shim/cri_*.bats: bridge, host-local, loopback)
   containernetworking-plugins
-  # CRI-O's container monitor (integration/conmon_monitor.bats)
+  # CRI-O's container monitor (integration/conmon.bats, integration/conmon_monitor.bats)
   conmon
 )
 missing=()

@@ -202,6 +202,8 @@ controller_missing() {
 @test "update --memory fails naming the memory controller when it is missing" {
 	is_airlock || skip "airlock's cgroup v2 behaviour"
 	controller_missing memory || skip "the memory controller is available here"
+	# Without the opt-in (create records it; update honours it).
+	unset AIRLOCK_MISSING_CONTROLLERS
 	start_counter
 	run al update --memory 64m "$ID"
 	assert_failure
@@ -212,6 +214,8 @@ controller_missing() {
 @test "update --pids-limit fails naming the pids controller when it is missing" {
 	is_airlock || skip "airlock's cgroup v2 behaviour"
 	controller_missing pids || skip "the pids controller is available here"
+	# Without the opt-in (create records it; update honours it).
+	unset AIRLOCK_MISSING_CONTROLLERS
 	start_counter
 	run al update --pids-limit 10 "$ID"
 	assert_failure
@@ -221,6 +225,8 @@ controller_missing() {
 @test "update --resources - reads JSON from stdin" {
 	is_airlock || skip "airlock's cgroup v2 behaviour"
 	controller_missing cpu || skip "the cpu controller is available here"
+	# Without the opt-in (create records it; update honours it).
+	unset AIRLOCK_MISSING_CONTROLLERS
 	start_counter
 	run al update --resources - "$ID" <<<'{"cpu": {"shares": 512}}'
 	assert_failure
@@ -323,4 +329,66 @@ controller_missing() {
 	run al update --cpu-shares 512 "$ID"
 	assert_failure
 	assert_output_contains "linux.resources.cpu.shares: the cpu controller is not available"
+}
+
+# Issue 14: under CRI-O only conmon's environment (monitor_env) reaches
+# create and conmon's exec; start, state, kill, update, delete and the
+# streaming exec run with CRI-O's own. The opt-in made at create is kept in
+# the container's state and honoured by every later command. CRI-O puts
+# cpu.shares 2 on every pod's infra container: with the opt-in it is dropped
+# with one warning naming the container and the field.
+@test "the opt-in given to create holds for start, exec and update without the environment" {
+	is_airlock || skip "airlock's cgroup v2 behaviour"
+	controller_missing cpu || skip "the cpu controller is available here"
+	unset AIRLOCK_MISSING_CONTROLLERS
+	update_config '.root.readonly = false | .process.terminal = false | .linux.resources.cpu = {"shares": 2}'
+	make_fifos ready
+	set_args sh -c 'echo ready > /ready; exec sleep 1000'
+	AIRLOCK_MISSING_CONTROLLERS=warn create_container
+	run cat "$WORK/stderr"
+	assert_output_contains "container \"$ID\": not enforced"
+	assert_output_contains "linux.resources.cpu.shares (cpu)"
+	[ "$(grep -c 'not enforced' "$WORK/stderr")" -eq 1 ] || fail "more than one warning: $output"
+	[ "$(jq -r .missing_controllers "$ROOT/$ID/state.json")" = warn ]
+	al start "$ID"
+	wait_fifo "$BUNDLE/rootfs/ready" >/dev/null
+	run al exec "$ID" echo exec-ok
+	assert_success
+	assert_output_contains exec-ok
+	run al update --cpu-shares 512 "$ID"
+	assert_success
+	assert_output_contains "update container \"$ID\": not enforced"
+	assert_output_contains "linux.resources.cpu.shares (cpu)"
+	# What CRI-O sends: `update --resources -` with the whole object.
+	run al update --resources - "$ID" <<<'{"cpu": {"shares": 2, "quota": 20000, "period": 100000}}'
+	assert_success
+	assert_output_contains "not enforced"
+	assert_output_contains "(cpu)"
+	[ "$(state_field .status)" = running ]
+	al kill --all "$ID" KILL
+	wait_status "$ID" stopped
+	al delete "$ID"
+}
+
+@test "without the opt-in at create, update refuses unless its own environment opts in" {
+	is_airlock || skip "airlock's cgroup v2 behaviour"
+	controller_missing cpu || skip "the cpu controller is available here"
+	unset AIRLOCK_MISSING_CONTROLLERS
+	update_config '.linux.resources.cpu = {"shares": 2}'
+	set_args sleep 1000
+	run_create
+	assert_failure
+	assert_output_contains "linux.resources.cpu.shares: the cpu controller is not available on"
+	update_config 'del(.linux.resources.cpu)'
+	create_container
+	[ "$(jq -r .missing_controllers "$ROOT/$ID/state.json")" = refuse ]
+	run al update --cpu-shares 2 "$ID"
+	assert_failure
+	assert_output_contains "linux.resources.cpu.shares: the cpu controller is not available"
+	AIRLOCK_MISSING_CONTROLLERS=warn run al update --cpu-shares 2 "$ID"
+	assert_success
+	assert_output_contains "not enforced"
+	# That update's environment is not recorded.
+	run al update --cpu-shares 2 "$ID"
+	assert_failure
 }

@@ -252,3 +252,27 @@ container-root"
 	refute_output_contains "pidfd"
 	refute_output_contains "/sys/fs/cgroup"
 }
+
+# Issue 14: conmon kills the process group of an exec-sync that times out
+# (integration/conmon.bats); a process left in its caller's group would take
+# the caller down with it. runc puts every non-terminal process in a session
+# of its own, and so does airlock: seen from the host, the init and every
+# exec'd process (detached or not) lead their own session and group.
+@test "the init and exec'd processes lead their own session and process group on the host" {
+	update_config '.process.terminal = false'
+	start_sleeper
+	local me_sid me_pgid pid
+	read -r me_pgid me_sid < <(awk '{ print $5, $6 }' /proc/self/stat)
+	pid=$(state_field .pid)
+	read -r pgid sid < <(awk '{ print $5, $6 }' "/proc/$pid/stat")
+	[ "$sid" = "$pid" ] && [ "$pgid" = "$pid" ] || fail "init $pid: sid $sid pgid $pgid"
+	al exec --detach --pid-file "$WORK/e.pid" "$ID" sleep 100000 </dev/null >/dev/null 2>&1
+	pid=$(cat "$WORK/e.pid")
+	read -r pgid sid < <(awk '{ print $5, $6 }' "/proc/$pid/stat")
+	[ "$sid" = "$pid" ] && [ "$pgid" = "$pid" ] || fail "detached exec $pid: sid $sid pgid $pgid"
+	[ "$sid" != "$me_sid" ] && [ "$pgid" != "$me_pgid" ] || fail "detached exec in the caller's session"
+	# In the foreground too (seen inside its pid namespace).
+	run al exec "$ID" sh -c 'read -r pid comm state ppid pgrp sid rest < /proc/self/stat; [ "$pid" = "$sid" ] && [ "$pid" = "$pgrp" ] && echo own-session'
+	assert_success
+	assert_output own-session
+}

@@ -185,6 +185,28 @@ kill_with() {
 	wait_status "$ID" stopped
 }
 
+# CRI-O runs `kill --all ID 9` once the init of a container sharing the
+# host's pid namespace has exited, and fails the container's status update
+# when that fails. runc exits 0 there; a plain kill of a stopped container
+# stays an error in both.
+@test "kill --all of a stopped container succeeds, a plain kill fails" {
+	set_args true
+	create_container
+	al start "$ID"
+	wait_status "$ID" stopped
+	run al kill --all "$ID" 9
+	assert_success
+	run al kill -a "$ID" KILL
+	assert_success
+	run al kill --all "$ID" TERM
+	assert_success
+	run al kill "$ID" 9
+	assert_failure
+	assert_airlock_output_contains "is not running"
+	[ "$(state_field .status)" = stopped ]
+	al delete "$ID"
+}
+
 @test "delete of a running container needs --force" {
 	make_fifos ready
 	set_args sh -c 'echo ready > /ready; sleep 100'

@@ -505,7 +505,7 @@ run_update (struct al_cli *cli, int argc, char **argv)
       res->block_io.weight = (uint16_t) w;
     }
 
-  if (al_container_update (cli->root, id, res, &err) < 0)
+  if (al_container_update_log (cli->root, id, res, &cli->log, &err) < 0)
     return al_cli_fail (cli, &err);
   return 0;
 }

@@ -97,7 +97,8 @@ const struct al_command cmd_kill = {
   .name = "kill",
   .args = "[OPTIONS] ID [SIGNAL]",
   .summary = "send a signal (name or number, default SIGTERM) to a container's init",
-  .options = "  -a, --all                 send it to every process of the container\n",
+  .options = "  -a, --all                 send it to every process of the container's cgroup\n"
+             "                            (a stopped container with none left: success, as runc)\n",
   .run = run_kill,
 };
 

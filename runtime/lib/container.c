@@ -432,8 +432,8 @@ release_ids (int dirfd, const char *id, const struct al_log *log)
    host's cgroup2 tree lacks: the environment (for the shim, containerd's) or,
    for a container without a profile, its annotation. A profiled container's
    annotation is the tenant's: it may say "refuse" (which wins), never opt in. */
-static bool
-missing_controllers_opt_in (const struct oci_spec *spec)
+bool
+al_missing_controllers_opt_in (const struct oci_spec *spec)
 {
   const char *env = getenv (AL_MISSING_CONTROLLERS_ENV);
   const char *ann = oci_spec_annotation (spec, AL_MISSING_CONTROLLERS_ANNOTATION);
@@ -456,7 +456,7 @@ check_memory_controller (const struct oci_spec *spec, const char *config_path, c
     return 0;
   const char *pname = oci_spec_annotation (spec, AL_PROFILE_ANNOTATION);
   const char *ann = oci_spec_annotation (spec, AL_MISSING_CONTROLLERS_ANNOTATION);
-  if (missing_controllers_opt_in (spec))
+  if (al_missing_controllers_opt_in (spec))
     {
       /* Opted in: the verdict's limits.memory says which bounds held. */
       al_log (log, "debug",
@@ -900,7 +900,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
           al_err_prefix (err, "container \"%s\"", o->id);
           goto fail;
         }
-      if (res && missing_controllers_opt_in (spec))
+      if (res && al_missing_controllers_opt_in (spec))
         {
           _cleanup_free_ char *dropped = NULL;
           r = al_cgroup_drop_unavailable (cg, (struct oci_resources *) res, &dropped, err);
@@ -1139,6 +1139,7 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
   st.cgroup_mount = cg->mount;
   st.cgroup_path = cg->path;
   st.systemd = use_systemd;
+  st.missing_controllers_warn = al_missing_controllers_opt_in (spec);
   al_log (o->log, "debug", "container \"%s\": init pid %d, cgroup %s%s%s%s", o->id, (int) pid, cg->mount, cg->path,
           unit ? ", systemd unit " : "", unit ? unit : "");
   if (spec->n_annotations)
@@ -1585,12 +1586,18 @@ al_container_kill (const char *root, const char *id, int sig, bool all, al_error
     return r;
   enum al_status s = al_state_status (c.dirfd, c.st);
   struct al_cgroup *cg = al_state_cgroup (c.st);
-  if (all && cg)
+  if (all && s == AL_STATUS_STOPPED && !cg)
+    r = 0; /* as runc: nothing left to signal is not an error with --all */
+  else if (all && cg)
     {
       pid_t *pids = NULL;
       size_t np = 0;
+      /* A stopped container may still have processes in its cgroup (children
+         of an init that shared the host's pid namespace): they get the
+         signal. With none left, --all succeeds, as runc's does (CRI-O runs
+         `kill --all ID 9` after such a container's init exited). */
       if (s == AL_STATUS_STOPPED && (al_cgroup_pids (cg, &pids, &np, NULL) < 0 || np == 0))
-        r = al_err (err, ESRCH, "container \"%s\" is not running", id);
+        r = 0;
       else if (sig == SIGKILL)
         r = al_cgroup_kill (cg, err);
       else

@@ -88,6 +88,13 @@ struct al_profile_report;
 int al_container_apply_profile (struct oci_spec *spec, const char *name, bool monitor,
                                 struct al_profile_report *report, al_error_t *err);
 
+/* The opt-in to run without the limits whose controller the host's cgroup2
+ * tree lacks: AIRLOCK_MISSING_CONTROLLERS=warn in the environment, or (no
+ * profile) the annotation airlock.missing-controllers: warn; the annotation
+ * "refuse" wins. create records the answer in the state (later commands
+ * honour it without the environment). */
+bool al_missing_controllers_opt_in (const struct oci_spec *spec);
+
 /* --systemd-cgroup, or a "slice:prefix:name" cgroupsPath on a systemd host. */
 bool al_container_uses_systemd (bool systemd_flag, const char *cgroups_path);
 

@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "log.h"
 #include "state.h"
 #include "util.h"
 
@@ -132,8 +133,76 @@ refuse_v1_only (const struct oci_resources *res, al_error_t *err)
   return 0;
 }
 
+/* The pointers of a shallow copy that al_cgroup_drop_unavailable may free,
+   made the copy's own (and freed with it). */
+static void
+own_droppable (struct oci_resources *c)
+{
+  c->cpu.cpus = al_xstrdup (c->cpu.cpus);
+  c->cpu.mems = al_xstrdup (c->cpu.mems);
+  if (c->n_hugepage_limits)
+    {
+      struct oci_hugepage_limit *h = al_xmalloc0 (c->n_hugepage_limits * sizeof (*h));
+      for (size_t i = 0; i < c->n_hugepage_limits; i++)
+        {
+          h[i] = c->hugepage_limits[i];
+          h[i].page_size = al_xstrdup (h[i].page_size);
+        }
+      c->hugepage_limits = h;
+    }
+  else
+    c->hugepage_limits = NULL;
+  if (c->n_rdma)
+    {
+      struct oci_rdma *d = al_xmalloc0 (c->n_rdma * sizeof (*d));
+      for (size_t i = 0; i < c->n_rdma; i++)
+        {
+          d[i] = c->rdma[i];
+          d[i].device = al_xstrdup (d[i].device);
+        }
+      c->rdma = d;
+    }
+  else
+    c->rdma = NULL;
+}
+
+static void
+free_droppable (struct oci_resources *c)
+{
+  free (c->cpu.cpus);
+  free (c->cpu.mems);
+  for (size_t i = 0; i < c->n_hugepage_limits; i++)
+    free (c->hugepage_limits[i].page_size);
+  free (c->hugepage_limits);
+  for (size_t i = 0; i < c->n_rdma; i++)
+    free (c->rdma[i].device);
+  free (c->rdma);
+}
+
+/* Was the container created with the opt-in, or does this command's
+   environment opt in (under the rules of its stored config)? */
+static bool
+update_opts_in (const struct opened_cg *o, const char *id)
+{
+  if (o->c.st->missing_controllers_warn)
+    return true;
+  struct oci_spec *spec = NULL;
+  if (al_container_load_config (o->c.dirfd, id, &spec, NULL) < 0)
+    return false;
+  bool in = al_missing_controllers_opt_in (spec);
+  oci_spec_free (spec);
+  return in;
+}
+
 int
 al_container_update (const char *root, const char *id, const struct oci_resources *in, al_error_t *err)
+{
+  return al_container_update_log (root, id, in, NULL, err);
+}
+
+int
+al_container_update_log (const char *root, const char *id, const struct oci_resources *in, const struct al_log *log,
+                         al_error_t *err)
 {
   /* As with runc, a pids limit of 0 leaves the limit as it is (the whole
    * LinuxResources object often comes from a client that zero-fills it). */
@@ -165,8 +234,28 @@ al_container_update (const char *root, const char *id, const struct oci_resource
       if (r < 0)
         return al_err_prefix (err, "update container \"%s\"", id);
     }
-  else if ((r = al_cgroup_ensure_controllers (o.cg, res, err)) < 0)
-    return al_err_prefix (err, "update container \"%s\"", id);
+  else
+    {
+      if (update_opts_in (&o, id))
+        {
+          _cleanup_free_ char *dropped = NULL;
+          own_droppable (&copy);
+          r = al_cgroup_drop_unavailable (o.cg, &copy, &dropped, err);
+          if (r == 0 && dropped)
+            al_log (log, "warning",
+                    "update container \"%s\": not enforced (controller missing on %s, " AL_MISSING_CONTROLLERS_ENV
+                    "=warn): %s",
+                    id, o.cg->mount, dropped);
+          if (r == 0)
+            r = al_cgroup_ensure_controllers (o.cg, res, err);
+          if (r == 0)
+            r = al_cgroup_apply (o.cg, res, err);
+          free_droppable (&copy);
+          return r < 0 ? al_err_prefix (err, "update container \"%s\"", id) : 0;
+        }
+      if ((r = al_cgroup_ensure_controllers (o.cg, res, err)) < 0)
+        return al_err_prefix (err, "update container \"%s\"", id);
+    }
   if ((r = al_cgroup_apply (o.cg, res, err)) < 0)
     return al_err_prefix (err, "update container \"%s\"", id);
   return 0;

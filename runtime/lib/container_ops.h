@@ -29,6 +29,14 @@ int al_container_pids (const char *root, const char *id, pid_t **pids, size_t *n
  * A pids limit of 0 means "unchanged" (runc), -1 unlimited. Only the
  * cgroup changes: the saved config is not rewritten. */
 int al_container_update (const char *root, const char *id, const struct oci_resources *res, al_error_t *err);
+/* The same, warnings to `log` (may be NULL: stderr). With the opt-in to run
+ * without missing controllers (recorded at create, or in this process's
+ * environment; al_missing_controllers_opt_in), a resource whose controller
+ * the cgroupfs hierarchy lacks is dropped with one warning naming the
+ * container and each dropped field, as create does, instead of failing. */
+struct al_log;
+int al_container_update_log (const char *root, const char *id, const struct oci_resources *res,
+                             const struct al_log *log, al_error_t *err);
 
 /* Statistics of the container's cgroup (any state but stopped). */
 int al_container_stats (const char *root, const char *id, struct al_stats *out, al_error_t *err);

@@ -250,6 +250,7 @@ al_state_write (int dirfd, const struct al_state *st, al_error_t *err)
   gen_kv_str (g, "cgroup_path", st->cgroup_path);
   G_STR (g, "systemd");
   yajl_gen_bool (g, st->systemd);
+  gen_kv_str (g, "missing_controllers", st->missing_controllers_warn ? "warn" : "refuse");
   gen_annotations (g, st->annotations);
   yajl_gen_map_close (g);
   _cleanup_free_ char *json = gen_finish (g);
@@ -306,6 +307,8 @@ al_state_read (int dirfd, const char *id, struct al_state **out, al_error_t *err
   st->cgroup_path = tree_str (root, "cgroup_path");
   const char *sp[] = { "systemd", NULL };
   st->systemd = YAJL_IS_TRUE (yajl_tree_get (root, sp, yajl_t_true));
+  _cleanup_free_ char *mc = tree_str (root, "missing_controllers");
+  st->missing_controllers_warn = mc && strcmp (mc, "warn") == 0;
   const char *ap[] = { "annotations", NULL };
   yajl_val ann = yajl_tree_get (root, ap, yajl_t_object);
   if (ann && YAJL_GET_OBJECT (ann)->len)

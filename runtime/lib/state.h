@@ -41,6 +41,11 @@ struct al_state
   char *cgroup_mount; /* may be NULL when the container has no cgroup */
   char *cgroup_path;
   bool systemd;
+  /* AIRLOCK_MISSING_CONTROLLERS=warn (or the annotation) at create: every
+     later command (update...) runs without the limits whose controller the
+     host lacks, whatever its own environment (CRI-O runs them with its own,
+     not conmon's). state.json "missing_controllers": "warn" | "refuse". */
+  bool missing_controllers_warn;
   char **annotations; /* key, value, key, value, ..., NULL */
   /* Not in state.json: `state` fills them from the id pool's record
      (idpool.h); al_state_oci_json shows them as hostIDs when size > 0. */
