@@ -400,6 +400,39 @@ test_notify (void **state)
   assert_child_ok (pid);
 }
 
+/* The hand-over of the listener (one sendmsg right after the load) can never
+ * be notified: a NOTIFY rule for sendmsg, or a NOTIFY default without an
+ * unconditional allow of it, is refused. */
+static void
+test_notify_handover_refused (void **state)
+{
+  (void) state;
+  char *names_send[] = { "mkdir", "sendmsg", NULL };
+  struct oci_seccomp_syscall sc[] = { one_rule (names_send, "SCMP_ACT_NOTIFY", false, 0) };
+  struct oci_seccomp cfg = filter ("SCMP_ACT_ALLOW", sc, 1);
+  assert_prepare_error (&cfg, "linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for \"sendmsg\": the "
+                              "runtime hands the notify listener over with it right after loading the filter, so "
+                              "nobody could answer it");
+  char *names_other[] = { "getppid", NULL };
+  sc[0].names = names_other;
+  sc[0].action = "SCMP_ACT_ALLOW";
+  cfg.default_action = "SCMP_ACT_NOTIFY";
+  const char *msg = "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY needs a rule allowing \"sendmsg\" without "
+                    "conditions: the runtime hands the notify listener over with it right after loading the filter";
+  assert_prepare_error (&cfg, msg);
+  struct oci_seccomp_arg arg = { .index = 0, .value = 3, .op = "SCMP_CMP_EQ" };
+  sc[0].names = names_send;
+  sc[0].args = &arg;
+  sc[0].n_args = 1;
+  assert_prepare_error (&cfg, msg);
+  sc[0].n_args = 0;
+  sc[0].args = NULL;
+  al_error_t err = NULL;
+  struct al_seccomp *s = NULL;
+  assert_int_equal (al_seccomp_prepare (&cfg, &s, &err), 0);
+  al_seccomp_free (s);
+}
+
 static void
 test_unknown_syscall_ignored (void **state)
 {
@@ -606,6 +639,7 @@ main (void)
     cmocka_unit_test (test_kill_actions),
     cmocka_unit_test (test_log_trace),
     cmocka_unit_test (test_notify),
+    cmocka_unit_test (test_notify_handover_refused),
     cmocka_unit_test (test_unknown_syscall_ignored),
     cmocka_unit_test (test_default_action_rule_and_attrs),
     cmocka_unit_test (test_nnp_or_sys_admin),

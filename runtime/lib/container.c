@@ -14,12 +14,13 @@
  *                                       (chroot without a mount namespace),
  *                                       masked/readonly paths, terminal,
  *                                       rlimits, cwd, user, caps, seccomp
+ *   (its notify listener <-- SECCOMP -- right after the filter is loaded)
  *   write state.json     <-- READY --
  *                        -- COMMIT -->  block reading exec.fifo
  *
  * `start` writes a byte into exec.fifo (opened O_RDWR by the init so that no
  * /proc is needed inside the container) and removes it: the init then runs the
- * startContainer hooks (if any) and execs the program. */
+ * startContainer hooks (if any, under the filter) and execs the program. */
 #include "container.h"
 
 #include <dirent.h>
@@ -280,14 +281,11 @@ container_init (struct init_ctx *c)
      does the same), read while we are still root. */
   char **env = al_process_env_with_home (p);
   _cleanup_free_ char *path = NULL;
-  bool late = spec->hooks.start_container.n > 0;
-  if (!late)
-    {
-      if (al_proc_finalize_creds_watched (p, c->seccomp, c->sync, &c->parent_pidfd, &err) < 0
-          || al_process_find_exec (p, &path, &err) < 0)
-        init_fail (c, &err);
-    }
-  else if (al_process_find_exec (p, &path, &err) < 0)
+  /* User, capabilities and seccomp now, at create: the startContainer hooks
+     run after `start` as the init's children, under the container's filter
+     and with its credentials (as runc runs them). */
+  if (al_proc_finalize_creds_watched (p, c->seccomp, c->sync, &c->parent_pidfd, &err) < 0
+      || al_process_find_exec (p, &path, &err) < 0)
     init_fail (c, &err);
 
   al_sync_send (c->sync, AL_SYNC_READY, 0, NULL);
@@ -316,13 +314,12 @@ container_init (struct init_ctx *c)
       c->fifo = moved;
     }
 
-  if (late)
+  if (spec->hooks.start_container.n > 0)
     {
       struct al_state st = { .id = (char *) c->o->id, .pid = getpid (), .bundle = (char *) c->bundle,
                              .rootfs = (char *) c->rootfs };
       _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_RUNNING, false);
-      if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0
-          || al_proc_finalize_creds_watched (p, c->seccomp, -1, &c->parent_pidfd, &err) < 0)
+      if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0)
         {
           dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
           _exit (1);
@@ -1070,15 +1067,18 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         }
       if (t == AL_SYNC_SECCOMP && o->keep_seccomp_listener)
         {
-          char payload[16];
-          r = al_recv_fd (sv0, &out->seccomp_listener, payload, sizeof payload, err);
-          if (r < 0)
-            goto fail;
+          al_closep (&out->seccomp_listener);
+          out->seccomp_listener = m.fd;
+          if (m.fd < 0)
+            {
+              r = al_err (err, EPROTO, "container \"%s\": linux.seccomp: the init sent no notify listener", o->id);
+              goto fail;
+            }
           continue;
         }
       if (t == AL_SYNC_SECCOMP)
         {
-          r = al_seccomp_listener_forward (sv0, spec->linux_->seccomp, &st, err);
+          r = al_seccomp_listener_forward (m.fd, spec->linux_->seccomp, &st, err);
           if (r < 0)
             goto fail;
           continue;

@@ -535,7 +535,7 @@ restore:
         {
           struct al_state est = *c.st;
           est.pid = pid;
-          r = al_seccomp_listener_forward (sv0, spec->linux_->seccomp, &est, err);
+          r = al_seccomp_listener_forward (m.fd, spec->linux_->seccomp, &est, err);
           if (r < 0)
             goto fail;
           continue;

@@ -172,6 +172,27 @@ al_proc_die_with_parent (int *parent_pidfd, al_error_t *err)
   return 0;
 }
 
+/* Load the filter and hand its notify listener (if any) to the parent at
+   once: every syscall the init makes from here on may be a notified one
+   (setresuid, capset, prctl... below without no_new_privs; read, close,
+   execve... later), answered by whoever gets the listener (the agent at
+   linux.seccomp.listenerPath, a monitor), so it must have it before the
+   init's next syscall. The hand-over is one sendmsg, which
+   al_seccomp_prepare therefore refuses to notify. The container never keeps
+   the listener. */
+static int
+install_and_hand_over (struct al_seccomp *seccomp, int sync, al_error_t *err)
+{
+  int listener = -1;
+  int r = al_seccomp_install (seccomp, &listener, err);
+  if (r < 0 || listener < 0)
+    return r;
+  if (sync >= 0 && (r = al_sync_send_fd (sync, AL_SYNC_SECCOMP, listener)) < 0)
+    al_err (err, -r, "linux.seccomp: hand the notify listener to the runtime");
+  close (listener);
+  return r < 0 ? r : 0;
+}
+
 int
 al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, int sync, al_error_t *err)
 {
@@ -183,7 +204,6 @@ int
 al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *seccomp, int sync,
                                 int *parent_pidfd, al_error_t *err)
 {
-  int listener = -1;
   int r;
   /* Without no_new_privs a filter can only be loaded while we still hold
      CAP_SYS_ADMIN: before the user switch and the capability drop. */
@@ -194,7 +214,7 @@ al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *
       r = al_proc_die_with_parent (parent_pidfd, err);
       if (r < 0)
         return r;
-      r = al_seccomp_install (seccomp, &listener, err);
+      r = install_and_hand_over (seccomp, sync, err);
       if (r < 0)
         return r;
     }
@@ -219,24 +239,7 @@ al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *
   if (r < 0)
     return r;
   if (seccomp && p->no_new_privileges)
-    {
-      r = al_seccomp_install (seccomp, &listener, err);
-      if (r < 0)
-        return r;
-    }
-  /* The notify listener belongs to the runtime side (it forwards it to
-     linux.seccomp.listenerPath); the container never keeps it. */
-  if (listener >= 0)
-    {
-      if (sync >= 0)
-        {
-          al_sync_send (sync, AL_SYNC_SECCOMP, 0, NULL);
-          r = al_send_fd (sync, listener, "seccomp", err);
-        }
-      close (listener);
-      if (r < 0)
-        return r;
-    }
+    return install_and_hand_over (seccomp, sync, err);
   return 0;
 }
 

@@ -11,6 +11,9 @@
 #include "util.h"
 
 #define AL_SECCOMP_MAX_ARGS 6 /* syscall arguments a comparator can name */
+/* The one syscall between loading a filter and handing its notify listener
+   over (al_sync_send_fd): it must never be notified. */
+#define AL_SECCOMP_HANDOVER_SYSCALL "sendmsg"
 
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
 #define AL_HAVE_WAITKILL 1
@@ -217,7 +220,16 @@ add_syscall (struct al_seccomp *s, size_t i, const struct oci_seccomp_syscall *s
       }
 
   if (action == SCMP_ACT_NOTIFY)
-    s->notify = true;
+    {
+      s->notify = true;
+      for (size_t k = 0; sc->names && sc->names[k]; k++)
+        if (strcmp (sc->names[k], AL_SECCOMP_HANDOVER_SYSCALL) == 0)
+          return al_err (err, 0,
+                         "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot be used for \"%s\": the runtime "
+                         "hands the notify listener over with it right after loading the filter, so nobody "
+                         "could answer it",
+                         i, AL_SECCOMP_HANDOVER_SYSCALL);
+    }
 
   for (size_t k = 0; sc->names && sc->names[k]; k++)
     {
@@ -242,6 +254,24 @@ add_syscall (struct al_seccomp *s, size_t i, const struct oci_seccomp_syscall *s
         return al_err (err, -r, "linux.seccomp.syscalls[%zu]: cannot add the rule for syscall \"%s\"", i, name);
     }
   return 0;
+}
+
+/* Some entry allows the hand-over syscall unconditionally. */
+static bool
+allows_handover (const struct oci_seccomp *cfg)
+{
+  for (size_t i = 0; i < cfg->n_syscalls; i++)
+    {
+      const struct oci_seccomp_syscall *sc = &cfg->syscalls[i];
+      uint32_t action;
+      if (sc->n_args || parse_action (sc->action, sc->has_errno_ret, sc->errno_ret, &action) < 0
+          || action != SCMP_ACT_ALLOW)
+        continue;
+      for (size_t k = 0; sc->names && sc->names[k]; k++)
+        if (strcmp (sc->names[k], AL_SECCOMP_HANDOVER_SYSCALL) == 0)
+          return true;
+    }
+  return false;
 }
 
 int
@@ -300,6 +330,11 @@ al_seccomp_prepare (const struct oci_seccomp *cfg, struct al_seccomp **out, al_e
   r = set_flags (s, cfg->flags, err);
   for (size_t i = 0; r >= 0 && i < cfg->n_syscalls; i++)
     r = add_syscall (s, i, &cfg->syscalls[i], def_action, err);
+  if (r >= 0 && def_action == SCMP_ACT_NOTIFY && !allows_handover (cfg))
+    r = al_err (err, 0,
+                "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY needs a rule allowing \"%s\" without conditions: "
+                "the runtime hands the notify listener over with it right after loading the filter",
+                AL_SECCOMP_HANDOVER_SYSCALL);
   if (r < 0)
     {
       al_seccomp_free (s);

@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# runc compatibility, hangs and security: the init's own syscalls under a
+# SCMP_ACT_NOTIFY rule, exec --ignore-paused, the caller's fds, syscalls
+# newer than a profile, --no-pivot and procfs, startContainer hooks under the
+# filter, and a symlinked /proc or /sys in the rootfs.
+
+load helpers
+
+# `run` of the bundle, killed after 20 s (a hang fails, status 137), with the
+# output on a file (a hung init would keep a pipe open). Sets $status/$output.
+run_guarded() {
+	status=0
+	timeout -s KILL 20 "$AIRLOCK" --root "$ROOT" run --bundle "$BUNDLE" "$@" "$ID" </dev/null >"$WORK/run.out" 2>&1 \
+		|| status=$?
+	output=$(cat "$WORK/run.out")
+}
+
+# A listenerPath agent in the background ($AGENT), answering with CONTINUE
+# when $1 = continue. Bounded: a runtime that never connects cannot keep it.
+start_agent() {
+	mkfifo "$WORK/ready"
+	timeout 30 python3 "$BATS_TEST_DIRNAME/seccomp_listener.py" "$WORK/agent.sock" "$WORK/ready" "$@" \
+		>"$WORK/agent.out" 2>"$WORK/agent.err" &
+	AGENT=$!
+	wait_fifo "$WORK/ready" >/dev/null
+}
+
+@test "seccomp notify: a NOTIFY rule on the init's own credential syscalls does not hang create" {
+	[ "$(uname -m)" = x86_64 ] || skip "syscall numbers are x86_64's"
+	start_agent continue
+	# Without no_new_privs the filter goes in before the user switch and the
+	# capability drop: setresuid (117) and capset (126) are the init's.
+	update_config --arg sock "$WORK/agent.sock" '.process.noNewPrivileges = false
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+			syscalls: [{names: ["setresuid", "capset"], action: "SCMP_ACT_NOTIFY"}]}'
+	set_args sh -c 'echo in-container'
+	run_guarded
+	[ "$status" -ne 137 ] || fail "run hung: $output"
+	local rc=0
+	wait "$AGENT" || rc=$?
+	assert_success
+	assert_output_contains in-container
+	[ "$rc" -eq 0 ] || fail "agent: $rc $(cat "$WORK/agent.err")"
+	run cat "$WORK/agent.out"
+	assert_output_contains fd-received
+	assert_output_contains "notified 117"
+	assert_output_contains "notified 126"
+}
+
+@test "startContainer hooks run under the container's seccomp filter" {
+	mkdir -m 0777 "$WORK/log"
+	update_config --arg log "$WORK/log" '.mounts += [{destination: "/log", type: "bind", source: $log, options: ["rbind", "rw"]}]
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["sethostname"], action: "SCMP_ACT_ERRNO"}]}
+		| .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "grep ^Seccomp: /proc/self/status > /log/hook"]}]'
+	set_args true
+	run_guarded
+	assert_success
+	run cat "$WORK/log/hook"
+	[ "$(echo $output)" = "Seccomp: 2" ] || fail "the hook ran without the filter: $output"
+}
