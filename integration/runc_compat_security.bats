@@ -58,3 +58,42 @@ start_agent() {
 	run cat "$WORK/log/hook"
 	[ "$(echo $output)" = "Seccomp: 2" ] || fail "the hook ran without the filter: $output"
 }
+
+# The cgroup.procs file of the container's init (v2: unified or pure).
+init_cgroup_procs() {
+	local pid rel m
+	pid=$(state_field .pid)
+	rel=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+	for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+		if [ -f "$m$rel/cgroup.procs" ]; then
+			echo "$m$rel/cgroup.procs"
+			return 0
+		fi
+	done
+	fail "no cgroup.procs for $rel"
+}
+
+@test "exec --ignore-paused into a paused container: resume completes, then the process runs" {
+	make_fifos ran
+	set_args sleep 100000
+	al run -d --bundle "$BUNDLE" "$ID" </dev/null >"$WORK/out" 2>&1
+	local procs
+	procs=$(init_cgroup_procs)
+	al pause "$ID"
+	timeout -s KILL 20 "$AIRLOCK" --root "$ROOT" exec --ignore-paused --detach "$ID" sh -c 'echo ran > /ran' \
+		</dev/null >"$WORK/exec.out" 2>&1 &
+	local exec_pid=$! i
+	# The exec's process is frozen as soon as it is in the cgroup.
+	for i in $(seq 1 200); do
+		[ "$(wc -l <"$procs")" -ge 2 ] && break
+		sleep 0.05
+	done
+	[ "$(wc -l <"$procs")" -ge 2 ] || fail "the exec process never reached the cgroup"
+	run timeout -s KILL 20 "$AIRLOCK" --root "$ROOT" resume "$ID"
+	[ "$status" -ne 137 ] || fail "resume hung behind the exec"
+	assert_success
+	local rc=0
+	wait "$exec_pid" || rc=$?
+	[ "$rc" -eq 0 ] || fail "exec: status $rc: $(cat "$WORK/exec.out")"
+	[ "$(wait_fifo "$BUNDLE/rootfs/ran")" = ran ]
+}

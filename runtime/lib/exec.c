@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -511,6 +512,18 @@ restore:
             }
         }
       al_sync_send (sv0, AL_SYNC_MAPS, 0, NULL);
+    }
+  /* The child is in the container's cgroup now, where a paused container
+     (--ignore-paused) freezes it until `resume`, which locks the state dir
+     exclusively: our shared lock goes before we wait for the child, or
+     resume, the child and we would wait for each other for ever. A flock
+     belongs to the open file, so this also unlocks the copy of the dir fd
+     the child got with its fd table (frozen, it cannot close it). Nothing
+     below needs the lock: a delete kills the child with the cgroup. */
+  if (flock (c.dirfd, LOCK_UN) < 0)
+    {
+      r = al_err (err, errno, "container \"%s\": unlock the state dir", o->id);
+      goto fail;
     }
 
   bool ready = false;
