@@ -6,6 +6,12 @@
 
 load helpers
 
+setup_file() {
+	export HELPER_BIN=$BATS_FILE_TMPDIR/bin
+	mkdir -p "$HELPER_BIN"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$HELPER_BIN/deny_syscall" "$BATS_TEST_DIRNAME/hostile/deny_syscall.c"
+}
+
 # `run` of the bundle, killed after 20 s (a hang fails, status 137), with the
 # output on a file (a hung init would keep a pipe open). Sets $status/$output.
 run_guarded() {
@@ -96,4 +102,37 @@ init_cgroup_procs() {
 	wait "$exec_pid" || rc=$?
 	[ "$rc" -eq 0 ] || fail "exec: status $rc: $(cat "$WORK/exec.out")"
 	[ "$(wait_fifo "$BUNDLE/rootfs/ran")" = ran ]
+}
+
+@test "fds: a config whose filter kills close_range still runs, and the caller's fds stay out" {
+	# The runtime never calls close_range once the filter is loaded: the fds
+	# are marked close-on-exec before it.
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["close_range"], action: "SCMP_ACT_KILL_PROCESS"}]}'
+	set_args sh -c 'cd /proc/self/fd && echo *'
+	run_guarded 7</etc/hostname 9<"$WORK"
+	assert_success
+	# sh's own fds aside (the glob's directory, 3), only stdio
+	[ "$output" = "0 1 2 3" ] || fail "fds in the container: $output"
+}
+
+@test "fds: a runtime whose caller's filter denies close_range closes the fds one by one" {
+	[ "$(uname -m)" = x86_64 ] || skip "close_range is 436 on x86_64"
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["close_range"], action: "SCMP_ACT_ERRNO"}]}'
+	set_args sh -c 'cd /proc/self/fd && echo *'
+	status=0
+	timeout -s KILL 20 "$HELPER_BIN/deny_syscall" 436 1 "$AIRLOCK" --root "$ROOT" run --bundle "$BUNDLE" "$ID" \
+		</dev/null 7</etc/hostname 9<"$WORK" 200<"$BUNDLE/config.json" >"$WORK/run.out" 2>&1 || status=$?
+	output=$(cat "$WORK/run.out")
+	assert_success
+	[ "$output" = "0 1 2 3" ] || fail "fds in the container: $output"
+	# exec too
+	set_args sleep 100000
+	al delete -f "$ID" 2>/dev/null || true
+	al run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+	run timeout -s KILL 20 "$HELPER_BIN/deny_syscall" 436 1 "$AIRLOCK" --root "$ROOT" exec "$ID" sh -c 'cd /proc/self/fd && echo *' \
+		</dev/null 7</etc/hostname 200<"$BUNDLE/config.json"
+	assert_success
+	[ "$output" = "0 1 2 3" ] || fail "fds in the exec'd process: $output"
 }

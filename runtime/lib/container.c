@@ -284,7 +284,8 @@ container_init (struct init_ctx *c)
   /* User, capabilities and seccomp now, at create: the startContainer hooks
      run after `start` as the init's children, under the container's filter
      and with its credentials (as runc runs them). */
-  if (al_proc_finalize_creds_watched (p, c->seccomp, c->sync, &c->parent_pidfd, &err) < 0
+  if (al_proc_cloexec_from (keep_below, &err) < 0
+      || al_proc_finalize_creds_watched (p, c->seccomp, c->sync, &c->parent_pidfd, &err) < 0
       || al_process_find_exec (p, &path, &err) < 0)
     init_fail (c, &err);
 

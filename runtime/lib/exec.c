@@ -199,7 +199,8 @@ exec_child (struct exec_child *c)
   /* HOME as for the init (al_process_env_with_home), before the user switch. */
   char **env = al_process_env_with_home (p);
   _cleanup_free_ char *path = NULL;
-  if (al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
+  if (al_proc_cloexec_from (keep_below, &err) < 0 || al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0
+      || al_process_find_exec (p, &path, &err) < 0)
     child_fail (c, &err);
   al_sync_send (c->sync, AL_SYNC_READY, 0, NULL);
   al_proc_exec (p, env, path, c->preserve_fds, &err);
