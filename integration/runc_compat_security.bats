@@ -136,3 +136,28 @@ init_cgroup_procs() {
 	assert_success
 	[ "$output" = "0 1 2 3" ] || fail "fds in the exec'd process: $output"
 }
+
+# $1: proc or sys, made a symlink to $2 in the rootfs; create must refuse it.
+refuse_symlinked() {
+	rm -rf "${BUNDLE:?}/rootfs/$1"
+	ln -s "$2" "$BUNDLE/rootfs/$1"
+	set_args true
+	run_create
+	assert_failure
+	assert_airlock_output_contains "container \"$ID\""
+	assert_airlock_output_contains "\"/$1\" in the rootfs is a symlink (to \"$2\")"
+	assert_airlock_output_contains "must be mounted on a plain directory"
+	[ -z "$(al list -q)" ] || fail "a container was left behind: $(al list)"
+	[ ! -e "$ROOT/$ID" ] || fail "state dir left behind"
+	! find /sys/fs/cgroup -maxdepth 3 -name "$ID" 2>/dev/null | grep -q . || fail "cgroup left behind"
+	[ "$(readlink "$BUNDLE/rootfs/$1")" = "$2" ] || fail "the symlink was changed"
+}
+
+@test "rootfs: a symlinked /proc is refused with a clear error, nothing left behind" {
+	mkdir -p "$BUNDLE/rootfs/elsewhere"
+	refuse_symlinked proc /elsewhere
+}
+
+@test "rootfs: a symlinked /sys is refused with a clear error, nothing left behind" {
+	refuse_symlinked sys tmp
+}

@@ -239,6 +239,70 @@ userns_fallback (const char *fstype)
   return NULL;
 }
 
+/* proc and sysfs go on plain directories only, as runc has them: a symlink
+ * anywhere on the destination (the rootfs's own /proc -> somewhere, or a
+ * parent of it) would put the kernel's files where the image chose and leave
+ * the path the config names (and its maskedPaths) without them. Checks each
+ * existing component of the destination, "." and ".." resolved lexically
+ * inside the rootfs; the missing ones are created as directories. */
+static int
+refuse_symlinked_dest (int rootfd, size_t i, const char *dest, const char *fstype, const char *label,
+                       al_error_t *err)
+{
+  _cleanup_free_ char *buf = al_xstrdup (dest);
+  char *comps[PATH_MAX / 2];
+  size_t n = 0;
+  char *save = NULL;
+  for (char *c = strtok_r (buf, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          if (n)
+            n--;
+          continue;
+        }
+      if (n < sizeof comps / sizeof comps[0])
+        comps[n++] = c;
+    }
+  _cleanup_close_ int dir = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
+  if (dir < 0)
+    return al_err (err, errno, "%s: open the rootfs", label);
+  _cleanup_free_ char *seen = al_xstrdup ("");
+  for (size_t k = 0; k < n; k++)
+    {
+      char *next = al_xasprintf ("%s/%s", seen, comps[k]);
+      free (seen);
+      seen = next;
+      struct stat st;
+      if (fstatat (dir, comps[k], &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (errno == ENOENT)
+            return 0;
+          return al_err (err, errno, "%s: mounts[%zu].destination: stat \"%s\" in the rootfs", label, i, seen);
+        }
+      if (S_ISLNK (st.st_mode))
+        {
+          char target[PATH_MAX];
+          ssize_t len = readlinkat (dir, comps[k], target, sizeof target - 1);
+          target[len > 0 ? len : 0] = '\0';
+          return al_err (err, ELOOP,
+                         "%s: mounts[%zu].destination \"%s\": \"%s\" in the rootfs is a symlink (to \"%s\"): "
+                         "refusing to mount %s through it (%s must be mounted on a plain directory)",
+                         label, i, dest, seen, target, fstype, fstype);
+        }
+      if (!S_ISDIR (st.st_mode))
+        return 0; /* al_rootfs_open_in reports it */
+      int fd = openat (dir, comps[k], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return al_err (err, errno, "%s: mounts[%zu].destination: open \"%s\" in the rootfs", label, i, seen);
+      close (dir);
+      dir = fd;
+    }
+  return 0;
+}
+
 static int
 mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_rootfs_opts *o,
            struct al_bind_guard **guard, al_error_t *err)
@@ -322,6 +386,9 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
     {
       /* cgroup v1 hierarchies are never mounted: "cgroup" means cgroup2. */
       const char *fstype = str_eq (type, "cgroup") ? "cgroup2" : type;
+      if ((str_eq (fstype, "proc") || str_eq (fstype, "sysfs"))
+          && (r = refuse_symlinked_dest (rootfd, i, m->destination, fstype, label, err)) < 0)
+        return r;
       r = al_rootfs_open_in (rootfd, m->destination, S_IFDIR, dwhat, &target, err);
       if (r < 0)
         return r;
