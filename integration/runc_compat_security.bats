@@ -10,6 +10,7 @@ setup_file() {
 	export HELPER_BIN=$BATS_FILE_TMPDIR/bin
 	mkdir -p "$HELPER_BIN"
 	gcc -static -O2 -Wall -Wextra -Werror -o "$HELPER_BIN/deny_syscall" "$BATS_TEST_DIRNAME/hostile/deny_syscall.c"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$HELPER_BIN/nested_proc" "$BATS_TEST_DIRNAME/hostile/nested_proc.c"
 }
 
 # `run` of the bundle, killed after 20 s (a hang fails, status 137), with the
@@ -160,4 +161,38 @@ refuse_symlinked() {
 
 @test "rootfs: a symlinked /sys is refused with a clear error, nothing left behind" {
 	refuse_symlinked sys tmp
+}
+
+# The attacker: an unprivileged user (uid 1000: it may map itself to root
+# in a user namespace of its own) runs nested_proc, which mounts a fresh
+# procfs in nested user + mount + pid namespaces. Extra arguments go to run.
+nested_proc_attempt() {
+	cp "$HELPER_BIN/nested_proc" "$BUNDLE/rootfs/nested_proc"
+	update_config '.process.user = {uid: 1000, gid: 1000}'
+	set_args /nested_proc
+	run_guarded "$@"
+}
+
+@test "attacker: no fresh procfs from a nested user namespace (pivot_root)" {
+	nested_proc_attempt
+	[ "$status" -ne 2 ] || skip "nested namespaces unavailable: $output"
+	assert_success
+	assert_output "proc: refused: Operation not permitted"
+}
+
+@test "attacker: no fresh procfs from a nested user namespace with --no-pivot" {
+	nested_proc_attempt --no-pivot
+	[ "$status" -ne 2 ] || skip "nested namespaces unavailable: $output"
+	assert_success
+	assert_output "proc: refused: Operation not permitted"
+}
+
+@test "attacker: no fresh procfs from a nested user namespace with --no-pivot in a user namespace" {
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	nested_proc_attempt --no-pivot
+	[ "$status" -ne 2 ] || skip "nested namespaces unavailable: $output"
+	assert_success
+	assert_output "proc: refused: Operation not permitted"
 }
