@@ -433,6 +433,53 @@ test_notify_handover_refused (void **state)
   al_seccomp_free (s);
 }
 
+/* A default-deny filter: syscalls numbered above every one it names get
+ * ENOSYS (newer than the profile), older unnamed ones the default errno; a
+ * NOTIFY rule still yields a listener. With an allowing default, no stub. */
+static void
+test_enosys_above_newest_named (void **state)
+{
+  (void) state;
+  needs_api (5);
+  char *allowed[] = { "exit_group", "exit", "write", "getppid", NULL };
+  char *notified[] = { "getpid", NULL };
+  struct oci_seccomp_syscall sc[] = { one_rule (allowed, "SCMP_ACT_ALLOW", false, 0),
+                                      one_rule (notified, "SCMP_ACT_NOTIFY", false, 0) };
+  struct oci_seccomp cfg = filter ("SCMP_ACT_ERRNO", sc, 2);
+  cfg.has_default_errno_ret = true;
+  cfg.default_errno_ret = 48;
+  int newest = 0;
+  for (char **n = allowed; *n; n++)
+    if (seccomp_syscall_resolve_name (*n) > newest)
+      newest = seccomp_syscall_resolve_name (*n);
+  for (int deny = 1; deny >= 0; deny--)
+    {
+      if (!deny)
+        {
+          cfg.default_action = "SCMP_ACT_LOG";
+          cfg.n_syscalls = 1;
+        }
+      pid_t pid = fork ();
+      assert_true (pid >= 0);
+      if (pid == 0)
+        {
+          CHECK (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+          int fd = child_install (&cfg);
+          CHECK (deny ? fd >= 0 : fd == -1);
+          errno = 0;
+          long r = syscall (newest + 1, -1L, -1L, -1L);
+          CHECK (deny ? r == -1 && errno == ENOSYS : errno != ENOSYS);
+          errno = 0;
+          CHECK (syscall (SYS_faccessat2, -1, NULL, 0, 0) == -1 && (deny ? errno == ENOSYS : errno != ENOSYS));
+          errno = 0;
+          CHECK (syscall (SYS_setpgid, -1, -1) == -1 && errno == (deny ? 48 : EINVAL));
+          CHECK (syscall (SYS_getppid) > 0);
+          _exit (0);
+        }
+      assert_child_ok (pid);
+    }
+}
+
 static void
 test_unknown_syscall_ignored (void **state)
 {
@@ -640,6 +687,7 @@ main (void)
     cmocka_unit_test (test_log_trace),
     cmocka_unit_test (test_notify),
     cmocka_unit_test (test_notify_handover_refused),
+    cmocka_unit_test (test_enosys_above_newest_named),
     cmocka_unit_test (test_unknown_syscall_ignored),
     cmocka_unit_test (test_default_action_rule_and_attrs),
     cmocka_unit_test (test_nnp_or_sys_admin),
