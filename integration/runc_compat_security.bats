@@ -217,3 +217,22 @@ nested_proc_attempt() {
 	assert_success
 	[ "$(echo $output)" = "435 ENOSYS 436 ENOSYS 439 ENOSYS 451 ENOSYS 139 EPERM" ] || fail "got: $output"
 }
+
+@test "startContainer hooks of a watched (profiled) container: the monitor answers and reports their denied calls" {
+	is_airlock || skip "airlock's profiles and verdicts"
+	export AIRLOCK_PROFILES_DIR=$AL_TOP/specs/profiles
+	# The hook's sethostname is denied by the profile: notified, so it would
+	# wait (past its 5 s timeout) for a monitor that only starts after start.
+	update_config '.annotations["airlock.profile"] = "untrusted"
+		| .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "hostname x; true"], timeout: 5}]'
+	set_args sh -c 'echo program'
+	local t0=$SECONDS
+	run_guarded --keep
+	assert_success
+	assert_output_contains program
+	[ $((SECONDS - t0)) -lt 5 ] || fail "start waited for the hook's timeout"
+	run al verdict --json "$ID"
+	assert_success
+	[ "$(echo "$output" | jq -r '[.denied_syscalls[] | select(.name == "sethostname")] | length')" -ge 1 ] ||
+		fail "sethostname not reported: $output"
+}

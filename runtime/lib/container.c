@@ -1272,13 +1272,17 @@ monotonic_ms (void)
 }
 
 static void
-wait_init_exec (const char *id, int watch, int pidfd, const struct oci_hook_list *hooks, const struct al_log *log)
+wait_init_exec (const char *id, int watch, int pidfd, const struct oci_hook_list *hooks,
+                const struct al_start_notify *notify, const struct al_log *log)
 {
   long budget = AL_START_EXEC_TIMEOUT_MS;
   for (size_t i = 0; hooks && i < hooks->n; i++)
     if (hooks->hooks[i].has_timeout)
       budget += 1000L * hooks->hooks[i].timeout;
-  struct pollfd pfd[2] = { { .fd = watch, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
+  /* pidfd -1 is ignored by poll, and so is the listener once gone */
+  struct pollfd pfd[3] = { { .fd = watch, .events = 0 },
+                           { .fd = pidfd, .events = POLLIN },
+                           { .fd = notify && notify->listener >= 0 ? notify->listener : -1, .events = POLLIN } };
   long deadline = monotonic_ms () + budget;
   for (;;)
     {
@@ -1289,16 +1293,27 @@ wait_init_exec (const char *id, int watch, int pidfd, const struct oci_hook_list
                   budget);
           return;
         }
-      int n = poll (pfd, pidfd >= 0 ? 2 : 1, (int) left);
+      int n = poll (pfd, 3, (int) left);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 || (pfd[0].revents & (POLLHUP | POLLERR)) || (pfd[1].revents & POLLIN))
         return;
+      if (pfd[2].revents & (POLLHUP | POLLERR | POLLNVAL))
+        pfd[2].fd = -1;
+      else if ((pfd[2].revents & POLLIN) && !notify->handle (notify->data, notify->listener))
+        pfd[2].fd = -1;
     }
 }
 
 int
 al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err)
+{
+  return al_container_start_notified (root, id, log, NULL, err);
+}
+
+int
+al_container_start_notified (const char *root, const char *id, const struct al_log *log,
+                             const struct al_start_notify *notify, al_error_t *err)
 {
   struct al_opened c;
   int r = al_container_open (root, id, true, &c, err);
@@ -1335,7 +1350,7 @@ al_container_start (const char *root, const char *id, const struct al_log *log, 
   r = 0;
   bool have_spec = al_container_load_config (c.dirfd, id, &spec, NULL) == 0;
   if (watch >= 0)
-    wait_init_exec (id, watch, pidfd, have_spec ? &spec->hooks.start_container : NULL, log);
+    wait_init_exec (id, watch, pidfd, have_spec ? &spec->hooks.start_container : NULL, notify, log);
   if (have_spec && spec->hooks.poststart.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_RUNNING, false);
