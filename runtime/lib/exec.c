@@ -520,8 +520,10 @@ restore:
      resume, the child and we would wait for each other for ever. A flock
      belongs to the open file, so this also unlocks the copy of the dir fd
      the child got with its fd table (frozen, it cannot close it). Nothing
-     below needs the lock: a delete kills the child with the cgroup. */
-  if (flock (c.dirfd, LOCK_UN) < 0)
+     below needs the lock: a delete kills the child with the cgroup. A
+     container that was not paused cannot be paused meanwhile (pause locks
+     exclusively): there the lock is kept until we return, as it was. */
+  if (s == AL_STATUS_PAUSED && flock (c.dirfd, LOCK_UN) < 0)
     {
       r = al_err (err, errno, "container \"%s\": unlock the state dir", o->id);
       goto fail;
