@@ -804,7 +804,8 @@ do_start (struct sh_task *t, struct tt_call *call)
       exec_start (t, p, call);
       goto out;
     }
-  int r = al_container_start (t->root, req->id, NULL, &err);
+  int r = p->ctr->watch ? sh_watch_container_start (p->ctr->watch, t->root, req->id, &err)
+                        : al_container_start (t->root, req->id, NULL, &err);
   if (r < 0)
     {
       reply_al_error (call, r, err, "start");

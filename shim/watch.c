@@ -126,6 +126,23 @@ sh_watch_created (struct sh_watch *w, struct sl_loop *loop, const char *root, in
     }
 }
 
+static bool
+answer_notification (void *data, int listener)
+{
+  struct sh_watch *w = data;
+  return al_monitor_handle_notification (&w->w.m, listener);
+}
+
+int
+sh_watch_container_start (struct sh_watch *w, const char *root, const char *id, al_error_t *err)
+{
+  if (w->listener.fd < 0)
+    return al_container_start (root, id, NULL, err);
+  al_watch_start_clock (&w->w);
+  struct al_start_notify n = { .listener = w->listener.fd, .handle = answer_notification, .data = w };
+  return al_container_start_notified (root, id, NULL, &n, err);
+}
+
 void
 sh_watch_started (struct sh_watch *w)
 {

@@ -50,6 +50,10 @@ int sh_watch_new (const char *config_path, const char *id, struct al_create_opts
                   al_error_t *err);
 /* Created: the listener (owned afterwards; -1 when none came back). */
 void sh_watch_created (struct sh_watch *w, struct sl_loop *loop, const char *root, int listener);
+/* al_container_start of the watched container: the startContainer hooks
+ * run under its filter, so their notifications are answered (recorded,
+ * denied) meanwhile, not left until the event loop runs again. */
+int sh_watch_container_start (struct sh_watch *w, const char *root, const char *id, al_error_t *err);
 /* Started: the clock and the deadline. */
 void sh_watch_started (struct sh_watch *w);
 /* The init exited (wait status, rusage may be NULL): stop watching; once

@@ -400,6 +400,86 @@ test_notify (void **state)
   assert_child_ok (pid);
 }
 
+/* The hand-over of the listener (one sendmsg right after the load) can never
+ * be notified: a NOTIFY rule for sendmsg, or a NOTIFY default without an
+ * unconditional allow of it, is refused. */
+static void
+test_notify_handover_refused (void **state)
+{
+  (void) state;
+  char *names_send[] = { "mkdir", "sendmsg", NULL };
+  struct oci_seccomp_syscall sc[] = { one_rule (names_send, "SCMP_ACT_NOTIFY", false, 0) };
+  struct oci_seccomp cfg = filter ("SCMP_ACT_ALLOW", sc, 1);
+  assert_prepare_error (&cfg, "linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for \"sendmsg\": the "
+                              "runtime hands the notify listener over with it right after loading the filter, so "
+                              "nobody could answer it");
+  char *names_other[] = { "getppid", NULL };
+  sc[0].names = names_other;
+  sc[0].action = "SCMP_ACT_ALLOW";
+  cfg.default_action = "SCMP_ACT_NOTIFY";
+  const char *msg = "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY needs a rule allowing \"sendmsg\" without "
+                    "conditions: the runtime hands the notify listener over with it right after loading the filter";
+  assert_prepare_error (&cfg, msg);
+  struct oci_seccomp_arg arg = { .index = 0, .value = 3, .op = "SCMP_CMP_EQ" };
+  sc[0].names = names_send;
+  sc[0].args = &arg;
+  sc[0].n_args = 1;
+  assert_prepare_error (&cfg, msg);
+  sc[0].n_args = 0;
+  sc[0].args = NULL;
+  al_error_t err = NULL;
+  struct al_seccomp *s = NULL;
+  assert_int_equal (al_seccomp_prepare (&cfg, &s, &err), 0);
+  al_seccomp_free (s);
+}
+
+/* A default-deny filter: syscalls numbered above every one it names get
+ * ENOSYS (newer than the profile), older unnamed ones the default errno; a
+ * NOTIFY rule still yields a listener. With an allowing default, no stub. */
+static void
+test_enosys_above_newest_named (void **state)
+{
+  (void) state;
+  needs_api (5);
+  char *allowed[] = { "exit_group", "exit", "write", "getppid", NULL };
+  char *notified[] = { "getpid", NULL };
+  struct oci_seccomp_syscall sc[] = { one_rule (allowed, "SCMP_ACT_ALLOW", false, 0),
+                                      one_rule (notified, "SCMP_ACT_NOTIFY", false, 0) };
+  struct oci_seccomp cfg = filter ("SCMP_ACT_ERRNO", sc, 2);
+  cfg.has_default_errno_ret = true;
+  cfg.default_errno_ret = 48;
+  int newest = 0;
+  for (char **n = allowed; *n; n++)
+    if (seccomp_syscall_resolve_name (*n) > newest)
+      newest = seccomp_syscall_resolve_name (*n);
+  for (int deny = 1; deny >= 0; deny--)
+    {
+      if (!deny)
+        {
+          cfg.default_action = "SCMP_ACT_LOG";
+          cfg.n_syscalls = 1;
+        }
+      pid_t pid = fork ();
+      assert_true (pid >= 0);
+      if (pid == 0)
+        {
+          CHECK (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+          int fd = child_install (&cfg);
+          CHECK (deny ? fd >= 0 : fd == -1);
+          errno = 0;
+          long r = syscall (newest + 1, -1L, -1L, -1L);
+          CHECK (deny ? r == -1 && errno == ENOSYS : errno != ENOSYS);
+          errno = 0;
+          CHECK (syscall (SYS_faccessat2, -1, NULL, 0, 0) == -1 && (deny ? errno == ENOSYS : errno != ENOSYS));
+          errno = 0;
+          CHECK (syscall (SYS_setpgid, -1, -1) == -1 && errno == (deny ? 48 : EINVAL));
+          CHECK (syscall (SYS_getppid) > 0);
+          _exit (0);
+        }
+      assert_child_ok (pid);
+    }
+}
+
 static void
 test_unknown_syscall_ignored (void **state)
 {
@@ -606,6 +686,8 @@ main (void)
     cmocka_unit_test (test_kill_actions),
     cmocka_unit_test (test_log_trace),
     cmocka_unit_test (test_notify),
+    cmocka_unit_test (test_notify_handover_refused),
+    cmocka_unit_test (test_enosys_above_newest_named),
     cmocka_unit_test (test_unknown_syscall_ignored),
     cmocka_unit_test (test_default_action_rule_and_attrs),
     cmocka_unit_test (test_nnp_or_sys_admin),

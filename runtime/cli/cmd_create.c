@@ -212,7 +212,7 @@ run_run (struct al_cli *cli, int argc, char **argv)
       return al_cli_fail (cli, &err);
     }
   al_watch_start_clock (&w);
-  if (al_container_start (cli->root, o.id, &cli->log, &err) < 0)
+  if (al_watch_container_start (&w, &c, cli->root, o.id, &cli->log, &err) < 0)
     {
       int ret = al_cli_fail (cli, &err);
       al_container_delete (cli->root, o.id, true, &cli->log, NULL);

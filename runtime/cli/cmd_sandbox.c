@@ -587,7 +587,7 @@ run_sandbox (struct al_cli *cli, int argc, char **argv)
       goto fail;
     }
   al_watch_start_clock (&w);
-  if (al_container_start (cli->root, id, &cli->log, &err) < 0)
+  if (al_watch_container_start (&w, &cr, cli->root, id, &cli->log, &err) < 0)
     goto fail;
   if (al_watch_run (&w, &cr, cli->root, id, &err) < 0)
     goto fail;

@@ -14,12 +14,13 @@
  *                                       (chroot without a mount namespace),
  *                                       masked/readonly paths, terminal,
  *                                       rlimits, cwd, user, caps, seccomp
+ *   (its notify listener <-- SECCOMP -- right after the filter is loaded)
  *   write state.json     <-- READY --
  *                        -- COMMIT -->  block reading exec.fifo
  *
  * `start` writes a byte into exec.fifo (opened O_RDWR by the init so that no
  * /proc is needed inside the container) and removes it: the init then runs the
- * startContainer hooks (if any) and execs the program. */
+ * startContainer hooks (if any, under the filter) and execs the program. */
 #include "container.h"
 
 #include <dirent.h>
@@ -323,14 +324,12 @@ container_init (struct init_ctx *c)
      does the same), read while we are still root. */
   char **env = al_process_env_with_home (p);
   _cleanup_free_ char *path = NULL;
-  bool late = spec->hooks.start_container.n > 0;
-  if (!late)
-    {
-      if (al_proc_finalize_creds_watched (p, c->seccomp, c->sync, &c->parent_pidfd, &err) < 0
-          || al_process_find_exec (p, &path, &err) < 0)
-        init_fail (c, &err);
-    }
-  else if (al_process_find_exec (p, &path, &err) < 0)
+  /* User, capabilities and seccomp now, at create: the startContainer hooks
+     run after `start` as the init's children, under the container's filter
+     and with its credentials (as runc runs them). */
+  if (al_proc_cloexec_from (keep_below, &err) < 0
+      || al_proc_finalize_creds_watched (p, c->seccomp, c->sync, &c->parent_pidfd, &err) < 0
+      || al_process_find_exec (p, &path, &err) < 0)
     init_fail (c, &err);
 
   al_sync_send (c->sync, AL_SYNC_READY, 0, NULL);
@@ -359,13 +358,12 @@ container_init (struct init_ctx *c)
       c->fifo = moved;
     }
 
-  if (late)
+  if (spec->hooks.start_container.n > 0)
     {
       struct al_state st = { .id = (char *) c->o->id, .pid = getpid (), .bundle = (char *) c->bundle,
                              .rootfs = (char *) c->rootfs };
       _cleanup_free_ char *json = al_state_oci_json (&st, AL_STATUS_RUNNING, false);
-      if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0
-          || al_proc_finalize_creds_watched (p, c->seccomp, -1, &c->parent_pidfd, &err) < 0)
+      if (al_hooks_run (&spec->hooks.start_container, "startContainer", json, &err) < 0)
         {
           dprintf (STDERR_FILENO, "airlock: container \"%s\": %s\n", c->o->id, err->msg);
           _exit (1);
@@ -1242,15 +1240,18 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
         }
       if (t == AL_SYNC_SECCOMP && o->keep_seccomp_listener)
         {
-          char payload[16];
-          r = al_recv_fd (sv0, &out->seccomp_listener, payload, sizeof payload, err);
-          if (r < 0)
-            goto fail;
+          al_closep (&out->seccomp_listener);
+          out->seccomp_listener = m.fd;
+          if (m.fd < 0)
+            {
+              r = al_err (err, EPROTO, "container \"%s\": linux.seccomp: the init sent no notify listener", o->id);
+              goto fail;
+            }
           continue;
         }
       if (t == AL_SYNC_SECCOMP)
         {
-          r = al_seccomp_listener_forward (sv0, spec->linux_->seccomp, &st, err);
+          r = al_seccomp_listener_forward (m.fd, spec->linux_->seccomp, &st, err);
           if (r < 0)
             goto fail;
           continue;
@@ -1444,13 +1445,17 @@ monotonic_ms (void)
 }
 
 static void
-wait_init_exec (const char *id, int watch, int pidfd, const struct oci_hook_list *hooks, const struct al_log *log)
+wait_init_exec (const char *id, int watch, int pidfd, const struct oci_hook_list *hooks,
+                const struct al_start_notify *notify, const struct al_log *log)
 {
   long budget = AL_START_EXEC_TIMEOUT_MS;
   for (size_t i = 0; hooks && i < hooks->n; i++)
     if (hooks->hooks[i].has_timeout)
       budget += 1000L * hooks->hooks[i].timeout;
-  struct pollfd pfd[2] = { { .fd = watch, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
+  /* pidfd -1 is ignored by poll, and so is the listener once gone */
+  struct pollfd pfd[3] = { { .fd = watch, .events = 0 },
+                           { .fd = pidfd, .events = POLLIN },
+                           { .fd = notify && notify->listener >= 0 ? notify->listener : -1, .events = POLLIN } };
   long deadline = monotonic_ms () + budget;
   for (;;)
     {
@@ -1461,16 +1466,27 @@ wait_init_exec (const char *id, int watch, int pidfd, const struct oci_hook_list
                   budget);
           return;
         }
-      int n = poll (pfd, pidfd >= 0 ? 2 : 1, (int) left);
+      int n = poll (pfd, 3, (int) left);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 || (pfd[0].revents & (POLLHUP | POLLERR)) || (pfd[1].revents & POLLIN))
         return;
+      if (pfd[2].revents & (POLLHUP | POLLERR | POLLNVAL))
+        pfd[2].fd = -1;
+      else if ((pfd[2].revents & POLLIN) && !notify->handle (notify->data, notify->listener))
+        pfd[2].fd = -1;
     }
 }
 
 int
 al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err)
+{
+  return al_container_start_notified (root, id, log, NULL, err);
+}
+
+int
+al_container_start_notified (const char *root, const char *id, const struct al_log *log,
+                             const struct al_start_notify *notify, al_error_t *err)
 {
   struct al_opened c;
   int r = al_container_open (root, id, true, &c, err);
@@ -1507,7 +1523,7 @@ al_container_start (const char *root, const char *id, const struct al_log *log, 
   r = 0;
   bool have_spec = al_container_load_config (c.dirfd, id, &spec, NULL) == 0;
   if (watch >= 0)
-    wait_init_exec (id, watch, pidfd, have_spec ? &spec->hooks.start_container : NULL, log);
+    wait_init_exec (id, watch, pidfd, have_spec ? &spec->hooks.start_container : NULL, notify, log);
   if (have_spec && spec->hooks.poststart.n)
     {
       _cleanup_free_ char *json = al_state_oci_json (c.st, AL_STATUS_RUNNING, false);

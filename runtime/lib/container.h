@@ -106,6 +106,19 @@ int al_container_create (const struct al_create_opts *o, struct al_created *out,
  * container's processes are killed (it is left stopped) and the error names
  * the first failing hook and how many later ones failed too. */
 int al_container_start (const char *root, const char *id, const struct al_log *log, al_error_t *err);
+/* The same for a watched container whose seccomp listener its monitor holds
+ * (keep_seccomp_listener): until the init has exec'd the program, the
+ * startContainer hooks it runs under the container's filter may be notified,
+ * and handle(data, listener) answers each notification (false: stop
+ * watching the listener). */
+struct al_start_notify
+{
+  int listener;
+  bool (*handle) (void *data, int listener);
+  void *data;
+};
+int al_container_start_notified (const char *root, const char *id, const struct al_log *log,
+                                 const struct al_start_notify *notify, al_error_t *err);
 /* Prints the state JSON into *json. */
 int al_container_state (const char *root, const char *id, char **json, al_error_t *err);
 int al_container_kill (const char *root, const char *id, int sig, bool all, al_error_t *err);

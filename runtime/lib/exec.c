@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -198,7 +199,8 @@ exec_child (struct exec_child *c)
   /* HOME as for the init (al_process_env_with_home), before the user switch. */
   char **env = al_process_env_with_home (p);
   _cleanup_free_ char *path = NULL;
-  if (al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0 || al_process_find_exec (p, &path, &err) < 0)
+  if (al_proc_cloexec_from (keep_below, &err) < 0 || al_proc_finalize_creds (p, c->seccomp, c->sync, &err) < 0
+      || al_process_find_exec (p, &path, &err) < 0)
     child_fail (c, &err);
   al_sync_send (c->sync, AL_SYNC_READY, 0, NULL);
   al_proc_exec (p, env, path, c->preserve_fds, &err);
@@ -512,6 +514,20 @@ restore:
         }
       al_sync_send (sv0, AL_SYNC_MAPS, 0, NULL);
     }
+  /* The child is in the container's cgroup now, where a paused container
+     (--ignore-paused) freezes it until `resume`, which locks the state dir
+     exclusively: our shared lock goes before we wait for the child, or
+     resume, the child and we would wait for each other for ever. A flock
+     belongs to the open file, so this also unlocks the copy of the dir fd
+     the child got with its fd table (frozen, it cannot close it). Nothing
+     below needs the lock: a delete kills the child with the cgroup. A
+     container that was not paused cannot be paused meanwhile (pause locks
+     exclusively): there the lock is kept until we return, as it was. */
+  if (s == AL_STATUS_PAUSED && flock (c.dirfd, LOCK_UN) < 0)
+    {
+      r = al_err (err, errno, "container \"%s\": unlock the state dir", o->id);
+      goto fail;
+    }
 
   bool ready = false;
   for (;;)
@@ -535,7 +551,7 @@ restore:
         {
           struct al_state est = *c.st;
           est.pid = pid;
-          r = al_seccomp_listener_forward (sv0, spec->linux_->seccomp, &est, err);
+          r = al_seccomp_listener_forward (m.fd, spec->linux_->seccomp, &est, err);
           if (r < 0)
             goto fail;
           continue;

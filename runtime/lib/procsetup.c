@@ -2,11 +2,13 @@
  * container process. */
 #include "procsetup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -34,19 +36,50 @@ al_proc_new_session (al_error_t *err)
   return 0;
 }
 
-/* Close lo .. hi (hi ~0U: to the end). */
+/* Close lo .. hi (cloexec: mark them close-on-exec instead) one fd at a
+   time, for when close_range cannot: the open ones listed by /proc/self/fd,
+   else every slot up to the hard limit (fds may sit above a soft limit
+   lowered after they were opened), at most 2^20 (the kernel's default
+   nr_open). */
 static int
-close_span (unsigned lo, unsigned hi, al_error_t *err)
+span_one_by_one (unsigned lo, unsigned hi, bool cloexec, al_error_t *err)
 {
-  if (lo > hi)
-    return 0;
-  if (syscall (SYS_close_range, lo, hi, 0) == 0)
-    return 0;
-  if (errno != ENOSYS)
-    return al_err (err, errno, "close_range(%u, %u)", lo, hi);
-  /* No close_range (kernel < 5.9, or an emulator): one close a slot, up to
-     the hard limit (fds may sit above a soft limit lowered after they were
-     opened), at most 2^20 (the kernel's default nr_open). */
+  DIR *d = opendir ("/proc/self/fd");
+  if (d)
+    {
+      /* Listed first, acted on after: closing while reading the directory
+         would skip entries. */
+      int dfd = dirfd (d), r = 0;
+      size_t n = 0, cap = 0;
+      _cleanup_free_ int *fds = NULL;
+      struct dirent *de;
+      while ((de = readdir (d)))
+        {
+          char *end;
+          unsigned long v = strtoul (de->d_name, &end, 10);
+          if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || v < lo || v > hi || v > INT_MAX
+              || (int) v == dfd)
+            continue;
+          if (n == cap)
+            {
+              cap = cap ? cap * 2 : 64;
+              int *g = realloc (fds, cap * sizeof *fds);
+              if (g == NULL)
+                abort (); /* as al_xmalloc0 */
+              fds = g;
+            }
+          fds[n++] = (int) v;
+        }
+      closedir (d);
+      for (size_t i = 0; i < n && r == 0; i++)
+        {
+          if (!cloexec)
+            close (fds[i]);
+          else if (fcntl (fds[i], F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+            r = al_err (err, errno, "mark fd %d close-on-exec", fds[i]);
+        }
+      return r;
+    }
   struct rlimit rl;
   unsigned end = hi;
   if (hi == ~0U)
@@ -56,7 +89,39 @@ close_span (unsigned lo, unsigned hi, al_error_t *err)
         end = (unsigned) rl.rlim_max;
     }
   for (unsigned fd = lo; fd <= end && fd < INT_MAX; fd++)
-    close ((int) fd);
+    {
+      if (!cloexec)
+        close ((int) fd);
+      else if (fcntl ((int) fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+        return al_err (err, errno, "mark fd %u close-on-exec", fd);
+    }
+  return 0;
+}
+
+/* Close lo .. hi (hi ~0U: to the end). */
+static int
+close_span (unsigned lo, unsigned hi, al_error_t *err)
+{
+  if (lo > hi)
+    return 0;
+  if (syscall (SYS_close_range, lo, hi, 0) == 0)
+    return 0;
+  /* No close_range: kernel < 5.9 or an emulator (ENOSYS), or a seccomp
+     filter our caller runs under (EPERM, or any errno it chose). */
+  return span_one_by_one (lo, hi, false, err);
+}
+
+int
+al_proc_cloexec_from (int first, al_error_t *err)
+{
+  unsigned lo = first > 0 ? (unsigned) first : 0;
+  if (syscall (SYS_close_range, lo, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  /* Kernel < 5.11 (EINVAL: no CLOSE_RANGE_CLOEXEC), < 5.9 (ENOSYS), or a
+     filter of our caller's. */
+  int r = span_one_by_one (lo, ~0U, true, err);
+  if (r < 0)
+    return al_err_prefix (err, "fds from %u: none may reach the container", lo);
   return 0;
 }
 
@@ -179,6 +244,27 @@ al_proc_die_with_parent (int *parent_pidfd, al_error_t *err)
   return 0;
 }
 
+/* Load the filter and hand its notify listener (if any) to the parent at
+   once: every syscall the init makes from here on may be a notified one
+   (setresuid, capset, prctl... below without no_new_privs; read, close,
+   execve... later), answered by whoever gets the listener (the agent at
+   linux.seccomp.listenerPath, a monitor), so it must have it before the
+   init's next syscall. The hand-over is one sendmsg, which
+   al_seccomp_prepare therefore refuses to notify. The container never keeps
+   the listener. */
+static int
+install_and_hand_over (struct al_seccomp *seccomp, int sync, al_error_t *err)
+{
+  int listener = -1;
+  int r = al_seccomp_install (seccomp, &listener, err);
+  if (r < 0 || listener < 0)
+    return r;
+  if (sync >= 0 && (r = al_sync_send_fd (sync, AL_SYNC_SECCOMP, listener)) < 0)
+    al_err (err, -r, "linux.seccomp: hand the notify listener to the runtime");
+  close (listener);
+  return r < 0 ? r : 0;
+}
+
 int
 al_proc_finalize_creds (const struct oci_process *p, struct al_seccomp *seccomp, int sync, al_error_t *err)
 {
@@ -190,7 +276,6 @@ int
 al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *seccomp, int sync,
                                 int *parent_pidfd, al_error_t *err)
 {
-  int listener = -1;
   int r;
   /* Without no_new_privs a filter can only be loaded while we still hold
      CAP_SYS_ADMIN: before the user switch and the capability drop. */
@@ -201,7 +286,7 @@ al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *
       r = al_proc_die_with_parent (parent_pidfd, err);
       if (r < 0)
         return r;
-      r = al_seccomp_install (seccomp, &listener, err);
+      r = install_and_hand_over (seccomp, sync, err);
       if (r < 0)
         return r;
     }
@@ -226,24 +311,7 @@ al_proc_finalize_creds_watched (const struct oci_process *p, struct al_seccomp *
   if (r < 0)
     return r;
   if (seccomp && p->no_new_privileges)
-    {
-      r = al_seccomp_install (seccomp, &listener, err);
-      if (r < 0)
-        return r;
-    }
-  /* The notify listener belongs to the runtime side (it forwards it to
-     linux.seccomp.listenerPath); the container never keeps it. */
-  if (listener >= 0)
-    {
-      if (sync >= 0)
-        {
-          al_sync_send (sync, AL_SYNC_SECCOMP, 0, NULL);
-          r = al_send_fd (sync, listener, "seccomp", err);
-        }
-      close (listener);
-      if (r < 0)
-        return r;
-    }
+    return install_and_hand_over (seccomp, sync, err);
   return 0;
 }
 
@@ -257,7 +325,8 @@ al_proc_exec (const struct oci_process *p, char *const *env, const char *path, i
       if (fl >= 0)
         fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
-  syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* Every fd from `first` on is close-on-exec already (al_proc_cloexec_from,
+     before the filter: a close_range here could be denied, or kill us). */
   static char *const no_env[] = { NULL };
   if (env == NULL)
     env = p->env ? p->env : no_env;

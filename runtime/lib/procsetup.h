@@ -18,6 +18,12 @@
  * slave our controlling terminal and stdio. */
 int al_proc_terminal (const struct oci_process *p, int console, int sync, al_error_t *err);
 
+/* Mark every fd from `first` on close-on-exec (close_range, else one by one
+ * from /proc/self/fd, else every slot up to the limit); an error when one
+ * cannot be. Called before the seccomp filter is loaded, which may deny
+ * close_range: al_proc_exec relies on it and closes nothing itself. */
+int al_proc_cloexec_from (int first, al_error_t *err);
+
 /* LSM label, user, capabilities, no_new_privs and seccomp (before or after the
  * user switch, depending on no_new_privs). `seccomp` may be NULL. A notify
  * listener fd goes to the parent over `sync` (AL_SYNC_SECCOMP + SCM_RIGHTS)

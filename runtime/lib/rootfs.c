@@ -314,6 +314,70 @@ tmpfs_mode_from (int dir, char **data, const char *what, al_error_t *err)
   return 0;
 }
 
+/* proc and sysfs go on plain directories only, as runc has them: a symlink
+ * anywhere on the destination (the rootfs's own /proc -> somewhere, or a
+ * parent of it) would put the kernel's files where the image chose and leave
+ * the path the config names (and its maskedPaths) without them. Checks each
+ * existing component of the destination, "." and ".." resolved lexically
+ * inside the rootfs; the missing ones are created as directories. */
+static int
+refuse_symlinked_dest (int rootfd, size_t i, const char *dest, const char *fstype, const char *label,
+                       al_error_t *err)
+{
+  _cleanup_free_ char *buf = al_xstrdup (dest);
+  char *comps[PATH_MAX / 2];
+  size_t n = 0;
+  char *save = NULL;
+  for (char *c = strtok_r (buf, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          if (n)
+            n--;
+          continue;
+        }
+      if (n < sizeof comps / sizeof comps[0])
+        comps[n++] = c;
+    }
+  _cleanup_close_ int dir = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
+  if (dir < 0)
+    return al_err (err, errno, "%s: open the rootfs", label);
+  _cleanup_free_ char *seen = al_xstrdup ("");
+  for (size_t k = 0; k < n; k++)
+    {
+      char *next = al_xasprintf ("%s/%s", seen, comps[k]);
+      free (seen);
+      seen = next;
+      struct stat st;
+      if (fstatat (dir, comps[k], &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (errno == ENOENT)
+            return 0;
+          return al_err (err, errno, "%s: mounts[%zu].destination: stat \"%s\" in the rootfs", label, i, seen);
+        }
+      if (S_ISLNK (st.st_mode))
+        {
+          char target[PATH_MAX];
+          ssize_t len = readlinkat (dir, comps[k], target, sizeof target - 1);
+          target[len > 0 ? len : 0] = '\0';
+          return al_err (err, ELOOP,
+                         "%s: mounts[%zu].destination \"%s\": \"%s\" in the rootfs is a symlink (to \"%s\"): "
+                         "refusing to mount %s through it (%s must be mounted on a plain directory)",
+                         label, i, dest, seen, target, fstype, fstype);
+        }
+      if (!S_ISDIR (st.st_mode))
+        return 0; /* al_rootfs_open_in reports it */
+      int fd = openat (dir, comps[k], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return al_err (err, errno, "%s: mounts[%zu].destination: open \"%s\" in the rootfs", label, i, seen);
+      close (dir);
+      dir = fd;
+    }
+  return 0;
+}
+
 static int
 mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_rootfs_opts *o,
            struct al_bind_guard **guard, al_error_t *err)
@@ -415,6 +479,9 @@ mount_one (const struct oci_spec *spec, size_t i, int rootfd, const struct al_ro
     {
       /* cgroup v1 hierarchies are never mounted: "cgroup" means cgroup2. */
       const char *fstype = str_eq (type, "cgroup") ? "cgroup2" : type;
+      if ((str_eq (fstype, "proc") || str_eq (fstype, "sysfs"))
+          && (r = refuse_symlinked_dest (rootfd, i, m->destination, fstype, label, err)) < 0)
+        return r;
       bool tmpfs = str_eq (fstype, "tmpfs");
       /* A tmpfs over an existing directory: that directory's mode unless
          mode= says otherwise, and its contents with tmpcopyup (as runc). */
@@ -691,6 +758,119 @@ make_private_here (void)
   return mount (NULL, ".", NULL, MS_PRIVATE, NULL);
 }
 
+/* Unescape the octal escapes (\040 etc.) of a mountinfo field in place. */
+static void
+unescape_field (char *s)
+{
+  char *w = s;
+  for (char *r = s; *r;)
+    {
+      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
+        {
+          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+          r += 4;
+        }
+      else
+        *w++ = *r++;
+    }
+  *w = '\0';
+}
+
+/* --no-pivot keeps the old root's mounts in the container's mount namespace,
+ * under the moved rootfs: unreachable by path, but the kernel's check for a
+ * fresh procfs or sysfs mount in a nested user namespace (mount_too_revealing)
+ * looks at every mount of the namespace, and the host's /proc and /sys are
+ * fully visible (nothing mounted over any of their files, unlike the
+ * container's masked /proc). With them there, a container process could
+ * unshare a user, mount and pid namespace and mount an unmasked procfs,
+ * which pivot_root (it detaches the old root) prevents. So each full (root
+ * "/") proc and sysfs mount outside the rootfs is detached (rslave first: no
+ * unmount reaches the host). Mounts locked into the namespace (a new user
+ * namespace's copy of the host's) cannot be: one of their non-empty
+ * directories is mounted over instead, which makes them not fully visible
+ * either. */
+static int
+hide_host_proc_sys (const char *rootfs, al_error_t *err)
+{
+  _cleanup_free_ char *buf = NULL;
+  int r = al_read_file_at (AT_FDCWD, "/proc/self/mountinfo", 64u << 20, &buf, NULL, err);
+  if (r < 0)
+    return al_err_prefix (err, "--no-pivot: the mounts to hide from the container");
+  size_t n = 0, cap = 0;
+  _cleanup_free_ char **mps = NULL;
+  _cleanup_free_ bool *is_proc = NULL;
+  size_t rlen = strlen (rootfs);
+  char *save = NULL;
+  for (char *line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER */
+      char *sep = strstr (line, " - ");
+      if (sep == NULL)
+        continue;
+      *sep = '\0';
+      char *fstype = sep + 3;
+      char *end = strchr (fstype, ' ');
+      if (end)
+        *end = '\0';
+      bool proc = strcmp (fstype, "proc") == 0;
+      if (!proc && strcmp (fstype, "sysfs") != 0)
+        continue;
+      char *fsave = NULL, *root = NULL, *mp = NULL;
+      char *f = strtok_r (line, " ", &fsave);
+      for (int i = 0; f && i < 4; i++)
+        {
+          f = strtok_r (NULL, " ", &fsave);
+          if (i == 2)
+            root = f;
+          if (i == 3)
+            mp = f;
+        }
+      if (root == NULL || mp == NULL)
+        continue;
+      unescape_field (root);
+      unescape_field (mp);
+      if (strcmp (root, "/") != 0)
+        continue; /* a part of one: not fully visible */
+      if (strncmp (mp, rootfs, rlen) == 0 && (mp[rlen] == '\0' || mp[rlen] == '/'))
+        continue; /* the container's own (masked) */
+      if (n == cap)
+        {
+          cap = cap ? cap * 2 : 8;
+          char **m2 = realloc (mps, cap * sizeof *mps);
+          bool *p2 = m2 ? realloc (is_proc, cap * sizeof *is_proc) : NULL;
+          if (m2 == NULL || p2 == NULL)
+            abort (); /* as al_xmalloc0 */
+          mps = m2;
+          is_proc = p2;
+        }
+      mps[n] = mp; /* points into buf */
+      is_proc[n++] = proc;
+    }
+  /* The deepest first. */
+  for (size_t k = n; k-- > 0;)
+    {
+      const char *mp = mps[k];
+      if (mount (NULL, mp, NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        {
+          if (errno == ENOENT || errno == ENOTDIR)
+            continue; /* below one detached already */
+          return al_err (err, errno, "--no-pivot: make the host's %s at %s a slave", is_proc[k] ? "proc" : "sysfs",
+                         mp);
+        }
+      if (umount2 (mp, MNT_DETACH) == 0)
+        continue;
+      if (errno != EINVAL && errno != EPERM)
+        return al_err (err, errno, "--no-pivot: detach the host's %s at %s", is_proc[k] ? "proc" : "sysfs", mp);
+      _cleanup_free_ char *cover = al_xasprintf ("%s/%s", mp, is_proc[k] ? "sys" : "kernel");
+      if (mount ("tmpfs", cover, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") < 0)
+        return al_err (err, errno,
+                       "--no-pivot: the host's %s at %s can be neither detached (locked) nor masked (mount over "
+                       "%s): refusing to leave it fully visible to the container",
+                       is_proc[k] ? "proc" : "sysfs", mp, cover);
+    }
+  return 0;
+}
+
 int
 al_rootfs_pivot (const struct al_rootfs_opts *o, al_error_t *err)
 {
@@ -699,6 +879,9 @@ al_rootfs_pivot (const struct al_rootfs_opts *o, al_error_t *err)
 
   if (o->no_pivot)
     {
+      int r = hide_host_proc_sys (o->rootfs, err);
+      if (r < 0)
+        return r;
       if (mount (o->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
         return al_err (err, errno, "rootfs %s: move to /", o->rootfs);
       if (chroot (".") < 0)

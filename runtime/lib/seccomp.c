@@ -5,16 +5,29 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "util.h"
 
 #define AL_SECCOMP_MAX_ARGS 6 /* syscall arguments a comparator can name */
+/* The one syscall between loading a filter and handing its notify listener
+   over (al_sync_send_fd): it must never be notified. */
+#define AL_SECCOMP_HANDOVER_SYSCALL "sendmsg"
 
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
 #define AL_HAVE_WAITKILL 1
 #endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#define AL_X32_SYSCALL_BIT 0x40000000u
 
 struct al_seccomp
 {
@@ -22,6 +35,8 @@ struct al_seccomp
   bool notify;    /* some rule (or the default) is SCMP_ACT_NOTIFY */
   char **ignored; /* NULL terminated: syscall names libseccomp does not know */
   size_t n_ignored, cap_ignored;
+  int enosys_above;    /* > 0: native syscalls numbered above it get ENOSYS */
+  unsigned load_flags; /* SECCOMP_FILTER_FLAG_* of linux.seccomp.flags */
 };
 
 const char *const al_seccomp_actions[] = {
@@ -166,6 +181,9 @@ set_flags (struct al_seccomp *s, char **flags, al_error_t *err)
       int r = seccomp_attr_set (s->ctx, attr, 1);
       if (r < 0)
         return al_err (err, -r, "linux.seccomp.flags[%zu]: cannot set %s", i, f);
+      s->load_flags |= attr == SCMP_FLTATR_CTL_LOG   ? SECCOMP_FILTER_FLAG_LOG
+                       : attr == SCMP_FLTATR_CTL_SSB ? SECCOMP_FILTER_FLAG_SPEC_ALLOW
+                                                     : SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
     }
   return 0;
 }
@@ -217,7 +235,16 @@ add_syscall (struct al_seccomp *s, size_t i, const struct oci_seccomp_syscall *s
       }
 
   if (action == SCMP_ACT_NOTIFY)
-    s->notify = true;
+    {
+      s->notify = true;
+      for (size_t k = 0; sc->names && sc->names[k]; k++)
+        if (strcmp (sc->names[k], AL_SECCOMP_HANDOVER_SYSCALL) == 0)
+          return al_err (err, 0,
+                         "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot be used for \"%s\": the runtime "
+                         "hands the notify listener over with it right after loading the filter, so nobody "
+                         "could answer it",
+                         i, AL_SECCOMP_HANDOVER_SYSCALL);
+    }
 
   for (size_t k = 0; sc->names && sc->names[k]; k++)
     {
@@ -242,6 +269,40 @@ add_syscall (struct al_seccomp *s, size_t i, const struct oci_seccomp_syscall *s
         return al_err (err, -r, "linux.seccomp.syscalls[%zu]: cannot add the rule for syscall \"%s\"", i, name);
     }
   return 0;
+}
+
+/* The largest native number of a syscall the config names (any action), 0
+   when none is known to libseccomp. */
+static int
+newest_named (const struct oci_seccomp *cfg)
+{
+  int top = 0;
+  for (size_t i = 0; i < cfg->n_syscalls; i++)
+    for (size_t k = 0; cfg->syscalls[i].names && cfg->syscalls[i].names[k]; k++)
+      {
+        int nr = seccomp_syscall_resolve_name (cfg->syscalls[i].names[k]);
+        if (nr != __NR_SCMP_ERROR && nr > top)
+          top = nr;
+      }
+  return top;
+}
+
+/* Some entry allows the hand-over syscall unconditionally. */
+static bool
+allows_handover (const struct oci_seccomp *cfg)
+{
+  for (size_t i = 0; i < cfg->n_syscalls; i++)
+    {
+      const struct oci_seccomp_syscall *sc = &cfg->syscalls[i];
+      uint32_t action;
+      if (sc->n_args || parse_action (sc->action, sc->has_errno_ret, sc->errno_ret, &action) < 0
+          || action != SCMP_ACT_ALLOW)
+        continue;
+      for (size_t k = 0; sc->names && sc->names[k]; k++)
+        if (strcmp (sc->names[k], AL_SECCOMP_HANDOVER_SYSCALL) == 0)
+          return true;
+    }
+  return false;
 }
 
 int
@@ -300,6 +361,22 @@ al_seccomp_prepare (const struct oci_seccomp *cfg, struct al_seccomp **out, al_e
   r = set_flags (s, cfg->flags, err);
   for (size_t i = 0; r >= 0 && i < cfg->n_syscalls; i++)
     r = add_syscall (s, i, &cfg->syscalls[i], def_action, err);
+  /* Syscalls newer than the config (numbered above every one it names) get
+     ENOSYS rather than the default action, as runc does: a profile written
+     before clone3, close_range, openat2 or faccessat2 existed then makes
+     the C library fall back to the older calls the profile allows, where
+     EPERM would be taken as a real refusal. Only on the native
+     architecture, and not when the default lets calls through (ALLOW, LOG,
+     TRACE) or is NOTIFY (the monitor or agent sees every call). */
+  bool lets_through = def_action == SCMP_ACT_ALLOW || def_action == SCMP_ACT_LOG
+                      || (def_action & 0xffff0000u) == SCMP_ACT_TRACE (0);
+  if (!lets_through && def_action != SCMP_ACT_NOTIFY)
+    s->enosys_above = newest_named (cfg);
+  if (r >= 0 && def_action == SCMP_ACT_NOTIFY && !allows_handover (cfg))
+    r = al_err (err, 0,
+                "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY needs a rule allowing \"%s\" without conditions: "
+                "the runtime hands the notify listener over with it right after loading the filter",
+                AL_SECCOMP_HANDOVER_SYSCALL);
   if (r < 0)
     {
       al_seccomp_free (s);
@@ -309,11 +386,81 @@ al_seccomp_prepare (const struct oci_seccomp *cfg, struct al_seccomp **out, al_e
   return 0;
 }
 
+/* libseccomp's program behind a stub that returns ENOSYS for the native
+   architecture's syscalls numbered above s->enosys_above (x32's excepted),
+   loaded with seccomp(2) itself. Returns the listener fd (notify), 0, or
+   -errno. */
+static int
+load_with_enosys_stub (struct al_seccomp *s, al_error_t *err)
+{
+  _cleanup_close_ int mfd = memfd_create ("airlock-seccomp", MFD_CLOEXEC);
+  if (mfd < 0)
+    return al_err (err, errno, "linux.seccomp: memfd for the filter's program");
+  int r = seccomp_export_bpf (s->ctx, mfd);
+  if (r < 0)
+    return al_err (err, -r, "linux.seccomp: cannot generate the filter's program");
+  off_t size = lseek (mfd, 0, SEEK_END);
+  if (size < 0 || size % sizeof (struct sock_filter) || lseek (mfd, 0, SEEK_SET) < 0)
+    return al_err (err, size < 0 ? errno : EINVAL, "linux.seccomp: the filter's program");
+  size_t n = (size_t) size / sizeof (struct sock_filter);
+  bool x86_64 = seccomp_arch_native () == SCMP_ARCH_X86_64;
+  size_t stub = x86_64 ? 6 : 5;
+  if (n + stub > BPF_MAXINSNS)
+    return al_err (err, E2BIG, "linux.seccomp: the filter has %zu instructions, more than the %d allowed", n + stub,
+                   BPF_MAXINSNS);
+  _cleanup_free_ struct sock_filter *prog = al_xmalloc0 ((n + stub) * sizeof *prog);
+  size_t k = 0;
+  /* jumps count from the next instruction; "out" is libseccomp's first */
+  prog[k++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
+  prog[k] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native (), 0,
+                                           (unsigned char) (stub - k - 1));
+  k++;
+  prog[k++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
+  if (x86_64)
+    {
+      prog[k] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, AL_X32_SYSCALL_BIT,
+                                               (unsigned char) (stub - k - 1), 0);
+      k++;
+    }
+  prog[k] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, (uint32_t) s->enosys_above, 0, 1);
+  k++;
+  prog[k++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+  size_t want = n * sizeof *prog, got = 0;
+  while (got < want)
+    {
+      ssize_t m = read (mfd, (char *) (prog + stub) + got, want - got);
+      if (m <= 0)
+        return al_err (err, m < 0 ? errno : EIO, "linux.seccomp: read the filter's program back");
+      got += (size_t) m;
+    }
+  struct sock_fprog fprog = { .len = (unsigned short) (n + stub), .filter = prog };
+  unsigned flags = s->load_flags | (s->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+  long fd = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  if (fd < 0)
+    {
+      if (errno == EACCES)
+        return al_err (err, errno, "linux.seccomp: cannot load the filter (it needs no_new_privs or CAP_SYS_ADMIN)");
+      return al_err (err, errno, "linux.seccomp: cannot load the filter");
+    }
+  return s->notify ? (int) fd : 0;
+}
+
 int
 al_seccomp_install (struct al_seccomp *s, int *listener_fd, al_error_t *err)
 {
   if (listener_fd)
     *listener_fd = -1;
+  if (s->enosys_above > 0)
+    {
+      int fd = load_with_enosys_stub (s, err);
+      if (fd < 0)
+        return fd;
+      if (s->notify && listener_fd)
+        *listener_fd = fd;
+      else if (s->notify)
+        close (fd);
+      return 0;
+    }
   int r = seccomp_load (s->ctx);
   if (r < 0)
     {

@@ -19,7 +19,10 @@ struct al_seccomp; /* a compiled filter, ready to load */
 /* Compile the config into a filter (no syscall loaded yet). Syscall names
  * unknown to libseccomp are skipped (as the runtime-spec allows) and listed by
  * al_seccomp_ignored. Rules whose action is the default action are skipped.
- * Unknown actions, ops, archs and flags are errors naming the JSON path. */
+ * Unknown actions, ops, archs and flags are errors naming the JSON path, and
+ * so is a filter that would notify sendmsg (a SCMP_ACT_NOTIFY rule for it, or
+ * a SCMP_ACT_NOTIFY default without an unconditional allow of it): the init
+ * hands the listener over with that syscall (runc refuses `write`, its own). */
 int al_seccomp_prepare (const struct oci_seccomp *s, struct al_seccomp **out, al_error_t *err);
 
 /* Load the filter into the calling thread (all threads: TSYNC not needed, we

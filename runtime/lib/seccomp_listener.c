@@ -52,20 +52,18 @@ al_seccomp_check_listener (const struct oci_seccomp *s, al_error_t *err)
 }
 
 int
-al_seccomp_listener_forward (int sync, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err)
+al_seccomp_listener_forward (int listener, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err)
 {
-  _cleanup_close_ int fd = -1;
-  char payload[16];
-  int r = al_recv_fd (sync, &fd, payload, sizeof payload, err);
-  if (r < 0)
-    return r;
+  _cleanup_close_ int fd = listener;
+  if (fd < 0)
+    return al_err (err, EPROTO, "linux.seccomp: the init sent no notify listener");
   if (s == NULL || s->listener_path == NULL || *s->listener_path == '\0')
     return 0;
   _cleanup_close_ int sock = al_unix_connect (s->listener_path, err);
   if (sock < 0)
     return al_err_prefix (err, "linux.seccomp.listenerPath");
   _cleanup_free_ char *msg = al_seccomp_listener_message (s, st);
-  r = al_send_fd (sock, fd, msg, err);
+  int r = al_send_fd (sock, fd, msg, err);
   if (r < 0)
     return al_err_prefix (err, "linux.seccomp.listenerPath `%s`", s->listener_path);
   return 0;

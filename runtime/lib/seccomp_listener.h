@@ -7,8 +7,8 @@
 #include "spec.h"
 #include "state.h"
 
-/* Receive the listener fd that follows on `sync` and send it over the unix
- * socket at s->listener_path (SCM_RIGHTS) with the containerProcessState JSON
+/* Send the listener fd (received with AL_SYNC_SECCOMP; always closed) over
+ * the unix socket at s->listener_path (SCM_RIGHTS) with the containerProcessState JSON
  * (ociVersion, fds ["seccompFd"], pid, metadata, state). Without a
  * listenerPath the fd is closed: notified syscalls then fail with ENOSYS. */
 /* The containerProcessState JSON sent with the fd. Caller frees. */
@@ -19,6 +19,6 @@ char *al_seccomp_listener_message (const struct oci_seccomp *s, const struct al_
  * notified syscalls would block forever. Names the JSON path. */
 int al_seccomp_check_listener (const struct oci_seccomp *s, al_error_t *err);
 
-int al_seccomp_listener_forward (int sync, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err);
+int al_seccomp_listener_forward (int listener, const struct oci_seccomp *s, const struct al_state *st, al_error_t *err);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int
 al_sync_send (int fd, int type, int errnum, const char *msg)
@@ -25,6 +26,30 @@ al_sync_send (int fd, int type, int errnum, const char *msg)
 }
 
 int
+al_sync_send_fd (int sock, int type, int fd)
+{
+  struct al_sync_msg m = { .type = type };
+  struct iovec iov = { .iov_base = &m, .iov_len = offsetof (struct al_sync_msg, msg) };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  memset (&ctl, 0, sizeof ctl);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  ssize_t w;
+  do
+    w = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  return w < 0 ? -errno : 0;
+}
+
+int
 al_sync_send_error (int fd, al_error_t err)
 {
   return al_sync_send (fd, AL_SYNC_ERROR, err ? err->errnum : 0, err && err->msg ? err->msg : "unknown error");
@@ -35,15 +60,42 @@ al_sync_recv (int fd, struct al_sync_msg *m)
 {
   ssize_t r;
   memset (m, 0, offsetof (struct al_sync_msg, msg) + 1);
+  m->fd = -1;
+  struct iovec iov = { .iov_base = m, .iov_len = offsetof (struct al_sync_msg, msg) + sizeof m->msg };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * 4)];
+    struct cmsghdr align;
+  } ctl;
+  memset (&ctl, 0, sizeof ctl);
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
   do
-    r = recv (fd, m, sizeof *m, 0);
+    r = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
   while (r < 0 && errno == EINTR);
   if (r < 0)
     return -errno;
-  if (r == 0)
-    return 0;
-  if ((size_t) r < offsetof (struct al_sync_msg, msg))
-    return -EBADMSG;
+  /* The first fd passed is the caller's; any other is closed. */
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        size_t n = (c->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+        for (size_t i = 0; i < n; i++)
+          {
+            int got;
+            memcpy (&got, CMSG_DATA (c) + i * sizeof (int), sizeof got);
+            if (m->fd < 0)
+              m->fd = got;
+            else
+              close (got);
+          }
+      }
+  if (r == 0 || (size_t) r < offsetof (struct al_sync_msg, msg))
+    {
+      if (m->fd >= 0)
+        close (m->fd);
+      m->fd = -1;
+      return r == 0 ? 0 : -EBADMSG;
+    }
   m->msg[sizeof m->msg - 1] = '\0';
   if ((size_t) r == offsetof (struct al_sync_msg, msg))
     m->msg[0] = '\0';

@@ -1016,6 +1016,22 @@ al_watch_start_clock (struct al_watch *w)
   al_monitor_start_clock (&w->m);
 }
 
+static bool
+answer_notification (void *data, int listener)
+{
+  return al_monitor_handle_notification (data, listener);
+}
+
+int
+al_watch_container_start (struct al_watch *w, const struct al_created *c, const char *root, const char *id,
+                          const struct al_log *log, al_error_t *err)
+{
+  if (!w->active || c->seccomp_listener < 0)
+    return al_container_start (root, id, log, err);
+  struct al_start_notify n = { .listener = c->seccomp_listener, .handle = answer_notification, .data = &w->m };
+  return al_container_start_notified (root, id, log, &n, err);
+}
+
 int
 al_watch_run (struct al_watch *w, const struct al_created *c, const char *root, const char *id, al_error_t *err)
 {

@@ -231,6 +231,12 @@ int al_watch_prepare_detached (struct al_watch *w, struct al_create_opts *o, al_
 int al_watch_configure (struct al_watch *w, const char *path, struct oci_spec *spec, al_error_t *err);
 void al_watch_created (struct al_watch *w);
 void al_watch_start_clock (struct al_watch *w);
+struct al_log;
+/* al_container_start of the watched container: its startContainer hooks run
+ * under its filter, so the monitor answers (records, denies) their
+ * notifications meanwhile. Plain al_container_start when inactive. */
+int al_watch_container_start (struct al_watch *w, const struct al_created *c, const char *root, const char *id,
+                              const struct al_log *log, al_error_t *err);
 /* Monitor until the init is reaped, then write verdict.json into the state
  * dir (before any delete). Returns the container's exit status (128+N on
  * signal N) or a negative errno when the init could not be waited for. A
