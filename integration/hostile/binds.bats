@@ -277,3 +277,26 @@ race() {
 @test "binds: the same race through airlock sandbox --bind" {
 	race sandbox untrusted 30
 }
+
+@test "binds: a profiled container's user namespace gets the missing mount point of a bind (a CRI file the image lacks)" {
+	# The rootfs is host root's: container root (an unprivileged host uid)
+	# may not add /etc/airlock-new itself; the runtime makes the mount
+	# point before the clone, inside the rootfs only.
+	echo "from the host" >"$WORK/newfile"
+	chmod 0644 "$WORK/newfile"
+	[ ! -e "$BUNDLE/rootfs/etc/airlock-new" ] || fail "the image has it"
+	update_config --arg s "$WORK/newfile" '
+		.annotations["airlock.profile"] = "untrusted-pod"
+		| .process.args = ["sh", "-c", "cat /etc/airlock-new; id -u"]
+		| .mounts += [{destination: "/etc/airlock-new", type: "bind", source: $s, options: ["bind", "ro"]}]'
+	rm -f "$BUNDLE/rootfs/etc/airlock-new"
+	run timeout -k 5 30 "$AIRLOCK" --root "$ROOT" run --bundle "$BUNDLE" "$ID$RANDOM"
+	assert_success
+	assert_output_contains "from the host"
+	# A symlinked parent cannot take it out of the rootfs.
+	mkdir -p "$WORK/outside"
+	ln -s "$WORK/outside" "$BUNDLE/rootfs/escape"
+	update_config --arg s "$WORK/newfile" '.mounts[-1].destination = "/escape/x"'
+	run timeout -k 5 30 "$AIRLOCK" --root "$ROOT" run --bundle "$BUNDLE" "$ID$RANDOM"
+	[ ! -e "$WORK/outside/x" ] || fail "created outside the rootfs: $WORK/outside/x"
+}

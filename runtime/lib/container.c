@@ -960,6 +960,8 @@ al_container_create (const struct al_create_opts *o, struct al_created *out, al_
       r = al_err_prefix (err, "%s", config_path);
       goto fail;
     }
+  if (spec->bind_policy && (plan.new_user || plan.joined_user))
+    al_rootfs_premake_bind_points (spec, rootfs, bundle);
   r = al_idmap_prepare (spec, bundle, plan.new_user || plan.joined_user, plan.join_fd[OCI_NS_USER], &idmap_fds, err);
   if (r < 0)
     {

@@ -1028,3 +1028,38 @@ al_rootfs_finish (const struct oci_spec *spec, const struct al_rootfs_opts *o, a
     return al_err (err, errno, "linux.rootfsPropagation: set the propagation of /");
   return 0;
 }
+
+void
+al_rootfs_premake_bind_points (const struct oci_spec *spec, const char *rootfs, const char *bundle)
+{
+  _cleanup_close_ int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      const struct oci_mount *m = &spec->mounts[i];
+      struct al_mount_flags f;
+      if (m->destination == NULL || m->source == NULL || *m->source == '\0'
+          || al_mount_flags_parse (m->options, &f, NULL) < 0)
+        continue;
+      al_mount_flags_free (&f);
+      if (!f.bind && !f.recursive_bind && !str_eq (m->type, "bind") && !str_eq (m->type, "rbind"))
+        continue;
+      _cleanup_free_ char *src = m->source[0] == '/' ? al_xstrdup (m->source) : al_xasprintf ("%s/%s", bundle, m->source);
+      struct stat st;
+      if (stat (src, &st) < 0)
+        continue;
+      /* Only the last component, in a directory the image has. */
+      _cleanup_free_ char *parent = al_xstrdup (m->destination);
+      char *slash = strrchr (parent, '/');
+      if (slash == NULL || slash[1] == '\0')
+        continue;
+      *(slash == parent ? slash + 1 : slash) = '\0';
+      _cleanup_close_ int pfd = -1, fd = -1;
+      _cleanup_error_ al_error_t e1 = NULL, e2 = NULL;
+      struct stat pst;
+      if (al_rootfs_open_in (rootfd, parent, 0, "", &pfd, &e1) < 0 || fstat (pfd, &pst) < 0 || !S_ISDIR (pst.st_mode))
+        continue;
+      al_rootfs_open_in (rootfd, m->destination, S_ISDIR (st.st_mode) ? S_IFDIR : S_IFREG, "", &fd, &e2);
+    }
+}

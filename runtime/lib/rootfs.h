@@ -89,6 +89,15 @@ extern const char *const al_mount_options[];
  * `what` names the object in error messages. */
 int al_rootfs_open_in (int rootfd, const char *path, mode_t create, const char *what, int *out, al_error_t *err);
 
+/* In the runtime, before the clone of a profiled container with a user
+ * namespace: create the missing mount points of its bind mounts (the last
+ * component only, in a directory the image has; a file for a file source),
+ * with al_rootfs_open_in's RESOLVE_IN_ROOT. The rootfs is host root's (not
+ * idmapped under CRI-O), where the container's root may not add them; its
+ * /etc/hostname, say, is the CRI's bind. Failures are left to the init's
+ * mount, which reports them. */
+void al_rootfs_premake_bind_points (const struct oci_spec *spec, const char *rootfs, const char *bundle);
+
 /* Bind (open_tree clone, recursive when `recursive`) the host path `source`
  * onto the O_PATH fd `target` with move_mount. */
 int al_rootfs_bind_fd (const char *source, int target, bool recursive, const char *what, al_error_t *err);
