@@ -98,6 +98,21 @@ gen_maps (yajl_gen g, const struct plan *p)
   yajl_gen_array_close (g);
 }
 
+/* {"type": "user"} (new), or with the pod's "path" (joined). */
+static void
+gen_user_ns (yajl_gen g, const struct plan *p)
+{
+  yajl_gen_map_open (g);
+  al_json_str (g, "type");
+  al_json_str (g, "user");
+  if (p->userns_path)
+    {
+      al_json_str (g, "path");
+      al_json_str (g, p->userns_path);
+    }
+  yajl_gen_map_close (g);
+}
+
 static void
 gen_linux (yajl_gen g, yajl_val l, const struct plan *p)
 {
@@ -117,15 +132,7 @@ gen_linux (yajl_gen g, yajl_val l, const struct plan *p)
         }
       had_ns = true;
       yajl_gen_array_open (g);
-      yajl_gen_map_open (g);
-      al_json_str (g, "type");
-      al_json_str (g, "user");
-      if (p->userns_path)
-        {
-          al_json_str (g, "path");
-          al_json_str (g, p->userns_path);
-        }
-      yajl_gen_map_close (g);
+      gen_user_ns (g, p);
       for (size_t j = 0; j < v->u.array.len; j++)
         al_json_gen_tree (g, v->u.array.values[j]);
       yajl_gen_array_close (g);
@@ -134,15 +141,7 @@ gen_linux (yajl_gen g, yajl_val l, const struct plan *p)
     {
       al_json_str (g, "namespaces");
       yajl_gen_array_open (g);
-      yajl_gen_map_open (g);
-      al_json_str (g, "type");
-      al_json_str (g, "user");
-      if (p->userns_path)
-        {
-          al_json_str (g, "path");
-          al_json_str (g, p->userns_path);
-        }
-      yajl_gen_map_close (g);
+      gen_user_ns (g, p);
       yajl_gen_array_close (g);
     }
   /* Repeated for a joined one too (the runtime checks they are its maps):

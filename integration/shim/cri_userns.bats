@@ -67,27 +67,8 @@ new_ctr() {
 	cri start "$CTR"
 }
 
-wait_running() {
-	local end=$((SECONDS + 20)) s
-	while :; do
-		s=$(cri inspect "$1" | jq -r '.status.state // "CONTAINER_CREATED"')
-		[ "$s" = CONTAINER_RUNNING ] && return 0
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.05
-	done
-	fail "container $1: state $s, wanted CONTAINER_RUNNING"
-}
-
-wait_exited() {
-	local end=$((SECONDS + 20)) s
-	while :; do
-		s=$(cri inspect "$1" | jq -r '.status.state // "CONTAINER_CREATED"')
-		[ "$s" = CONTAINER_EXITED ] && return 0
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.05
-	done
-	fail "container $1: state $s, wanted CONTAINER_EXITED"
-}
+wait_running() { wait_ctr_state "$1" CONTAINER_RUNNING; }
+wait_exited() { wait_ctr_state "$1" CONTAINER_EXITED; }
 
 # The first host uid of a process's user namespace ("0 FIRST SIZE").
 map_first() {

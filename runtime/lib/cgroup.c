@@ -45,24 +45,6 @@ now_ms (void)
   return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Unescape the octal escapes (\040 etc.) of a mountinfo field in place. */
-static void
-unescape_mountinfo (char *s)
-{
-  char *w = s;
-  for (char *r = s; *r;)
-    {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
-        {
-          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-          r += 4;
-        }
-      else
-        *w++ = *r++;
-    }
-  *w = '\0';
-}
-
 int
 al_cgroup_find_mount (char **mount, al_error_t *err)
 {
@@ -93,7 +75,7 @@ al_cgroup_find_mount (char **mount, al_error_t *err)
         f = strtok_r (NULL, " ", &fsave);
       if (f == NULL)
         continue;
-      unescape_mountinfo (f);
+      al_mountinfo_unescape (f);
       if (strcmp (f, "/sys/fs/cgroup") == 0)
         {
           *mount = al_xstrdup (f);

@@ -758,24 +758,6 @@ make_private_here (void)
   return mount (NULL, ".", NULL, MS_PRIVATE, NULL);
 }
 
-/* Unescape the octal escapes (\040 etc.) of a mountinfo field in place. */
-static void
-unescape_field (char *s)
-{
-  char *w = s;
-  for (char *r = s; *r;)
-    {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
-        {
-          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-          r += 4;
-        }
-      else
-        *w++ = *r++;
-    }
-  *w = '\0';
-}
-
 /* --no-pivot keeps the old root's mounts in the container's mount namespace,
  * under the moved rootfs: unreachable by path, but the kernel's check for a
  * fresh procfs or sysfs mount in a nested user namespace (mount_too_revealing)
@@ -827,8 +809,8 @@ hide_host_proc_sys (const char *rootfs, al_error_t *err)
         }
       if (root == NULL || mp == NULL)
         continue;
-      unescape_field (root);
-      unescape_field (mp);
+      al_mountinfo_unescape (root);
+      al_mountinfo_unescape (mp);
       if (strcmp (root, "/") != 0)
         continue; /* a part of one: not fully visible */
       if (strncmp (mp, rootfs, rlen) == 0 && (mp[rlen] == '\0' || mp[rlen] == '/'))

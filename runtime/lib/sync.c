@@ -1,5 +1,6 @@
 /* sync.c: parent/child setup messages. */
 #include "sync.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -29,24 +30,8 @@ int
 al_sync_send_fd (int sock, int type, int fd)
 {
   struct al_sync_msg m = { .type = type };
-  struct iovec iov = { .iov_base = &m, .iov_len = offsetof (struct al_sync_msg, msg) };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } ctl;
-  memset (&ctl, 0, sizeof ctl);
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  ssize_t w;
-  do
-    w = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (w < 0 && errno == EINTR);
-  return w < 0 ? -errno : 0;
+  long w = al_send_with_fd (sock, &m, offsetof (struct al_sync_msg, msg), fd);
+  return w < 0 ? (int) w : 0;
 }
 
 int

@@ -54,26 +54,9 @@ al_send_fd (int sock, int fd, const char *payload, al_error_t *err)
   /* At least one byte of data must go with the fd. */
   const char *data = payload && *payload ? payload : "";
   size_t data_len = payload && *payload ? strlen (payload) : 1;
-  struct iovec iov = { .iov_base = (void *) data, .iov_len = data_len };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } ctl;
-  memset (&ctl, 0, sizeof ctl);
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof (int));
-
-  ssize_t n;
-  do
-    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
+  long n = al_send_with_fd (sock, data, data_len, fd);
   if (n < 0)
-    return al_err (err, errno, "sending fd %d over the socket", fd);
+    return al_err (err, (int) -n, "sending fd %d over the socket", fd);
   if ((size_t) n != data_len)
     return al_err (err, EIO, "sending fd %d over the socket: short write", fd);
   return 0;

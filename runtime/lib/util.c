@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -382,4 +383,44 @@ al_rfc3339_now (void)
   char buf[64];
   strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   return al_xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+long
+al_send_with_fd (int sock, const void *buf, size_t len, int fd)
+{
+  struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  memset (&ctl, 0, sizeof ctl);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  ssize_t w;
+  do
+    w = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  return w < 0 ? -errno : (long) w;
+}
+
+void
+al_mountinfo_unescape (char *s)
+{
+  char *w = s;
+  for (char *r = s; *r;)
+    {
+      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7')
+        {
+          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+          r += 4;
+        }
+      else
+        *w++ = *r++;
+    }
+  *w = '\0';
 }

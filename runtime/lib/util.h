@@ -23,6 +23,13 @@ void al_strvfreep (char ***v);
 #define al_steal_ptr(p) ({ __typeof__ (p) _t = (p); (p) = NULL; _t; })
 #define al_steal_fd(fd) ({ int _t = (fd); (fd) = -1; _t; })
 
+/* One sendmsg of len bytes of buf with fd attached (SCM_RIGHTS), retried on
+ * EINTR: the bytes sent, or -errno. */
+long al_send_with_fd (int sock, const void *buf, size_t len, int fd);
+
+/* Undo the octal escapes (\040 etc.) of a /proc/self/mountinfo field, in place. */
+void al_mountinfo_unescape (char *s);
+
 void *al_xmalloc0 (size_t n); /* aborts on OOM: allocation failure is not recoverable here */
 char *al_xstrdup (const char *s);
 char *al_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
