@@ -21,6 +21,8 @@ pkgs=(
   containernetworking-plugins
   # CRI-O's container monitor (integration/conmon.bats, integration/conmon_monitor.bats)
   conmon
+  # a runc client (integration/runc_compat2.bats: podman with airlock as its runtime)
+  podman
 )
 missing=()
 for p in "${pkgs[@]}"; do
